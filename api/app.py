@@ -1,0 +1,82 @@
+"""The Litestar application factory; nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.controllers.admin_units import AdminUnitController
+from api.controllers.health import HealthController
+from api.db import provide_session
+from api.errors import EXCEPTION_HANDLERS
+from domain import migrations
+from domain.db import create_engine, create_session_maker
+from domain.settings import Settings
+
+API_VERSION = "0.1.0"
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Field operations and offline sync",
+        version=API_VERSION,
+        description=(
+            "Mobile health stations, F0 home care, supplies and the offline-first sync protocol "
+            "used by station tablets. Errors are RFC 9457 problem+json."
+        ),
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin(path="/")],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+            }
+        ),
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    session_maker: async_sessionmaker[AsyncSession] | None = None,
+) -> Litestar:
+    """Build the app; tests pass a session maker bound to a rolled-back outer transaction."""
+    owns_engine = engine is None and session_maker is None
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        nonlocal engine
+        if owns_engine:
+            engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+            app.state.engine = engine
+            app.state.session_maker = create_session_maker(engine)
+        try:
+            yield
+        finally:
+            if owns_engine and engine is not None:
+                await engine.dispose()
+
+    app = Litestar(
+        route_handlers=[HealthController, AdminUnitController],
+        dependencies={"db_session": Provide(provide_session)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi_config(),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_body_bytes,
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.migration_heads = migrations.heads()
+    if not owns_engine:
+        app.state.engine = engine
+        app.state.session_maker = session_maker or create_session_maker(engine)  # type: ignore[arg-type]
+    return app

@@ -1,0 +1,151 @@
+"""Command line: run the service, migrate, load data, create users, write the OpenAPI file."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from domain.settings import Settings
+
+
+@contextmanager
+def database(settings: Settings, *, keep_running: bool = False) -> Iterator[str]:
+    """Yield the database URL: DATABASE_URL's server, or the private cluster under data_dir.
+
+    A private cluster started here is stopped on the way out, unless ``keep_running``.
+    """
+    if settings.database_url:
+        yield settings.database_url
+        return
+    from scripts.pgcluster import PrivateCluster
+
+    cluster = PrivateCluster(settings.data_dir.resolve())
+    was_running = cluster.running()
+    cluster.start()
+    try:
+        yield cluster.url()
+    finally:
+        if not was_running and not keep_running:
+            cluster.stop()
+
+
+def progress_bar(total: int, desc: str) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """A tqdm bar on a terminal; silent elsewhere (CI logs stay readable)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="row", disable=not sys.stderr.isatty(), leave=False)
+
+    def update(n: int) -> None:
+        bar.update(n)
+
+    return update, bar.close
+
+
+async def _load_admin_units(url: str) -> int:
+    from domain.admin_dataset import read_units
+    from domain.db import create_engine, create_session_maker
+    from domain.services.admin_units import AdminUnitService
+
+    engine = create_engine(url)
+    try:
+        async with create_session_maker(engine)() as session:
+            total = sum(1 for _ in read_units())
+            update, close = progress_bar(total, "administrative units")
+            n = await AdminUnitService(session).load(progress=update)
+            await session.commit()
+            close()
+            return n
+    finally:
+        await engine.dispose()
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from domain import migrations
+
+    with database(settings, keep_running=True) as url:
+        migrations.upgrade(url)
+    print("migrations at head")
+    return 0
+
+
+def cmd_load_admin_units(settings: Settings, args: argparse.Namespace) -> int:
+    with database(settings, keep_running=True) as url:
+        n = asyncio.run(_load_admin_units(url))
+    print(f"{n} administrative units loaded")
+    return 0
+
+
+def cmd_openapi(settings: Settings, args: argparse.Namespace) -> int:
+    from api.app import create_app
+    from api.openapi_doc import OPENAPI_PATH, render
+
+    out = Path(args.output) if args.output else OPENAPI_PATH
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(create_app(settings)))
+    print(f"wrote {out}")
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    import time
+
+    import uvicorn
+
+    from api.app import create_app
+    from domain import migrations
+
+    t0 = time.monotonic()
+    with database(settings) as url:
+        migrations.upgrade(url)
+        if args.demo:
+            asyncio.run(_load_admin_units(url))
+            from api.demo_cli import load_demo_if_empty
+
+            logins = asyncio.run(load_demo_if_empty(url, settings))
+        else:
+            logins = []
+        run_settings = dataclasses.replace(settings, database_url=url)
+        app = create_app(run_settings)
+        base = f"http://{settings.host}:{settings.port}"
+        print(f"\nField operations service ready in {time.monotonic() - t0:.1f} s")
+        print(f"  API docs:   {base}/schema")
+        print(f"  Readiness:  {base}/ready")
+        print(f"  Map:        {base}/map")
+        if logins:
+            print("  Demo logins (username / password / role):")
+            for username, password, role in logins:
+                print(f"    {username:<24} {password:<16} {role}")
+        sys.stdout.flush()
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fieldops")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="migrate, load demo data and serve the API")
+    run.add_argument("--demo", action="store_true", help="load demo data on first start")
+    run.set_defaults(fn=cmd_run)
+    sub.add_parser("migrate", help="apply migrations").set_defaults(fn=cmd_migrate)
+    sub.add_parser("load-admin-units", help="load the 2021 hierarchy").set_defaults(
+        fn=cmd_load_admin_units
+    )
+    oa = sub.add_parser("openapi", help="write openapi/openapi.json")
+    oa.add_argument("--output")
+    oa.set_defaults(fn=cmd_openapi)
+    from api import demo_cli
+
+    demo_cli.register(sub)
+    args = parser.parse_args(argv)
+    settings = Settings.from_env(os.environ)
+    return int(args.fn(settings, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Administrative units: public reference data (names and codes of the 2021 hierarchy)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.admin_units import AdminUnit, AdminUnitDetail, AdminUnitPage
+from domain.geo import Feature, FeatureCollection, Point, geometry_from_geojson
+from domain.models.admin_unit import AdminLevel
+from domain.repositories.admin_units import UnitRow
+from domain.services.admin_units import AdminUnitService
+
+GEOJSON = "application/geo+json"
+Format = Literal["json", "geojson"]
+GeometryKind = Literal["centroid", "outline"]
+
+
+def _feature(
+    row: UnitRow, geometry: GeometryKind, extra: dict[str, object] | None = None
+) -> Feature:
+    props: dict[str, object] = {
+        "code": row.code,
+        "level": row.level.value,
+        "name": row.name,
+        "short_name": row.short_name,
+        "type": row.unit_type,
+        "name_en": row.name_en,
+        "parent_code": row.parent_code,
+        "path": row.path,
+    }
+    if extra:
+        props.update(extra)
+    geom = (
+        geometry_from_geojson(row.outline_geojson)
+        if geometry == "outline"
+        else Point(coordinates=(row.lon, row.lat))
+    )
+    return Feature(id=row.code, geometry=geom, properties=props)
+
+
+class AdminUnitController(Controller):
+    path = "/api/admin-units"
+    tags = ["Administrative units"]
+
+    @get(
+        "/",
+        operation_id="list_admin_units",
+        summary="List or search administrative units",
+        description=(
+            "Filters combine. `q` ignores case and Vietnamese diacritics: `tan dinh` finds "
+            "`Phường Tân Định`. `format=geojson` returns a FeatureCollection whose geometry is "
+            "the centroid or, with `geometry=outline`, the bounding box."
+        ),
+    )
+    async def list_admin_units(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        level: FromQuery[AdminLevel | None] = None,
+        parent: Annotated[str | None, QueryParameter(max_length=8, pattern=r"^[0-9A-Z]+$")] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        format: FromQuery[Format] = "json",
+        geometry: FromQuery[GeometryKind] = "centroid",
+    ) -> AdminUnitPage | FeatureCollection:
+        rows, total = await AdminUnitService(db_session).search(
+            level=level,
+            parent=parent,
+            q=q,
+            limit=limit,
+            offset=offset,
+            with_outline=format == "geojson" and geometry == "outline",
+        )
+        if format == "geojson":
+            return FeatureCollection(features=[_feature(r, geometry) for r in rows])
+        return AdminUnitPage(
+            items=[AdminUnit.of(r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+    @get(
+        "/{code:str}",
+        operation_id="get_admin_unit",
+        summary="One administrative unit with its chain of ancestors, root first",
+    )
+    async def get_admin_unit(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        code: Annotated[str, PathParameter(max_length=8)],
+        format: FromQuery[Format] = "json",
+        geometry: FromQuery[GeometryKind] = "centroid",
+    ) -> AdminUnitDetail | Feature:
+        found = await AdminUnitService(db_session).get(
+            code, with_outline=format == "geojson" and geometry == "outline"
+        )
+        if format == "geojson":
+            ancestors = [
+                {"code": a.code, "name": a.name, "level": a.level.value} for a in found.ancestors
+            ]
+            return _feature(found.unit, geometry, {"ancestors": ancestors})
+        base = AdminUnit.of(found.unit)
+        return AdminUnitDetail(
+            **{f: getattr(base, f) for f in base.__struct_fields__},
+            ancestors=[AdminUnit.of(a) for a in found.ancestors],
+        )

@@ -1,0 +1,137 @@
+"""Every error leaves as RFC 9457 problem+json; domain errors are mapped here and only here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import IntegrityError
+
+from api.schemas.common import Problem
+from domain import errors as de
+
+log = logging.getLogger("fieldops.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+DOMAIN_STATUS: dict[type[de.DomainError], int] = {
+    de.NotFound: 404,
+    de.Forbidden: 403,
+    de.ValidationFailed: 422,
+    de.TransitionNotAllowed: 409,
+    de.InsufficientStock: 409,
+    de.Conflict: 409,
+}
+
+TITLES = {
+    400: "Bad request",
+    401: "Not authenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    426: "Upgrade required",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def problem(status: int, detail: str | None = None, **extra: Any) -> Response[Problem]:
+    headers = extra.pop("headers", None)
+    body = Problem(title=TITLES.get(status, "Error"), status=status, detail=detail, **extra)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _domain_status(exc: de.DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]
+    return 400
+
+
+def domain_error_handler(_: Request[Any, Any, Any], exc: de.DomainError) -> Response[Problem]:
+    extra = {k: v for k, v in exc.extra.items() if isinstance(v, str)}
+    errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
+    resp = problem(_domain_status(exc), exc.message, code=exc.code, field=exc.field, errors=errors)
+    if extra:
+        resp.headers.update({f"X-{k.replace('_', '-').title()}": v for k, v in extra.items()})
+    return resp
+
+
+def _field_of(item: dict[str, Any]) -> str:
+    key = item.get("key")
+    if key:
+        return str(key)
+    msg = str(item.get("message", ""))
+    # msgspec says "Expected `int`, got `str` - at `$.limit`": name the path it blames.
+    if "at `$." in msg:
+        return msg.split("at `$.", 1)[1].rstrip("`")
+    return "body" if item.get("source") == "body" else ""
+
+
+def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+    items = exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        {
+            "field": _field_of(i),
+            "message": str(i.get("message", "")),
+            "source": str(i.get("source", "")),
+        }
+        for i in items
+        if isinstance(i, dict)
+    ]
+    first = next((e["field"] for e in errors if e["field"]), None)
+    detail = exc.detail
+    if errors:
+        detail = "; ".join(f"{e['field'] or 'request'}: {e['message']}" for e in errors)
+    return problem(400, detail, code="invalid_request", field=first, errors=errors or None)
+
+
+def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    headers = dict(exc.headers or {})
+    if isinstance(exc, NotAuthorizedException):
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    extra = exc.extra if isinstance(exc.extra, dict) else {}
+    return problem(
+        exc.status_code,
+        exc.detail,
+        headers=headers or None,
+        code=extra.get("code"),
+        field=extra.get("field"),
+    )
+
+
+def integrity_handler(_: Request[Any, Any, Any], exc: IntegrityError) -> Response[Problem]:
+    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+    return problem(
+        409, "the change conflicts with existing data", code="conflict", field=constraint
+    )
+
+
+def decode_error_handler(_: Request[Any, Any, Any], exc: msgspec.DecodeError) -> Response[Problem]:
+    return problem(400, str(exc), code="invalid_request")
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal error", code="internal")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    de.DomainError: domain_error_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_error_handler,
+    IntegrityError: integrity_handler,
+    msgspec.DecodeError: decode_error_handler,
+    Exception: internal_error_handler,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "problem"]

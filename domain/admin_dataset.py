@@ -1,0 +1,160 @@
+"""Read the 2021 (63-province) hierarchy from the ``vietnamadminunits`` package's legacy dataset."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+
+from domain.models.admin_unit import AdminLevel
+from domain.text import fold
+
+NATIONAL_CODE = "VN"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRecord:
+    code: str
+    level: AdminLevel
+    name: str
+    short_name: str
+    unit_type: str
+    name_en: str | None
+    parent_code: str | None
+    path: str
+    lon: float
+    lat: float
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+    @property
+    def search_name(self) -> str:
+        return fold(f"{self.name} {self.short_name} {self.name_en or ''}")
+
+
+def _bounds(text: str, lat: float, lon: float) -> tuple[float, float, float, float]:
+    """Parse "lat,lon – lat,lon"; widen the box to hold the centroid.
+
+    Three wards of the dataset have a centroid a few metres outside their box; a unit's point
+    must lie inside its box for every spatial query we make, so the box gives way.
+    """
+    a, b = (part.strip() for part in text.split("–"))
+    lat1, lon1 = (float(x) for x in a.split(","))
+    lat2, lon2 = (float(x) for x in b.split(","))
+    eps = 1e-5  # about a metre, so a widened box holds the point strictly inside
+    min_lon, max_lon = min(lon1, lon2), max(lon1, lon2)
+    min_lat, max_lat = min(lat1, lat2), max(lat1, lat2)
+    if not min_lon < lon < max_lon:
+        min_lon, max_lon = min(min_lon, lon - eps), max(max_lon, lon + eps)
+    if not min_lat < lat < max_lat:
+        min_lat, max_lat = min(min_lat, lat - eps), max(max_lat, lat + eps)
+    return min_lon, min_lat, max_lon, max_lat
+
+
+def _type_of(full: str, short: str) -> str:
+    return (
+        full[: -len(short)].strip()
+        if full.endswith(short) and full != short
+        else full.split(" ")[0]
+    )
+
+
+def _english(geo_address: str | None) -> str | None:
+    return geo_address.split(",")[0].strip() if geo_address else None
+
+
+def read_units() -> Iterator[UnitRecord]:
+    """Yield the national root, then provinces, districts and communes, parents first."""
+    db = resources.files("vietnamadminunits") / "data" / "dataset.db"
+    with resources.as_file(db) as path, sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute("SELECT * FROM admin_units_legacy").fetchall()
+
+    provinces: dict[str, UnitRecord] = {}
+    districts: dict[str, UnitRecord] = {}
+    communes: dict[str, UnitRecord] = {}
+    for r in rows:
+        pcode = r["provinceCode"]
+        if pcode not in provinces:
+            bb = _bounds(r["provinceBounds"], r["provinceLat"], r["provinceLon"])
+            provinces[pcode] = UnitRecord(
+                code=pcode,
+                level=AdminLevel.province,
+                name=r["province"],
+                short_name=r["provinceShort"],
+                unit_type=_type_of(r["province"], r["provinceShort"]),
+                name_en=_english(r["provinceGeoAddress"]),
+                parent_code=NATIONAL_CODE,
+                path=f"{NATIONAL_CODE}.{pcode}",
+                lon=r["provinceLon"],
+                lat=r["provinceLat"],
+                min_lon=bb[0],
+                min_lat=bb[1],
+                max_lon=bb[2],
+                max_lat=bb[3],
+            )
+        dcode = r["districtCode"]
+        if dcode not in districts:
+            bb = _bounds(r["districtBounds"], r["districtLat"], r["districtLon"])
+            districts[dcode] = UnitRecord(
+                code=dcode,
+                level=AdminLevel.district,
+                name=r["district"],
+                short_name=r["districtShort"],
+                unit_type=r["districtType"],
+                name_en=_english(r["districtGeoAddress"]),
+                parent_code=pcode,
+                path=f"{NATIONAL_CODE}.{pcode}.{dcode}",
+                lon=r["districtLon"],
+                lat=r["districtLat"],
+                min_lon=bb[0],
+                min_lat=bb[1],
+                max_lon=bb[2],
+                max_lat=bb[3],
+            )
+        wcode = r["wardCode"]
+        if wcode and wcode not in communes:
+            bb = _bounds(r["wardBounds"], r["wardLat"], r["wardLon"])
+            communes[wcode] = UnitRecord(
+                code=wcode,
+                level=AdminLevel.commune,
+                name=r["ward"],
+                short_name=r["wardShort"],
+                unit_type=r["wardType"],
+                name_en=_english(r["wardGeoAddress"]),
+                parent_code=dcode,
+                path=f"{NATIONAL_CODE}.{pcode}.{dcode}.{wcode}",
+                lon=r["wardLon"],
+                lat=r["wardLat"],
+                min_lon=bb[0],
+                min_lat=bb[1],
+                max_lon=bb[2],
+                max_lat=bb[3],
+            )
+
+    min_lon = min(p.min_lon for p in provinces.values())
+    min_lat = min(p.min_lat for p in provinces.values())
+    max_lon = max(p.max_lon for p in provinces.values())
+    max_lat = max(p.max_lat for p in provinces.values())
+    yield UnitRecord(
+        code=NATIONAL_CODE,
+        level=AdminLevel.national,
+        name="Việt Nam",
+        short_name="Việt Nam",
+        unit_type="Quốc gia",
+        name_en="Vietnam",
+        parent_code=None,
+        path=NATIONAL_CODE,
+        lon=(min_lon + max_lon) / 2,
+        lat=(min_lat + max_lat) / 2,
+        min_lon=min_lon,
+        min_lat=min_lat,
+        max_lon=max_lon,
+        max_lat=max_lat,
+    )
+    yield from sorted(provinces.values(), key=lambda u: u.code)
+    yield from sorted(districts.values(), key=lambda u: u.code)
+    yield from sorted(communes.values(), key=lambda u: u.code)

@@ -1,0 +1,45 @@
+"""Domain errors: raised by services, mapped to HTTP once in api/errors.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class; ``field`` names the input at fault when there is one."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    """Missing, or outside the caller's scope: the two look the same on purpose."""
+
+    code = "not_found"
+
+
+class ValidationFailed(DomainError):
+    code = "invalid"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    """The caller may see the object but not do this to it."""
+
+    code = "forbidden"
+
+
+class TransitionNotAllowed(Conflict):
+    code = "transition_not_allowed"
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"

@@ -1,0 +1,218 @@
+"""SQL for the administrative hierarchy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.admin_dataset import UnitRecord
+from domain.geo import bbox_wkt, point_wkt
+from domain.models.admin_unit import AdminLevel, AdminUnit, admin_unit_id
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    code: str
+    level: AdminLevel
+    name: str
+    short_name: str
+    unit_type: str
+    name_en: str | None
+    parent_code: str | None
+    path: str
+    lon: float
+    lat: float
+    bbox: tuple[float, float, float, float]
+    outline_geojson: str | None = None
+
+
+def _columns(with_outline: bool) -> list[Any]:
+    cols: list[Any] = [
+        AdminUnit.code,
+        AdminUnit.level,
+        AdminUnit.name,
+        AdminUnit.short_name,
+        AdminUnit.unit_type,
+        AdminUnit.name_en,
+        AdminUnit.parent_code,
+        AdminUnit.scope_path,
+        func.ST_X(AdminUnit.centroid),
+        func.ST_Y(AdminUnit.centroid),
+        func.ST_XMin(AdminUnit.bbox),
+        func.ST_YMin(AdminUnit.bbox),
+        func.ST_XMax(AdminUnit.bbox),
+        func.ST_YMax(AdminUnit.bbox),
+    ]
+    if with_outline:
+        cols.append(func.ST_AsGeoJSON(AdminUnit.bbox, 6))
+    return cols
+
+
+def _row(r: Sequence[Any]) -> UnitRow:
+    return UnitRow(
+        code=r[0],
+        level=r[1],
+        name=r[2],
+        short_name=r[3],
+        unit_type=r[4],
+        name_en=r[5],
+        parent_code=r[6],
+        path=r[7],
+        lon=r[8],
+        lat=r[9],
+        bbox=(r[10], r[11], r[12], r[13]),
+        outline_geojson=r[14] if len(r) > 14 else None,
+    )
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class AdminUnitRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def upsert(
+        self,
+        records: Iterable[UnitRecord],
+        *,
+        chunk: int = 1000,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Insert or update; a unit whose values did not change is left alone (no new version)."""
+        batch: list[dict[str, Any]] = []
+
+        async def flush() -> None:
+            stmt = insert(AdminUnit).values(batch)
+            ex = stmt.excluded
+            changed = [
+                "name",
+                "short_name",
+                "unit_type",
+                "name_en",
+                "search_name",
+                "parent_code",
+                "scope_path",
+                "level",
+            ]
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[AdminUnit.code],
+                set_={
+                    **{c: getattr(ex, c) for c in changed},
+                    "centroid": ex.centroid,
+                    "bbox": ex.bbox,
+                    "deleted": False,
+                },
+                where=(
+                    func.row(*[getattr(AdminUnit, c) for c in changed], AdminUnit.deleted).op(
+                        "IS DISTINCT FROM"
+                    )(func.row(*[getattr(ex, c) for c in changed], False))
+                    | func.ST_AsEWKT(AdminUnit.centroid).op("IS DISTINCT FROM")(
+                        func.ST_AsEWKT(ex.centroid)
+                    )
+                    | func.ST_AsEWKT(AdminUnit.bbox).op("IS DISTINCT FROM")(func.ST_AsEWKT(ex.bbox))
+                ),
+            )
+            await self.session.execute(stmt)
+            if progress:
+                progress(len(batch))
+            batch.clear()
+
+        for rec in records:
+            batch.append(
+                {
+                    "id": admin_unit_id(rec.code),
+                    "code": rec.code,
+                    "level": rec.level,
+                    "name": rec.name,
+                    "short_name": rec.short_name,
+                    "unit_type": rec.unit_type,
+                    "name_en": rec.name_en,
+                    "search_name": rec.search_name,
+                    "parent_code": rec.parent_code,
+                    "scope_path": rec.path,
+                    "centroid": point_wkt(rec.lon, rec.lat),
+                    "bbox": bbox_wkt(rec.min_lon, rec.min_lat, rec.max_lon, rec.max_lat),
+                }
+            )
+            if len(batch) >= chunk:
+                await flush()
+        if batch:
+            await flush()
+
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(AdminUnit)) or 0)
+
+    def _filtered(
+        self,
+        cols: list[Any],
+        *,
+        level: AdminLevel | None,
+        parent: str | None,
+        q: str | None,
+        within: str | None = None,
+    ) -> Select[Any]:
+        conds: list[ColumnElement[bool]] = [AdminUnit.deleted.is_(False)]
+        if level is not None:
+            conds.append(AdminUnit.level == level)
+        if parent is not None:
+            conds.append(AdminUnit.parent_code == parent)
+        if q:
+            conds.append(AdminUnit.search_name.like(f"%{_escape_like(q)}%", escape="\\"))
+        if within is not None:
+            conds.append(
+                (AdminUnit.scope_path == within)
+                | AdminUnit.scope_path.like(f"{_escape_like(within)}.%", escape="\\")
+            )
+        return select(*cols).where(*conds)
+
+    async def search(
+        self,
+        *,
+        level: AdminLevel | None = None,
+        parent: str | None = None,
+        q: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        with_outline: bool = False,
+        within: str | None = None,
+    ) -> tuple[list[UnitRow], int]:
+        """One page in hierarchy order, and the total the filters match."""
+        base = self._filtered(
+            _columns(with_outline), level=level, parent=parent, q=q, within=within
+        )
+        stmt = base.order_by(AdminUnit.scope_path).limit(limit).offset(offset)
+        rows = [_row(r) for r in (await self.session.execute(stmt)).all()]
+        total_stmt = self._filtered([func.count()], level=level, parent=parent, q=q, within=within)
+        total = int(await self.session.scalar(total_stmt) or 0)
+        return rows, total
+
+    async def get(self, code: str, *, with_outline: bool = False) -> UnitRow | None:
+        stmt = select(*_columns(with_outline)).where(
+            AdminUnit.code == code, AdminUnit.deleted.is_(False)
+        )
+        r = (await self.session.execute(stmt)).first()
+        return _row(r) if r else None
+
+    async def get_many(self, codes: Sequence[str]) -> list[UnitRow]:
+        """Units by code, root first (paths sort parents before children)."""
+        if not codes:
+            return []
+        stmt = (
+            select(*_columns(False))
+            .where(AdminUnit.code.in_(codes))
+            .order_by(func.length(AdminUnit.scope_path))
+        )
+        return [_row(r) for r in (await self.session.execute(stmt)).all()]
+
+    async def path_of(self, code: str) -> str | None:
+        return await self.session.scalar(select(AdminUnit.scope_path).where(AdminUnit.code == code))
+
+    async def analyze(self) -> None:
+        await self.session.execute(text("ANALYZE admin_unit"))

@@ -1,0 +1,59 @@
+"""Rules around the administrative hierarchy: search folding, ancestor chains, loading."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.admin_dataset import read_units
+from domain.errors import NotFound
+from domain.models.admin_unit import AdminLevel
+from domain.repositories.admin_units import AdminUnitRepository, UnitRow
+from domain.text import fold
+
+
+@dataclass(frozen=True, slots=True)
+class UnitWithAncestors:
+    unit: UnitRow
+    ancestors: list[UnitRow]
+
+
+class AdminUnitService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.repo = AdminUnitRepository(session)
+
+    async def search(
+        self,
+        *,
+        level: AdminLevel | None,
+        parent: str | None,
+        q: str | None,
+        limit: int,
+        offset: int,
+        with_outline: bool = False,
+    ) -> tuple[list[UnitRow], int]:
+        folded = fold(q) if q else None
+        return await self.repo.search(
+            level=level,
+            parent=parent,
+            q=folded or None,
+            limit=limit,
+            offset=offset,
+            with_outline=with_outline,
+        )
+
+    async def get(self, code: str, *, with_outline: bool = False) -> UnitWithAncestors:
+        unit = await self.repo.get(code, with_outline=with_outline)
+        if unit is None:
+            raise NotFound(f"no administrative unit with code {code!r}", field="code")
+        ancestor_codes = unit.path.split(".")[:-1]
+        return UnitWithAncestors(unit=unit, ancestors=await self.repo.get_many(ancestor_codes))
+
+    async def load(self, progress: Callable[[int], None] | None = None) -> int:
+        """Load the 2021 hierarchy; safe to run again (unchanged rows keep their version)."""
+        records = list(read_units())
+        await self.repo.upsert(records, progress=progress)
+        await self.repo.analyze()
+        return len(records)

@@ -1,0 +1,15 @@
+"""Search keys that ignore case and Vietnamese diacritics ("tan dinh" finds "Tân Định")."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII form: strip combining marks and map đ/Đ, which has no decomposition."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", stripped.lower()).strip()

@@ -1,0 +1,137 @@
+"""Test database: a private PostgreSQL + PostGIS cluster in a temporary directory (or
+TEST_DATABASE_URL), built by the real migrations once per session. Each test gets a
+connection-level transaction that is rolled back at its end; tests that need real commits
+(concurrency, the sync feed) use ``committed_db`` and clean up after themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+from litestar import Litestar
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.app import create_app
+from domain import migrations
+from domain.db import create_engine
+from domain.settings import Settings
+from scripts.pgcluster import PrivateCluster
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PrivateCluster | None]:
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield None
+        return
+    root = Path(tempfile.mkdtemp(prefix="fieldops-test-"))
+    root.chmod(0o755)  # the postgres user must reach its files when we are root
+    cluster = PrivateCluster(root / "pg")
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_cluster: PrivateCluster | None) -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or pg_cluster.url()  # type: ignore[union-attr]
+    migrations.upgrade(url)
+    from api.cli import _load_admin_units
+
+    asyncio.run(_load_admin_units(url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings.from_env({}, database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(database_url, pool_size=20)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+async def db_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        trans = await conn.begin()
+        try:
+            yield conn
+        finally:
+            if trans.is_active:
+                await trans.rollback()
+
+
+@pytest.fixture
+def session_maker(db_connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        bind=db_connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+        autoflush=False,
+    )
+
+
+@pytest.fixture
+async def db_session(
+    session_maker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with session_maker() as session:
+        yield session
+
+
+@pytest.fixture
+def app(
+    settings: Settings, engine: AsyncEngine, session_maker: async_sessionmaker[AsyncSession]
+) -> Litestar:
+    return create_app(settings, engine=engine, session_maker=session_maker)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncClient]:
+    """Requests run in the test's own event loop, on the test's rolled-back connection."""
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+async def committed_app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Litestar]:
+    """An app whose requests really commit, for concurrency tests; tables are emptied after."""
+    app = create_app(settings, engine=engine)
+    yield app
+    await truncate_operational_tables(engine)
+
+
+@pytest.fixture
+async def committed_client(committed_app: Litestar) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(
+        transport=ASGITransport(app=committed_app), base_url="http://testserver"
+    ) as c:
+        yield c
+
+
+async def truncate_operational_tables(engine: AsyncEngine) -> None:
+    """Empty every table but the reference hierarchy and Alembic's bookkeeping."""
+    async with engine.begin() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename NOT IN ('admin_unit', 'alembic_version', 'spatial_ref_sys')"
+            )
+        )
+        tables = [r[0] for r in rows]
+        if tables:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))

@@ -1,0 +1,111 @@
+"""The 2021 hierarchy through the API: counts, search, ancestors, GeoJSON, bad parameters."""
+
+from __future__ import annotations
+
+from httpx import AsyncClient
+
+
+async def test_lists_63_provinces(client: AsyncClient) -> None:
+    r = await client.get("/api/admin-units", params={"level": "province", "limit": 100})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["total"] == 63
+    assert len(body["items"]) == 63
+    assert {"code": "79", "name": "Thành phố Hồ Chí Minh"}.items() <= next(
+        i for i in body["items"] if i["code"] == "79"
+    ).items()
+
+
+async def test_ho_chi_minh_city_districts_and_wards(client: AsyncClient) -> None:
+    r = await client.get("/api/admin-units", params={"parent": "79", "limit": 100})
+    districts = r.json()["items"]
+    assert {d["name"] for d in districts} >= {"Quận 1", "Thành phố Thủ Đức", "Huyện Cần Giờ"}
+    assert all(d["level"] == "district" and d["parent_code"] == "79" for d in districts)
+    wards = (await client.get("/api/admin-units", params={"parent": "760"})).json()["items"]
+    assert "Phường Tân Định" in {w["name"] for w in wards}
+    assert all(w["level"] == "commune" and w["path"].startswith("VN.79.760.") for w in wards)
+
+
+async def test_every_point_lies_inside_its_bounding_box(client: AsyncClient) -> None:
+    seen = 0
+    for level in ("province", "district", "commune"):
+        offset = 0
+        while True:
+            page = (
+                await client.get(
+                    "/api/admin-units", params={"level": level, "limit": 1000, "offset": offset}
+                )
+            ).json()
+            for u in page["items"]:
+                lon, lat = u["centroid"]["coordinates"]
+                min_lon, min_lat, max_lon, max_lat = u["bbox"]
+                assert min_lon <= lon <= max_lon and min_lat <= lat <= max_lat, u["code"]
+                seen += 1
+            offset += 1000
+            if offset >= page["total"]:
+                break
+    assert seen > 10_000
+
+
+async def test_search_ignores_case_and_diacritics(client: AsyncClient) -> None:
+    for q in ("tan dinh", "TÂN ĐỊNH", "Tan Định"):
+        r = await client.get("/api/admin-units", params={"q": q, "level": "commune"})
+        names = {u["name"] for u in r.json()["items"]}
+        assert "Phường Tân Định" in names, q
+    dd = await client.get("/api/admin-units", params={"q": "da kao"})
+    assert "Phường Đa Kao" in {u["name"] for u in dd.json()["items"]}
+
+
+async def test_search_treats_like_wildcards_literally(client: AsyncClient) -> None:
+    r = await client.get("/api/admin-units", params={"q": "%"})
+    assert r.status_code == 200
+    assert r.json()["total"] == 0
+
+
+async def test_unit_with_its_chain_of_ancestors(client: AsyncClient) -> None:
+    r = await client.get("/api/admin-units/26734")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["name"] == "Phường Tân Định"
+    assert [a["code"] for a in body["ancestors"]] == ["VN", "79", "760"]
+    assert [a["level"] for a in body["ancestors"]] == ["national", "province", "district"]
+
+
+async def test_geojson_forms(client: AsyncClient) -> None:
+    r = await client.get(
+        "/api/admin-units", params={"parent": "760", "format": "geojson", "geometry": "outline"}
+    )
+    fc = r.json()
+    assert fc["type"] == "FeatureCollection"
+    f = fc["features"][0]
+    assert f["geometry"]["type"] == "Polygon"
+    lon, lat = f["geometry"]["coordinates"][0][0]
+    assert 106 < lon < 107 and 10 < lat < 11  # longitude first (RFC 7946)
+    one = (await client.get("/api/admin-units/79", params={"format": "geojson"})).json()
+    assert one["type"] == "Feature" and one["geometry"]["type"] == "Point"
+    assert one["properties"]["ancestors"] == [
+        {"code": "VN", "name": "Việt Nam", "level": "national"}
+    ]
+
+
+async def test_unknown_unit_is_a_problem_404(client: AsyncClient) -> None:
+    r = await client.get("/api/admin-units/99999")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["field"] == "code"
+
+
+async def test_malformed_parameters_are_400_naming_the_parameter(client: AsyncClient) -> None:
+    for params, field in (
+        ({"level": "planet"}, "level"),
+        ({"limit": "many"}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+        ({"format": "xml"}, "format"),
+    ):
+        r = await client.get("/api/admin-units", params=params)
+        assert r.status_code == 400, params
+        assert r.headers["content-type"].startswith("application/problem+json")
+        body = r.json()
+        assert body["status"] == 400
+        assert body["field"] == field, body
