@@ -13,7 +13,10 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api import routes_map, routes_operations, routes_supplies, routes_sync
+from api.auth import provide_principal
 from api.controllers.admin_units import AdminUnitController
+from api.controllers.auth import AuthController
 from api.controllers.health import HealthController
 from api.db import provide_session
 from api.errors import EXCEPTION_HANDLERS
@@ -65,8 +68,19 @@ def create_app(
                 await engine.dispose()
 
     app = Litestar(
-        route_handlers=[HealthController, AdminUnitController],
-        dependencies={"db_session": Provide(provide_session)},
+        route_handlers=[
+            HealthController,
+            AdminUnitController,
+            AuthController,
+            *routes_operations.HANDLERS,
+            *routes_supplies.HANDLERS,
+            *routes_sync.HANDLERS,
+            *routes_map.HANDLERS,
+        ],
+        dependencies={
+            "db_session": Provide(provide_session),
+            "principal": Provide(provide_principal),
+        },
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi_config(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),

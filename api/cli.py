@@ -92,6 +92,40 @@ def cmd_openapi(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _create_user(url: str, args: argparse.Namespace) -> str:
+    import uuid
+
+    from domain.db import create_engine, create_session_maker
+    from domain.models.enums import Role
+    from domain.services.users import UserService
+
+    engine = create_engine(url)
+    try:
+        async with create_session_maker(engine)() as session:
+            user = await UserService(session).create(
+                username=args.username, password=args.password, full_name=args.full_name,
+                role=Role(args.role), unit_code=args.unit,
+                station_id=uuid.UUID(args.station) if args.station else None, phone=args.phone,
+            )
+            await session.commit()
+            return str(user.id)
+    finally:
+        await engine.dispose()
+
+
+def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.errors import DomainError
+
+    with database(settings, keep_running=True) as url:
+        try:
+            user_id = asyncio.run(_create_user(url, args))
+        except DomainError as exc:
+            print(f"error: {exc.field or 'input'}: {exc.message}", file=sys.stderr)
+            return 2
+    print(f"created user {args.username} ({args.role}) with id {user_id}")
+    return 0
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     import time
 
@@ -136,6 +170,17 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("load-admin-units", help="load the 2021 hierarchy").set_defaults(
         fn=cmd_load_admin_units
     )
+    from domain.models.enums import Role
+
+    cu = sub.add_parser("create-user", help="create a login")
+    cu.add_argument("--username", required=True)
+    cu.add_argument("--password", required=True)
+    cu.add_argument("--full-name", required=True)
+    cu.add_argument("--role", required=True, choices=[r.value for r in Role])
+    cu.add_argument("--unit", required=True, help="administrative unit code, e.g. 79 or 26734")
+    cu.add_argument("--station", help="station id, for station-bound roles")
+    cu.add_argument("--phone")
+    cu.set_defaults(fn=cmd_create_user)
     oa = sub.add_parser("openapi", help="write openapi/openapi.json")
     oa.add_argument("--output")
     oa.set_defaults(fn=cmd_openapi)

@@ -42,7 +42,7 @@ def heads() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config("")).get_heads())
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     """Blocking: call from a thread when an event loop is running (env.py uses asyncio.run)."""
     command.upgrade(alembic_config(database_url), revision)
 

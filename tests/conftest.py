@@ -135,3 +135,41 @@ async def truncate_operational_tables(engine: AsyncEngine) -> None:
         tables = [r[0] for r in rows]
         if tables:
             await conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+
+
+# -- people and tokens ---------------------------------------------------------------------
+_TEST_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """Hash once: argon2 is slow on purpose, and tests create many users."""
+    from domain.passwords import hash_password
+
+    return hash_password(_TEST_PASSWORD)
+
+
+@pytest.fixture
+def make_user(db_session: AsyncSession, password_hash: str, settings: Settings):  # type: ignore[no-untyped-def]
+    """Create a user in a unit; returns (user, headers with a bearer token)."""
+    import uuid as _uuid
+
+    from api.auth import issue_token
+    from domain.models.enums import Role
+    from domain.services.users import UserService
+
+    async def factory(
+        role: Role | str, unit_code: str, *, station_id: _uuid.UUID | None = None,
+        username: str | None = None,
+    ) -> tuple[object, dict[str, str]]:
+        role = Role(role)
+        user = await UserService(db_session).create(
+            username=username or f"{role.value}-{unit_code}-{_uuid.uuid4().hex[:6]}",
+            password=_TEST_PASSWORD, full_name=f"Test {role.value}", role=role,
+            unit_code=unit_code, station_id=station_id, password_hash=password_hash,
+        )
+        await db_session.commit()
+        token, _ = issue_token(settings, user.id, role.value)
+        return user, {"Authorization": f"Bearer {token}"}
+
+    return factory

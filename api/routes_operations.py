@@ -1,0 +1,7 @@
+"""Route handlers of the operations area, registered by api/app.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+HANDLERS: list[Any] = []

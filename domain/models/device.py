@@ -1,0 +1,1 @@
+"""Enrolled devices and the sync bookkeeping: applied mutations, conflicts (issue 6)."""

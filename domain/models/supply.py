@@ -1,0 +1,1 @@
+"""Supplies: catalog, stock-holding locations, the stock ledger, requisitions, loans (issue 5)."""
