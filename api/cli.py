@@ -47,7 +47,7 @@ def progress_bar(total: int, desc: str) -> tuple[Callable[[int], None], Callable
     return update, bar.close
 
 
-async def _load_admin_units(url: str) -> int:
+async def _load_admin_units(url: str, *, force: bool = False) -> int:
     from domain.admin_dataset import read_units
     from domain.db import create_engine, create_session_maker
     from domain.services.admin_units import AdminUnitService
@@ -57,7 +57,7 @@ async def _load_admin_units(url: str) -> int:
         async with create_session_maker(engine)() as session:
             total = sum(1 for _ in read_units())
             update, close = progress_bar(total, "administrative units")
-            n = await AdminUnitService(session).load(progress=update)
+            n = await AdminUnitService(session).load(progress=update, force=force)
             await session.commit()
             close()
             return n
@@ -76,7 +76,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_load_admin_units(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings, keep_running=True) as url:
-        n = asyncio.run(_load_admin_units(url))
+        n = asyncio.run(_load_admin_units(url, force=True))
     print(f"{n} administrative units loaded")
     return 0
 

@@ -51,9 +51,15 @@ class AdminUnitService:
         ancestor_codes = unit.path.split(".")[:-1]
         return UnitWithAncestors(unit=unit, ancestors=await self.repo.get_many(ancestor_codes))
 
-    async def load(self, progress: Callable[[int], None] | None = None) -> int:
-        """Load the 2021 hierarchy; safe to run again (unchanged rows keep their version)."""
+    async def load(self, progress: Callable[[int], None] | None = None, *, force: bool = False) -> int:
+        """Load the 2021 hierarchy; safe to run again (unchanged rows keep their version).
+
+        A complete table is left alone unless ``force``: the dataset is frozen history, and a
+        second start of the service should not spend seconds re-checking ten thousand rows.
+        """
         records = list(read_units())
+        if not force and await self.repo.count() == len(records):
+            return len(records)
         await self.repo.upsert(records, progress=progress)
         await self.repo.analyze()
         return len(records)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def test_lists_63_provinces(client: AsyncClient) -> None:
@@ -109,3 +110,17 @@ async def test_malformed_parameters_are_400_naming_the_parameter(client: AsyncCl
         body = r.json()
         assert body["status"] == 400
         assert body["field"] == field, body
+
+
+async def test_loading_again_changes_nothing(db_session: AsyncSession) -> None:
+    from sqlalchemy import func, select
+
+    from domain.models.admin_unit import AdminUnit
+    from domain.services.admin_units import AdminUnitService
+
+    before = (await db_session.execute(
+        select(func.count(), func.max(AdminUnit.sync_version)))).one()
+    await AdminUnitService(db_session).load(force=True)
+    after = (await db_session.execute(
+        select(func.count(), func.max(AdminUnit.sync_version)))).one()
+    assert before == after  # same rows, and no row got a new version (devices re-pull nothing)
