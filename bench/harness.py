@@ -1,0 +1,156 @@
+"""Shared benchmark plumbing: a database, a real server process, timers, and result files.
+
+Every figure is written next to a baseline measured in the same run, so a ratio still means
+something on a shared, noisy 2-core machine where absolute numbers wander.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+README = ROOT / "bench" / "README.md"
+TABLE_START = "<!-- bench:table:start -->"
+TABLE_END = "<!-- bench:table:end -->"
+
+
+@dataclass
+class Result:
+    """One figure and the baseline it is read against.
+
+    ``ratio`` is value / baseline; ``higher_is_better`` says which way is good (throughput
+    versus latency), so the table can say whether a target was met.
+    """
+
+    name: str
+    metric: str
+    value: float
+    baseline_name: str
+    baseline_value: float
+    higher_is_better: bool = True
+    target: str | None = None
+    met: bool | None = None
+    notes: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline_value if self.baseline_value else float("nan")
+
+    def write(self) -> None:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        data = {**asdict(self), "ratio": round(self.ratio, 4)}
+        (RESULTS / f"{self.name}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def database() -> Iterator[str]:
+    """BENCH_DATABASE_URL, or a private cluster in a temporary directory removed afterwards."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from scripts.pgcluster import PrivateCluster
+
+    root = Path(tempfile.mkdtemp(prefix="fieldops-bench-"))
+    root.chmod(0o755)
+    cluster = PrivateCluster(root / "pg")
+    cluster.start()
+    try:
+        yield cluster.url()
+    finally:
+        cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def server(database_url: str, *, workers: int = 1) -> Iterator[str]:
+    """A real uvicorn process serving the app on a free loopback port."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "HOST": "127.0.0.1",
+           "DB_POOL_SIZE": "20"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "run"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            try:
+                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("server did not become ready in 60 s")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def rewrite_readme_table(results: list[Result]) -> None:
+    """Replace the table between the markers in bench/README.md with this run's figures."""
+    lines = [
+        "| benchmark | figure | baseline | ratio | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        met = "—" if r.met is None else ("yes" if r.met else "**no**")
+        lines.append(
+            f"| {r.name} | {r.value:,.1f} {r.metric} | {r.baseline_name}: "
+            f"{r.baseline_value:,.1f} {r.metric} | {r.ratio:.2f} | {r.target or '—'} | {met} |"
+        )
+    table = "\n".join(lines)
+    text = README.read_text() if README.exists() else f"# Benchmarks\n\n{TABLE_START}\n{TABLE_END}\n"
+    head, _, rest = text.partition(TABLE_START)
+    _, _, tail = rest.partition(TABLE_END)
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    README.write_text(f"{head}{TABLE_START}\n_Last run: {stamp}, {os.cpu_count()} cores._\n\n"
+                      f"{table}\n{TABLE_END}{tail}")
+
+
+def run_async(coro: object) -> object:
+    return asyncio.run(coro)  # type: ignore[arg-type]
