@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 RUN = scripts/uv run --frozen --no-sync
 
-.PHONY: help install install-test run test openapi bench simulate seed db-start db-stop db-url clean-data
+.PHONY: help install install-test run test openapi bench simulate seed web db-start db-stop db-url clean-data
 
 help:
 	@echo "make run       install what is missing, start the database, migrate, load demo data, serve"
@@ -12,6 +12,7 @@ help:
 	@echo "make bench     run the benchmarks and rewrite bench/README.md"
 	@echo "make simulate  run the sync simulator against a running server"
 	@echo "make seed      load demo data (ARGS='--stations 436 --cases 20000')"
+	@echo "make web      refresh the vendored Leaflet from the npm registry (needs node)"
 	@echo "make db-start / db-stop / db-url   manage the private cluster under .data/"
 
 install:
@@ -39,6 +40,13 @@ simulate: install
 
 seed: install
 	@$(RUN) python -m api.cli seed-demo $(ARGS)
+
+# Refresh the vendored Leaflet the map serves (a fresh machine needs no node to run the map).
+web:
+	cd web && npm ci --no-audit --no-fund
+	mkdir -p api/static/vendor/leaflet
+	cp web/node_modules/leaflet/dist/leaflet.js web/node_modules/leaflet/dist/leaflet.css web/node_modules/leaflet/LICENSE api/static/vendor/leaflet/
+	cp -r web/node_modules/leaflet/dist/images api/static/vendor/leaflet/
 
 db-start: install
 	@$(RUN) python -m scripts.pgcluster start

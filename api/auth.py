@@ -39,9 +39,15 @@ async def provide_principal(
     request: Request[Any, Any, Any], state: State, db_session: AsyncSession
 ) -> Principal:
     """Resolve the caller and record it as the audit actor of this request's transaction."""
-    settings: Settings = state.settings
+    return await principal_from_token(_bearer(request), state.settings, db_session)
+
+
+async def principal_from_token(
+    token: str, settings: Settings, db_session: AsyncSession
+) -> Principal:
+    """The active user a bearer token names; 401 when it is invalid, expired or disabled."""
     try:
-        claims = jwt.decode(_bearer(request), settings.jwt_secret, algorithms=[ALGORITHM],
+        claims = jwt.decode(token, settings.jwt_secret, algorithms=[ALGORITHM],
                             options={"require": ["exp", "sub"]})
         user_id = uuid.UUID(claims["sub"])
     except (jwt.PyJWTError, ValueError, KeyError) as exc:

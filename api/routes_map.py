@@ -4,4 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-HANDLERS: list[Any] = []
+from litestar.static_files import create_static_files_router
+
+from api.controllers.dashboard import DashboardController
+from api.controllers.map import STATIC_DIR, MapController, map_page
+from api.controllers.nearest import NearestStationController
+
+HANDLERS: list[Any] = [
+    MapController,
+    NearestStationController,
+    DashboardController,
+    map_page,
+    # The map page's own scripts and the vendored Leaflet: no CDN, works without internet.
+    create_static_files_router(
+        path="/static", directories=[STATIC_DIR], include_in_schema=False, name="static"
+    ),
+]

@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-HANDLERS: list[Any] = []
+from api.controllers.devices import DeviceController
+from api.controllers.sync import SyncController
+from api.controllers.sync_conflicts import SyncConflictController
+
+HANDLERS: list[Any] = [DeviceController, SyncController, SyncConflictController]

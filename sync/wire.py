@@ -23,7 +23,7 @@ MAX_PULL_LIMIT = 5000
 DEFAULT_PULL_LIMIT = 500
 
 Protocol = Annotated[int, msgspec.Meta(ge=1)]
-EntityName = Annotated[str, msgspec.Meta(pattern=r"^[a-z_]{1,64}$")]
+EntityName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_]{1,64}$")]  # "f0_case" has a digit
 HLCString = Annotated[str, msgspec.Meta(pattern=HLC_PATTERN)]
 Op = Literal["upsert", "delete"]
 Status = Literal["applied", "duplicate", "merged", "rejected"]

@@ -1,1 +1,92 @@
 """Enrolled devices and the sync bookkeeping: applied mutations, conflicts (issue 6)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.base import Base
+
+
+class Device(Base):
+    """A station tablet. Only a hash of its bearer token is kept: the token is shown once."""
+
+    __tablename__ = "device"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    station_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("station.id"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    enrolled_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SyncMutation(Base):
+    """Every mutation id the server has processed, with its outcome: the idempotency log.
+
+    The primary key is what makes "applied at most once, ever" hold even when two copies of
+    a batch arrive at the same time: the second insert of an id waits for the first
+    transaction and then finds the id taken.
+    """
+
+    __tablename__ = "sync_mutation"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("device.id", ondelete="CASCADE"), nullable=False
+    )
+    entity: Mapped[str] = mapped_column(String(64), nullable=False)
+    row_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    op: Mapped[str] = mapped_column(String(8), nullable=False)
+    hlc: Mapped[str] = mapped_column(String(21), nullable=False)
+    author_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    code: Mapped[str | None] = mapped_column(String(40))
+    message: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class SyncConflict(Base):
+    """A write that lost a merge, kept with the write that won so a coordinator can redo it."""
+
+    __tablename__ = "sync_conflict"
+    __table_args__ = (
+        Index("ix_sync_conflict_scope", "scope_path", "id",
+              postgresql_ops={"scope_path": "text_pattern_ops"}),
+        Index("ix_sync_conflict_row", "entity", "row_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    scope_path: Mapped[str] = mapped_column(String(64), nullable=False)
+    entity: Mapped[str] = mapped_column(String(64), nullable=False)
+    row_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    field: Mapped[str] = mapped_column(String(64), nullable=False)
+    policy: Mapped[str] = mapped_column(String(16), nullable=False)
+    mutation_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    kept_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    kept_hlc: Mapped[str | None] = mapped_column(String(21))
+    kept_author: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    kept_device: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    lost_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    lost_hlc: Mapped[str] = mapped_column(String(21), nullable=False)
+    lost_author: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    lost_device: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)

@@ -1,0 +1,84 @@
+"""Alerts: the worklist of a station and its teams, watched by the levels above."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.alerts import Alert, AlertPage, AlertResolution
+from domain.authz import Principal
+from domain.models.enums import AlertSeverity, AlertStatus
+from domain.services import alerts as service
+
+AlertId = Annotated[uuid.UUID, PathParameter()]
+
+
+class AlertController(Controller):
+    path = "/api/alerts"
+    tags = ["Alerts"]
+    security = [{"BearerToken": []}]
+
+    @get(
+        "/",
+        operation_id="list_alerts",
+        summary="Alerts in the caller's scope: unresolved first, emergencies first",
+    )
+    async def list_alerts(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
+        commune: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{5}$")] = None,
+        status: FromQuery[AlertStatus | None] = None,
+        unresolved: Annotated[bool, QueryParameter(description="open or acknowledged")] = False,
+        severity: FromQuery[AlertSeverity | None] = None,
+        station_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+        team_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+        case_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> AlertPage:
+        rows, total = await service.list_alerts(
+            db_session, principal, district=district, commune=commune, status=status,
+            unresolved=unresolved, severity=severity, station_id=station_id, team_id=team_id,
+            case_id=case_id, limit=limit, offset=offset,
+        )
+        return AlertPage(items=[Alert.of(a) for a in rows], total=total, limit=limit,
+                         offset=offset)
+
+    @get("/{alert_id:uuid}", operation_id="get_alert", summary="One alert")
+    async def get_alert(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        alert_id: AlertId,
+    ) -> Alert:
+        return Alert.of(await service.get_alert(db_session, principal, alert_id))
+
+    @post(
+        "/{alert_id:uuid}/acknowledge",
+        operation_id="acknowledge_alert",
+        summary="Take an open alert in hand",
+        status_code=200,
+    )
+    async def acknowledge_alert(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        alert_id: AlertId,
+    ) -> Alert:
+        return Alert.of(await service.acknowledge_alert(db_session, principal, alert_id))
+
+    @post(
+        "/{alert_id:uuid}/resolve",
+        operation_id="resolve_alert",
+        summary="Close the alert's episode",
+        status_code=200,
+    )
+    async def resolve_alert(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        alert_id: AlertId, data: AlertResolution | None = None,
+    ) -> Alert:
+        note = data.note if data else None
+        return Alert.of(await service.resolve_alert(db_session, principal, alert_id, note))

@@ -1,0 +1,43 @@
+"""The audit trail: who changed what, when, and through which login or device."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.audit import AuditEntry, AuditPage
+from domain.authz import Principal
+from domain.services.audit import audit_trail
+
+
+class AuditController(Controller):
+    path = "/api/audit"
+    tags = ["Audit"]
+    security = [{"BearerToken": []}]
+
+    @get(
+        "/",
+        operation_id="list_audit_entries",
+        summary="Audit entries of rows in the caller's unit, oldest first",
+        description="For commune officers, city coordinators and administrators. `entity` is "
+        "a table name (`f0_case`, `station`, …) and `id` a row id; personal fields of cases "
+        "are redacted for readers who do not care for the person.",
+    )
+    async def list_audit_entries(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        entity: Annotated[str | None, QueryParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = None,
+        row_id: Annotated[uuid.UUID | None, QueryParameter(query="id")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> AuditPage:
+        rows, total = await audit_trail(db_session, principal, entity=entity, row_id=row_id,
+                                        limit=limit, offset=offset)
+        return AuditPage(items=[AuditEntry.of(r) for r in rows], total=total, limit=limit,
+                         offset=offset)

@@ -1,0 +1,101 @@
+"""Care teams: a station's home-visit teams and their members."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.params import PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.care_teams import CareTeam, CareTeamCreate, CareTeamPage, CareTeamUpdate
+from domain.authz import Principal
+from domain.services import care_teams as service
+
+
+class CareTeamController(Controller):
+    path = "/api/care-teams"
+    tags = ["Care teams"]
+    security = [{"BearerToken": []}]
+
+    @get("/", operation_id="list_care_teams", summary="Care teams in the caller's scope")
+    async def list_care_teams(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        station_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+        district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
+        commune: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{5}$")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> CareTeamPage:
+        views, total = await service.list_teams(
+            db_session, principal, station_id=station_id, district=district, commune=commune,
+            limit=limit, offset=offset,
+        )
+        return CareTeamPage(
+            items=[CareTeam.of(v) for v in views], total=total, limit=limit, offset=offset
+        )
+
+    @get("/{team_id:uuid}", operation_id="get_care_team", summary="One care team with members")
+    async def get_care_team(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        team_id: Annotated[uuid.UUID, PathParameter()],
+    ) -> CareTeam:
+        return CareTeam.of(await service.get_team(db_session, principal, team_id))
+
+    @post("/", operation_id="create_care_team", summary="Form a care team at a station")
+    async def create_care_team(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        data: CareTeamCreate,
+    ) -> CareTeam:
+        view = await service.create_team(
+            db_session, principal, station_id=data.station_id, name=data.name,
+            member_ids=data.member_ids,
+        )
+        return CareTeam.of(view)
+
+    @patch("/{team_id:uuid}", operation_id="update_care_team", summary="Rename a care team")
+    async def update_care_team(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        team_id: Annotated[uuid.UUID, PathParameter()],
+        data: CareTeamUpdate,
+    ) -> CareTeam:
+        return CareTeam.of(await service.rename_team(db_session, principal, team_id, data.name))
+
+    @put(
+        "/{team_id:uuid}/members/{user_id:uuid}",
+        operation_id="add_care_team_member",
+        summary="Add a member (idempotent)",
+    )
+    async def add_care_team_member(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        team_id: Annotated[uuid.UUID, PathParameter()],
+        user_id: Annotated[uuid.UUID, PathParameter()],
+    ) -> CareTeam:
+        return CareTeam.of(await service.add_member(db_session, principal, team_id, user_id))
+
+    @delete(
+        "/{team_id:uuid}/members/{user_id:uuid}",
+        operation_id="remove_care_team_member",
+        summary="Remove a member",
+        status_code=200,
+    )
+    async def remove_care_team_member(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        team_id: Annotated[uuid.UUID, PathParameter()],
+        user_id: Annotated[uuid.UUID, PathParameter()],
+    ) -> CareTeam:
+        return CareTeam.of(await service.remove_member(db_session, principal, team_id, user_id))

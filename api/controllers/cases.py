@@ -1,0 +1,195 @@
+"""F0 cases: enrolment, care details, status moves, team assignment, medicine bags."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.cases import (
+    Assignment,
+    BagGiven,
+    Case,
+    CaseCreate,
+    CasePage,
+    CaseSummary,
+    CaseUpdate,
+    StatusChange,
+    StatusEvent,
+    TeamAssignment,
+    UnitCaseCounts,
+)
+from api.schemas.stations import changes_of
+from domain.authz import Principal
+from domain.models.admin_unit import AdminLevel
+from domain.models.enums import CaseStatus, RiskGroup
+from domain.repositories.cases import CaseView
+from domain.services import cases as service
+
+CaseId = Annotated[uuid.UUID, PathParameter()]
+
+
+def _case(principal: Principal, view: CaseView) -> Case:
+    return Case.of(view, personal=principal.sees_personal_data(view.case.scope_path))
+
+
+class CaseController(Controller):
+    path = "/api/cases"
+    tags = ["F0 cases"]
+    security = [{"BearerToken": []}]
+
+    @get(
+        "/",
+        operation_id="list_cases",
+        summary="Cases in the caller's scope",
+        description="Personal fields only for roles caring for the person; others see "
+        "`person.view = deidentified` (initials, birth decade, sex).",
+    )
+    async def list_cases(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
+        commune: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{5}$")] = None,
+        station_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+        team_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
+        status: FromQuery[CaseStatus | None] = None,
+        risk_group: FromQuery[RiskGroup | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> CasePage:
+        views, total = await service.list_cases(
+            db_session, principal, district=district, commune=commune, station_id=station_id,
+            team_id=team_id, status=status, risk=risk_group, limit=limit, offset=offset,
+        )
+        return CasePage(items=[_case(principal, v) for v in views], total=total, limit=limit,
+                        offset=offset)
+
+    @get(
+        "/summary",
+        operation_id="summarize_cases",
+        summary="De-identified case counts per unit, status and risk group",
+    )
+    async def summarize_cases(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        by: FromQuery[AdminLevel | None] = None,
+        district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
+    ) -> CaseSummary:
+        level, counts = await service.summarize_cases(db_session, principal, by=by,
+                                                       district=district)
+        units = [
+            UnitCaseCounts(unit_code=c.code, unit_name=c.name, total=sum(c.by_status.values()),
+                           by_status=c.by_status, by_risk_group=c.by_risk_group)
+            for c in counts
+        ]
+        return CaseSummary(by=level, units=units, total=sum(u.total for u in units))
+
+    @get("/{case_id:uuid}", operation_id="get_case", summary="One case")
+    async def get_case(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        case_id: CaseId,
+    ) -> Case:
+        return _case(principal, await service.get_case(db_session, principal, case_id))
+
+    @post("/", operation_id="create_case", summary="Enrol an F0 case at a station")
+    async def create_case(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        data: CaseCreate,
+    ) -> Case:
+        fields = changes_of(data)
+        fields["home_position"] = data.home_position.coordinates if data.home_position else None
+        view = await service.create_case(db_session, principal, **fields)
+        return _case(principal, view)
+
+    @patch("/{case_id:uuid}", operation_id="update_case", summary="Change a case's details")
+    async def update_case(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        case_id: CaseId, data: CaseUpdate,
+    ) -> Case:
+        changes = changes_of(data)
+        if data.home_position:
+            changes["home_position"] = data.home_position.coordinates
+        return _case(principal, await service.update_case(db_session, principal, case_id, changes))
+
+    @post(
+        "/{case_id:uuid}/status",
+        operation_id="change_case_status",
+        summary="Move a case along the status machine",
+        status_code=200,
+    )
+    async def change_case_status(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        case_id: CaseId, data: StatusChange,
+    ) -> Case:
+        await service.change_case_status(db_session, principal, case_id, data.status, data.reason)
+        return _case(principal, await service.get_case(db_session, principal, case_id))
+
+    @get(
+        "/{case_id:uuid}/status-events",
+        operation_id="list_case_status_events",
+        summary="The case's status history, oldest first",
+    )
+    async def list_case_status_events(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        case_id: CaseId,
+    ) -> list[StatusEvent]:
+        events = await service.status_history(db_session, principal, case_id)
+        return [StatusEvent.of(e) for e in events]
+
+    @post(
+        "/{case_id:uuid}/assignment",
+        operation_id="assign_case",
+        summary="Assign or reassign the case to a care team",
+        status_code=200,
+    )
+    async def assign_case(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        case_id: CaseId, data: Assignment,
+    ) -> Case:
+        view = await service.assign_case(db_session, principal, case_id, data.team_id,
+                                         data.reason)
+        return _case(principal, view)
+
+    @get(
+        "/{case_id:uuid}/assignments",
+        operation_id="list_case_assignments",
+        summary="The case's team assignments, oldest first",
+    )
+    async def list_case_assignments(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        case_id: CaseId,
+    ) -> list[TeamAssignment]:
+        rows = await service.assignment_history(db_session, principal, case_id)
+        return [TeamAssignment.of(a) for a in rows]
+
+    @post(
+        "/{case_id:uuid}/bag-b-order",
+        operation_id="order_medicine_bag_b",
+        summary="A doctor orders medicine bag B",
+        status_code=200,
+    )
+    async def order_medicine_bag_b(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        case_id: CaseId,
+    ) -> Case:
+        return _case(principal, await service.order_bag_b(db_session, principal, case_id))
+
+    @post(
+        "/{case_id:uuid}/medicine-bags",
+        operation_id="give_medicine_bag",
+        summary="Record that a medicine bag (A, B or C) was given",
+        status_code=200,
+    )
+    async def give_medicine_bag(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        case_id: CaseId, data: BagGiven,
+    ) -> Case:
+        view = await service.give_medicine_bag(db_session, principal, case_id, data.bag,
+                                               data.given_at)
+        return _case(principal, view)

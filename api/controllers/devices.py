@@ -1,0 +1,99 @@
+"""Device enrolment: coordinators give station tablets a sync token, move and revoke them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.devices import Device, DeviceCreate, DeviceEnrolled, DevicePage, DeviceUpdate
+from api.schemas.stations import changes_of
+from domain.authz import Principal
+from domain.services import devices as service
+
+
+class DeviceController(Controller):
+    path = "/api/devices"
+    tags = ["Devices"]
+    security = [{"BearerToken": []}]
+
+    @get(
+        "/",
+        operation_id="list_devices",
+        summary="Devices of the stations in the caller's scope",
+        description="Commune officers and above. `active=true` leaves revoked devices out.",
+    )
+    async def list_devices(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        station_id: FromQuery[uuid.UUID | None] = None,
+        active: FromQuery[bool | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> DevicePage:
+        views, total = await service.list_devices(
+            db_session, principal, station_id=station_id, active=active, limit=limit,
+            offset=offset,
+        )
+        return DevicePage(items=[Device.of(v) for v in views], total=total, limit=limit,
+                          offset=offset)
+
+    @get("/{device_id:uuid}", operation_id="get_device", summary="One device")
+    async def get_device(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        device_id: Annotated[uuid.UUID, PathParameter()],
+    ) -> Device:
+        return Device.of(await service.get_device(db_session, principal, device_id))
+
+    @post(
+        "/",
+        operation_id="create_device",
+        summary="Enrol a device for a station",
+        description="Returns the device's sync token once; only its hash is stored.",
+    )
+    async def create_device(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        data: DeviceCreate,
+    ) -> DeviceEnrolled:
+        view, token = await service.enroll_device(
+            db_session, principal, name=data.name, station_id=data.station_id
+        )
+        return DeviceEnrolled(device_id=view.device.id, token=token, device=Device.of(view))
+
+    @patch(
+        "/{device_id:uuid}",
+        operation_id="update_device",
+        summary="Rename a device or move it to another station",
+    )
+    async def update_device(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        device_id: Annotated[uuid.UUID, PathParameter()],
+        data: DeviceUpdate,
+    ) -> Device:
+        view = await service.update_device(db_session, principal, device_id, changes_of(data))
+        return Device.of(view)
+
+    @post(
+        "/{device_id:uuid}/revoke",
+        operation_id="revoke_device",
+        summary="Revoke a device: its token stops working at once",
+        status_code=200,
+    )
+    async def revoke_device(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        device_id: Annotated[uuid.UUID, PathParameter()],
+    ) -> Device:
+        return Device.of(await service.revoke_device(db_session, principal, device_id))

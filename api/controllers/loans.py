@@ -1,0 +1,90 @@
+"""Serial-numbered equipment and its loans to F0 households, overdue ones first."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.loans import EquipmentPage, EquipmentUnit, Loan, LoanCreate, LoanPage, LoanReturn
+from domain.authz import Principal
+from domain.models.supply import EquipmentStatus, LoanStatus
+from domain.services.loans import LoanService
+
+Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
+Offset = Annotated[int, QueryParameter(ge=0)]
+
+
+class LoanController(Controller):
+    path = "/api/loans"
+    tags = ["Supplies: equipment loans"]
+    security = [{"BearerToken": []}]
+
+    @get("/", operation_id="list_loans", summary="Loans in scope, earliest due first",
+         description="`overdue=true` keeps open loans past their due date.")
+    async def list_loans(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        status: FromQuery[LoanStatus | None] = None, overdue: FromQuery[bool] = False,
+        case_id: FromQuery[uuid.UUID | None] = None, limit: Limit = 100, offset: Offset = 0,
+    ) -> LoanPage:
+        rows, total = await LoanService(db_session, principal).search(
+            status=status, overdue=overdue, case_id=case_id, limit=limit, offset=offset
+        )
+        return LoanPage(items=[Loan.of(loan, serial) for loan, serial in rows], total=total,
+                        limit=limit, offset=offset)
+
+    @get("/{loan_id:uuid}", operation_id="get_loan", summary="One loan")
+    async def get_loan(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        loan_id: Annotated[uuid.UUID, PathParameter()],
+    ) -> Loan:
+        service = LoanService(db_session, principal)
+        loan = await service.get(loan_id)
+        return Loan.of(loan, await service.serial_of(loan))
+
+    @post("/", operation_id="create_loan",
+          summary="Lend a device from the station's shelf to an F0 household")
+    async def create_loan(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        data: LoanCreate,
+    ) -> Response[Loan]:
+        loan, created = await LoanService(db_session, principal).lend(
+            serial_no=data.serial_no, case_id=data.case_id, due_on=data.due_on, note=data.note,
+            loan_id=data.id,
+        )
+        serial = await LoanService(db_session, principal).serial_of(loan)
+        return Response(Loan.of(loan, serial), status_code=201 if created else 200)
+
+    @post("/{loan_id:uuid}/return", operation_id="return_loan", status_code=200,
+          summary="Close a loan: returned in good order, damaged, or lost")
+    async def return_loan(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        loan_id: Annotated[uuid.UUID, PathParameter()], data: LoanReturn,
+    ) -> Loan:
+        service = LoanService(db_session, principal)
+        loan = await service.give_back(loan_id, condition=data.condition, note=data.note)
+        return Loan.of(loan, await service.serial_of(loan))
+
+
+class EquipmentController(Controller):
+    path = "/api/equipment"
+    tags = ["Supplies: equipment loans"]
+    security = [{"BearerToken": []}]
+
+    @get("/", operation_id="list_equipment", summary="Serial-numbered devices in scope")
+    async def list_equipment(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        location_id: FromQuery[uuid.UUID | None] = None,
+        item_id: FromQuery[uuid.UUID | None] = None,
+        status: FromQuery[EquipmentStatus | None] = None, limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> EquipmentPage:
+        rows, total = await LoanService(db_session, principal).units(
+            location_id=location_id, item_id=item_id, status=status, limit=limit, offset=offset
+        )
+        return EquipmentPage(items=[EquipmentUnit.of(u) for u in rows], total=total,
+                             limit=limit, offset=offset)

@@ -1,0 +1,76 @@
+"""Stock-holding locations: warehouses, stations, F0 households holding lent devices."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.locations import Location, LocationCreate, LocationPage
+from api.schemas.stock import Coverage, StockLine
+from domain.authz import Principal
+from domain.models.supply import LocationKind
+from domain.services.locations import LocationService
+from domain.services.stock_views import StockViews
+
+LocationId = Annotated[uuid.UUID, PathParameter()]
+
+
+class LocationController(Controller):
+    path = "/api/locations"
+    tags = ["Supplies: locations"]
+    security = [{"BearerToken": []}]
+
+    @get("/", operation_id="list_locations", summary="Locations in the caller's scope")
+    async def list_locations(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        kind: FromQuery[LocationKind | None] = None,
+        station_id: FromQuery[uuid.UUID | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> LocationPage:
+        rows, total = await LocationService(db_session).search(
+            principal, kind=kind, station_id=station_id, limit=limit, offset=offset
+        )
+        return LocationPage(items=[Location.of(r) for r in rows], total=total, limit=limit,
+                            offset=offset)
+
+    @get("/{location_id:uuid}", operation_id="get_location", summary="One location")
+    async def get_location(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        location_id: LocationId,
+    ) -> Location:
+        return Location.of(await LocationService(db_session).get(principal, location_id))
+
+    @post("/", operation_id="create_location",
+          summary="Set up a warehouse or a station's stock location")
+    async def create_location(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        data: LocationCreate,
+    ) -> Location:
+        return Location.of(await LocationService(db_session).create(
+            principal, kind=LocationKind(data.kind), unit_code=data.unit_code,
+            station_id=data.station_id, name=data.name,
+        ))
+
+    @get("/{location_id:uuid}/stock", operation_id="get_location_stock",
+         summary="Stock on hand per item with days of cover")
+    async def get_location_stock(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        location_id: LocationId,
+    ) -> list[Coverage]:
+        rows = await StockViews(db_session, principal).coverage(location_id=location_id)
+        return [Coverage.of(r) for r in rows]
+
+    @get("/{location_id:uuid}/lots", operation_id="get_location_lots",
+         summary="Stock on hand per item and lot")
+    async def get_location_lots(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        location_id: LocationId,
+    ) -> list[StockLine]:
+        rows = await StockViews(db_session, principal).on_hand(location_id=location_id)
+        return [StockLine.of(r) for r in rows]

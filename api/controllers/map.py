@@ -1,0 +1,154 @@
+"""The coordinator map: stations as GeoJSON, unit outlines, a station's panel, live events."""
+
+from __future__ import annotations
+
+import html
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Request, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.response import ServerSentEvent
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import principal_from_token, provide_principal
+from api.live import live_hub
+from api.schemas.map import (
+    StationFeature,
+    StationFeatureCollection,
+    StationPanel,
+    UnitOutlineCollection,
+    UnitOutlineFeature,
+)
+from domain.authz import Principal
+from domain.models.admin_unit import AdminLevel
+from domain.models.enums import StationStatus
+from domain.services.map import MapService
+
+GEOJSON = "application/geo+json"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+UnitCode = Annotated[str | None, QueryParameter(max_length=8, pattern=r"^[0-9A-Z]+$")]
+BBox = Annotated[
+    str | None,
+    QueryParameter(
+        description="min_lon,min_lat,max_lon,max_lat (WGS84)",
+        pattern=r"^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3}\s*$",
+    ),
+]
+BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
+
+
+def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    w, s, e, n = (float(v) for v in value.split(","))
+    return (w, s, e, n)
+
+
+async def provide_stream_principal(
+    request: Request[Any, Any, Any],
+    state: State,
+    db_session: AsyncSession,
+    access_token: Annotated[
+        str | None,
+        QueryParameter(description="bearer token; EventSource cannot send an Authorization header"),
+    ] = None,
+) -> Principal:
+    """The SSE endpoint alone also takes the token from the query string."""
+    if access_token:
+        return await principal_from_token(access_token, state.settings, db_session)
+    return await provide_principal(request, state, db_session)
+
+
+class MapController(Controller):
+    path = "/api/map"
+    tags = ["Map"]
+    security = BEARER
+
+    @get(
+        "/stations",
+        operation_id="list_map_stations",
+        media_type=GEOJSON,
+        summary="Stations in scope as a GeoJSON FeatureCollection with load, alerts and stock",
+        description=(
+            "Load is active F0 cases (not recovered, deceased or hospitalized) over capacity. "
+            "`attention` names why a station needs a look: open alerts, a key item out of "
+            "stock, more active cases than capacity. Filters combine; `status` repeats."
+        ),
+    )
+    async def list_map_stations(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        province: UnitCode = None,
+        district: UnitCode = None,
+        status: FromQuery[list[StationStatus] | None] = None,
+        bbox: BBox = None,
+    ) -> StationFeatureCollection:
+        service = MapService(db_session)
+        scope = await service.scope_for(principal, province=province, district=district)
+        views = await service.stations(
+            scope, statuses=[s.value for s in status or ()], bbox=_bbox(bbox)
+        )
+        return StationFeatureCollection(features=[StationFeature.of(v) for v in views])
+
+    @get(
+        "/stations/{station_id:uuid}",
+        operation_id="get_map_station",
+        summary="A station's map panel: staff, load, stock and pending requisitions",
+    )
+    async def get_map_station(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        station_id: Annotated[uuid.UUID, PathParameter(description="station id")],
+    ) -> StationPanel:
+        return StationPanel.of(await MapService(db_session).detail(principal, station_id))
+
+    @get(
+        "/units",
+        operation_id="list_map_units",
+        media_type=GEOJSON,
+        summary="Outlines of administrative units in scope, for the map's base layer",
+        description=(
+            "The 2021 dataset has no boundaries: each outline is the unit's bounding box. "
+            "`level` defaults to the level below the caller's unit; at most 1000 units."
+        ),
+    )
+    async def list_map_units(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        level: FromQuery[AdminLevel | None] = None,
+    ) -> UnitOutlineCollection:
+        rows = await MapService(db_session).outlines(principal, level)
+        return UnitOutlineCollection(features=[UnitOutlineFeature.of(r) for r in rows])
+
+    @get(
+        "/events",
+        operation_id="stream_map_events",
+        summary="Server-sent events: changed station features, within 2 seconds of a commit",
+        description=(
+            "Events: `ready` once connected; `stations` with a JSON array of changed station "
+            "features (same shape as /api/map/stations); `resync` when changes may have been "
+            "missed and the map should reload. Takes `?access_token=` since EventSource cannot "
+            "send headers."
+        ),
+        dependencies={"principal": Provide(provide_stream_principal)},
+        media_type="text/event-stream",
+    )
+    async def stream_map_events(
+        self, request: Request[Any, Any, Any], principal: NamedDependency[Principal]
+    ) -> ServerSentEvent:
+        hub = await live_hub(request.app)
+        return ServerSentEvent(hub.stream(principal.unit_path))
+
+
+@get("/map", include_in_schema=False, media_type=MediaType.HTML, sync_to_thread=False)
+def map_page(state: State) -> str:
+    """The coordinator map; the tile server of online deployments is written into the page."""
+    page = (STATIC_DIR / "map" / "index.html").read_text(encoding="utf-8")
+    return page.replace("{{TILE_URL}}", html.escape(state.settings.tile_url or "", quote=True))

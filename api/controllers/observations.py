@@ -1,0 +1,82 @@
+"""Observations of a case: vital signs and symptoms, and the alerts they raise."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.alerts import Alert
+from api.schemas.observations import (
+    BloodPressureReading,
+    Observation,
+    ObservationCreate,
+    ObservationPage,
+    RecordedObservation,
+    SymptomsReading,
+)
+from domain.authz import Principal
+from domain.models.enums import ObservationKind
+from domain.services import observations as service
+from domain.settings import Settings
+
+
+class ObservationController(Controller):
+    path = "/api/cases/{case_id:uuid}/observations"
+    tags = ["Observations"]
+    security = [{"BearerToken": []}]
+
+    @get("/", operation_id="list_observations", summary="A case's readings, newest first")
+    async def list_observations(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        case_id: Annotated[uuid.UUID, PathParameter()],
+        kind: FromQuery[ObservationKind | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> ObservationPage:
+        rows, total = await service.list_observations(
+            db_session, principal, case_id, kind=kind, since=since, until=until, limit=limit,
+            offset=offset,
+        )
+        return ObservationPage(items=[Observation.of(o) for o in rows], total=total,
+                               limit=limit, offset=offset)
+
+    @post(
+        "/",
+        operation_id="create_observation",
+        summary="Record a reading",
+        description="A reading past a threshold opens the case's alert (or escalates the "
+        "unresolved one) and moves a case in home monitoring to needs attention. Sending the "
+        "same `id` again returns the stored reading.",
+    )
+    async def create_observation(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        state: State,
+        case_id: Annotated[uuid.UUID, PathParameter()],
+        data: ObservationCreate,
+    ) -> RecordedObservation:
+        settings: Settings = state.settings
+        observation = await service.record_observation(
+            db_session, principal, observation_id=data.id or uuid.uuid4(), case_id=case_id,
+            kind=ObservationKind(str(type(data).__struct_config__.tag)),
+            value=None if isinstance(data, SymptomsReading) else data.value,
+            value2=data.value2 if isinstance(data, BloodPressureReading) else None,
+            symptoms=data.symptoms if isinstance(data, SymptomsReading) else None,
+            measured_at=data.measured_at, measured_by=principal.user_id,
+            device_id=principal.device_id, loinc=data.loinc, thresholds=settings.thresholds,
+        )
+        status, alert = await service.case_after_reading(db_session, case_id)
+        return RecordedObservation(observation=Observation.of(observation), case_status=status,
+                                   alert=Alert.of(alert) if alert else None)

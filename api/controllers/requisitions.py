@@ -1,0 +1,163 @@
+"""Requisitions: a station asks, its district (or the city) decides, a warehouse ships, the
+station confirms delivery. Each action is a POST on the requisition; its history is kept."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.requisitions import (
+    Requisition,
+    RequisitionApprove,
+    RequisitionCreate,
+    RequisitionDecision,
+    RequisitionDetail,
+    RequisitionPage,
+    RequisitionReceive,
+    RequisitionShip,
+)
+from api.schemas.stock import csv_response
+from domain.authz import Principal
+from domain.models.supply import RequisitionStatus
+from domain.services.requisitions import RequisitionService
+
+S = RequisitionStatus
+RequisitionId = Annotated[uuid.UUID, PathParameter()]
+
+
+def _payload(data: msgspec.Struct) -> dict[str, Any]:
+    """Body fields for the service, lines as plain mappings; absent optionals left out."""
+    out: dict[str, Any] = {}
+    for name in data.__struct_fields__:
+        value = getattr(data, name)
+        if value is None:
+            continue
+        if name == "lines":
+            value = [msgspec.structs.asdict(line) for line in value]
+        out[name] = value
+    return out
+
+
+async def _move(
+    session: AsyncSession, principal: Principal, requisition_id: uuid.UUID,
+    target: RequisitionStatus, data: msgspec.Struct,
+) -> RequisitionDetail:
+    service = RequisitionService(session, principal)
+    await service.transition(requisition_id, target, _payload(data))
+    return RequisitionDetail.of_detail(await service.detail(requisition_id))
+
+
+class RequisitionController(Controller):
+    path = "/api/requisitions"
+    tags = ["Supplies: requisitions"]
+    security = [{"BearerToken": []}]
+
+    @get("/", operation_id="list_requisitions",
+         summary="Requisitions in the caller's scope, newest first")
+    async def list_requisitions(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        status: FromQuery[RequisitionStatus | None] = None,
+        location_id: FromQuery[uuid.UUID | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> RequisitionPage:
+        rows, total = await RequisitionService(db_session, principal).search(
+            status=status, location_id=location_id, limit=limit, offset=offset
+        )
+        return RequisitionPage(items=[Requisition.of(r) for r in rows], total=total,
+                               limit=limit, offset=offset)
+
+    @get("/export", operation_id="export_requisitions",
+         summary="Requisitions as CSV, one row per line", media_type="text/csv")
+    async def export_requisitions(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        status: FromQuery[RequisitionStatus | None] = None,
+    ) -> Response[str]:
+        rows = await RequisitionService(db_session, principal).export(status)
+        header = ["code", "status", "location_code", "location_name", "supplier_code",
+                  "submitted_at", "status_changed_at", "f0_under_care", "days_of_cover",
+                  "item_code", "requested_qty", "approved_qty", "shipped_qty", "accepted_qty",
+                  "rejected_qty"]
+        return csv_response(
+            "requisitions.csv", header,
+            ([getattr(r, f).isoformat() if f.endswith("_at") else getattr(r, f) for f in header]
+             for r in rows),
+        )
+
+    @get("/{requisition_id:uuid}", operation_id="get_requisition",
+         summary="One requisition with its lines, history and shipment")
+    async def get_requisition(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        requisition_id: RequisitionId,
+    ) -> RequisitionDetail:
+        detail = await RequisitionService(db_session, principal).detail(requisition_id)
+        return RequisitionDetail.of_detail(detail)
+
+    @post("/", operation_id="create_requisition", summary="Submit a station's requisition")
+    async def create_requisition(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        data: RequisitionCreate,
+    ) -> Response[RequisitionDetail]:
+        service = RequisitionService(db_session, principal)
+        req, created = await service.create(
+            requisition_id=data.id, location_id=data.location_id,
+            justification=data.justification, f0_under_care=data.f0_under_care,
+            days_of_cover=data.days_of_cover,
+            lines=[msgspec.structs.asdict(line) for line in data.lines],
+        )
+        detail = RequisitionDetail.of_detail(await service.detail(req.id))
+        return Response(detail, status_code=201 if created else 200)
+
+    @post("/{requisition_id:uuid}/approve", operation_id="approve_requisition", status_code=200,
+          summary="Approve fully or partly (district logistics; the city when forwarded)")
+    async def approve_requisition(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        requisition_id: RequisitionId, data: RequisitionApprove,
+    ) -> RequisitionDetail:
+        return await _move(db_session, principal, requisition_id, S.approved, data)
+
+    @post("/{requisition_id:uuid}/reject", operation_id="reject_requisition", status_code=200,
+          summary="Reject, with a reason")
+    async def reject_requisition(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        requisition_id: RequisitionId, data: RequisitionDecision,
+    ) -> RequisitionDetail:
+        return await _move(db_session, principal, requisition_id, S.rejected, data)
+
+    @post("/{requisition_id:uuid}/forward", operation_id="forward_requisition", status_code=200,
+          summary="Send up to the city (district logistics)")
+    async def forward_requisition(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        requisition_id: RequisitionId, data: RequisitionDecision,
+    ) -> RequisitionDetail:
+        return await _move(db_session, principal, requisition_id, S.forwarded, data)
+
+    @post("/{requisition_id:uuid}/cancel", operation_id="cancel_requisition", status_code=200,
+          summary="Withdraw a submitted requisition (the requesting station)")
+    async def cancel_requisition(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        requisition_id: RequisitionId, data: RequisitionDecision,
+    ) -> RequisitionDetail:
+        return await _move(db_session, principal, requisition_id, S.cancelled, data)
+
+    @post("/{requisition_id:uuid}/ship", operation_id="ship_requisition", status_code=200,
+          summary="Ship from the supplying warehouse (its keeper)")
+    async def ship_requisition(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        requisition_id: RequisitionId, data: RequisitionShip,
+    ) -> RequisitionDetail:
+        return await _move(db_session, principal, requisition_id, S.shipped, data)
+
+    @post("/{requisition_id:uuid}/receive", operation_id="receive_requisition", status_code=200,
+          summary="Confirm delivery with accepted and rejected quantities (proof of delivery)")
+    async def receive_requisition(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        requisition_id: RequisitionId, data: RequisitionReceive,
+    ) -> RequisitionDetail:
+        return await _move(db_session, principal, requisition_id, S.received, data)

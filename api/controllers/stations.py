@@ -1,0 +1,113 @@
+"""Mobile health stations: read within scope, created and edited by the ward that runs them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get, patch, post
+from litestar.di import NamedDependency
+from litestar.exceptions import ValidationException
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.stations import (
+    Station,
+    StationCreate,
+    StationPage,
+    StationUpdate,
+    changes_of,
+)
+from domain.authz import Principal
+from domain.models.enums import StationStatus
+from domain.services import stations as service
+
+NUMBER = r"-?[0-9]+(\.[0-9]+)?"
+BBOX_PATTERN = rf"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``min_lon,min_lat,max_lon,max_lat`` (GeoJSON order) -> a checked tuple, 400 otherwise."""
+    if text is None:
+        return None
+    min_lon, min_lat, max_lon, max_lat = (float(x) for x in text.split(","))
+    ok = (
+        -180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90
+    )
+    if not ok:
+        message = "bbox is min_lon,min_lat,max_lon,max_lat with min < max, inside WGS84 ranges"
+        raise ValidationException(
+            message, extra=[{"key": "bbox", "message": message, "source": "query"}]
+        )
+    return min_lon, min_lat, max_lon, max_lat
+
+
+class StationController(Controller):
+    path = "/api/stations"
+    tags = ["Stations"]
+    security = [{"BearerToken": []}]
+
+    @get(
+        "/",
+        operation_id="list_stations",
+        summary="Stations in the caller's scope, filtered and paged",
+        description="Filters combine; `bbox` is `min_lon,min_lat,max_lon,max_lat`.",
+    )
+    async def list_stations(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        province: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{2}$")] = None,
+        district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
+        commune: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{5}$")] = None,
+        status: FromQuery[StationStatus | None] = None,
+        bbox: Annotated[str | None, QueryParameter(pattern=BBOX_PATTERN)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> StationPage:
+        views, total = await service.list_stations(
+            db_session, principal, province=province, district=district, commune=commune,
+            status=status, bbox=parse_bbox(bbox), limit=limit, offset=offset,
+        )
+        return StationPage(
+            items=[Station.of(v) for v in views], total=total, limit=limit, offset=offset
+        )
+
+    @get("/{station_id:uuid}", operation_id="get_station", summary="One station")
+    async def get_station(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        station_id: Annotated[uuid.UUID, PathParameter()],
+    ) -> Station:
+        return Station.of(await service.get_station(db_session, principal, station_id))
+
+    @post("/", operation_id="create_station", summary="Open a station in the caller's commune")
+    async def create_station(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        data: StationCreate,
+    ) -> Station:
+        fields = changes_of(data)
+        fields["position"] = data.position.coordinates
+        view = await service.create_station(db_session, principal, **fields)
+        return Station.of(view)
+
+    @patch(
+        "/{station_id:uuid}",
+        operation_id="update_station",
+        summary="Change a station's details or status",
+    )
+    async def update_station(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        station_id: Annotated[uuid.UUID, PathParameter()],
+        data: StationUpdate,
+    ) -> Station:
+        changes = changes_of(data)
+        if data.position is not msgspec.UNSET:
+            changes["position"] = data.position.coordinates
+        return Station.of(await service.update_station(db_session, principal, station_id, changes))

@@ -1,0 +1,168 @@
+"""Stock: the ledger's movements, stock on hand and cover, discrepancies to reconcile."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, PathParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.stock import (
+    Coverage,
+    CoveragePage,
+    Discrepancy,
+    DiscrepancyResolve,
+    DistrictStock,
+    Movement,
+    MovementCreate,
+    MovementPage,
+    StockLine,
+    StockPage,
+    csv_response,
+)
+from domain.authz import Principal
+from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
+from domain.services.stock import record_movement_once, resolve_discrepancy
+from domain.services.stock_views import StockViews
+
+Limit = Annotated[int, QueryParameter(ge=1, le=5000)]
+Offset = Annotated[int, QueryParameter(ge=0)]
+
+
+class StockController(Controller):
+    path = "/api/stock"
+    tags = ["Supplies: stock"]
+    security = [{"BearerToken": []}]
+
+    @get("/", operation_id="list_stock",
+         summary="Stock on hand per location, item and lot in the caller's scope")
+    async def list_stock(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        location_id: FromQuery[uuid.UUID | None] = None,
+        item_id: FromQuery[uuid.UUID | None] = None,
+        kind: FromQuery[LocationKind | None] = None, limit: Limit = 500, offset: Offset = 0,
+    ) -> StockPage:
+        rows = await StockViews(db_session, principal).on_hand(
+            location_id=location_id, item_id=item_id, kind=kind
+        )
+        return StockPage(items=[StockLine.of(r) for r in rows[offset:offset + limit]],
+                         total=len(rows), limit=limit, offset=offset)
+
+    @get("/export", operation_id="export_stock", summary="Stock on hand as CSV",
+         media_type="text/csv")
+    async def export_stock(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        kind: FromQuery[LocationKind | None] = None,
+    ) -> Response[str]:
+        rows = await StockViews(db_session, principal).on_hand(kind=kind)
+        return csv_response(
+            "stock.csv",
+            ["location_code", "location_name", "location_kind", "item_code", "unit_of_issue",
+             "lot_no", "expires_on", "quantity"],
+            ([r.location_code, r.location_name, r.location_kind.value, r.item_code,
+              r.unit_of_issue, r.lot_no, r.expires_on, r.qty] for r in rows),
+        )
+
+    @get("/coverage", operation_id="list_stock_coverage",
+         summary="Stock per location and item with days of cover and state",
+         description="`low=true` keeps items below their station minimum, under 3 days of "
+                     "cover, or out. Daily need is the larger of the last 7 days' use and the "
+                     "open F0 caseload times the item's daily use per case.")
+    async def list_stock_coverage(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        location_id: FromQuery[uuid.UUID | None] = None,
+        item_id: FromQuery[uuid.UUID | None] = None,
+        kind: FromQuery[LocationKind | None] = None, low: FromQuery[bool] = False,
+        limit: Limit = 500, offset: Offset = 0,
+    ) -> CoveragePage:
+        rows = await StockViews(db_session, principal).coverage(
+            location_id=location_id, item_id=item_id, kind=kind, low_only=low
+        )
+        return CoveragePage(items=[Coverage.of(r) for r in rows[offset:offset + limit]],
+                            total=len(rows), limit=limit, offset=offset)
+
+    @get("/expiring", operation_id="list_expiring_stock",
+         summary="Lots in stock expiring soon (expired ones first)")
+    async def list_expiring_stock(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        within_days: Annotated[int, QueryParameter(ge=0, le=365)] = 30,
+    ) -> list[StockLine]:
+        rows = await StockViews(db_session, principal).expiring(within_days)
+        return [StockLine.of(r) for r in rows]
+
+    @get("/districts/{code:str}", operation_id="get_district_stock",
+         summary="A district's rollup: its warehouse and every station's stock and state")
+    async def get_district_stock(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        code: Annotated[str, PathParameter(pattern=r"^[0-9]{3}$")],
+    ) -> DistrictStock:
+        return DistrictStock.of(await StockViews(db_session, principal).district_rollup(code))
+
+
+class MovementController(Controller):
+    path = "/api/stock-movements"
+    tags = ["Supplies: stock"]
+    security = [{"BearerToken": []}]
+
+    @get("/", operation_id="list_stock_movements", summary="The ledger, newest first")
+    async def list_stock_movements(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        location_id: FromQuery[uuid.UUID | None] = None,
+        item_id: FromQuery[uuid.UUID | None] = None,
+        kind: FromQuery[MovementKind | None] = None,
+        since: FromQuery[datetime | None] = None, limit: Limit = 100, offset: Offset = 0,
+    ) -> MovementPage:
+        rows, total = await StockViews(db_session, principal).movements(
+            location_id=location_id, item_id=item_id, kind=kind, since=since, limit=limit,
+            offset=offset,
+        )
+        return MovementPage(items=[Movement.of(r) for r in rows], total=total, limit=limit,
+                            offset=offset)
+
+    @post("/", operation_id="create_stock_movement",
+          summary="Record a movement at a location the caller keeps",
+          description="Refused with 409 `insufficient_stock` when it would take stock below "
+                      "zero. Sending the same `id` again returns the recorded movement (200); "
+                      "the same `id` with other content is a 409 conflict.")
+    async def create_stock_movement(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        data: MovementCreate,
+    ) -> Response[Movement]:
+        movement, created = await record_movement_once(
+            db_session, principal, movement_id=data.id, location_id=data.location_id,
+            item_id=data.item_id, lot_id=data.lot_id, kind=data.kind, quantity=data.quantity,
+            occurred_at=data.occurred_at, reason=data.reason, case_id=data.case_id,
+            serial_no=data.serial_no,
+        )
+        return Response(Movement.of(movement), status_code=201 if created else 200)
+
+
+class DiscrepancyController(Controller):
+    path = "/api/stock-discrepancies"
+    tags = ["Supplies: stock"]
+    security = [{"BearerToken": []}]
+
+    @get("/", operation_id="list_stock_discrepancies",
+         summary="Stock that went below zero through movements made offline")
+    async def list_stock_discrepancies(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        status: FromQuery[DiscrepancyStatus | None] = None, limit: Limit = 100,
+        offset: Offset = 0,
+    ) -> list[Discrepancy]:
+        rows = await StockViews(db_session, principal).discrepancies(
+            status=status, limit=limit, offset=offset
+        )
+        return [Discrepancy.of(d) for d in rows]
+
+    @post("/{discrepancy_id:uuid}/resolve", operation_id="resolve_stock_discrepancy",
+          summary="Close a discrepancy once reconciled", status_code=200)
+    async def resolve_stock_discrepancy(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        discrepancy_id: Annotated[uuid.UUID, PathParameter()], data: DiscrepancyResolve,
+    ) -> Discrepancy:
+        found = await resolve_discrepancy(db_session, principal, discrepancy_id, data.resolution)
+        return Discrepancy.of(found)

@@ -1,0 +1,138 @@
+"""The sync protocol (sync/PROTOCOL.md): schema, push and pull for enrolled devices.
+
+Devices authenticate with their enrolment token, not a login. Push and pull read their body
+themselves: JSON or MessagePack by Content-Type, optionally gzip-compressed; the answer is
+MessagePack when the Accept header lists it, JSON otherwise (and gzip when accepted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import PROBLEM_JSON, TITLES
+from api.schemas.sync import SyncProblem, SyncSchema, body_operation
+from domain.settings import Settings
+from sync import pull, push
+from sync.codec import body_format, decode_pull, request_body, response_format
+from sync.entities import REGISTRY
+from sync.errors import SyncRequestError, Unauthenticated
+from sync.hlc import HybridClock
+from sync.wire import PullRequest, PullResponse, PushRequest, PushResponse, encode
+
+
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(SyncProblem, description=description, generate_examples=False)
+
+
+ERRORS = {
+    400: _problem("Malformed request; nothing was applied"),
+    401: _problem("Unknown or revoked device token"),
+    413: _problem("Too many mutations or too large a body"),
+    415: _problem("Body neither JSON nor MessagePack"),
+    426: _problem("Protocol version not supported"),
+}
+# The device's enrolment token, not a login.
+DEVICE_TOKEN: list[dict[str, list[str]]] = [{"BearerToken": []}]
+
+
+def server_clock(state: State) -> HybridClock:
+    """The process's hybrid logical clock, created with the first sync request."""
+    clock: HybridClock | None = state.get("sync_clock")
+    if clock is None:
+        clock = state["sync_clock"] = HybridClock()
+    return clock
+
+
+def _device_token(request: Request[Any, Any, Any]) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("a device bearer token is required")
+    return token.strip()
+
+
+async def _body(request: Request[Any, Any, Any], settings: Settings) -> tuple[bytes, str]:
+    fmt = body_format(request.headers.get("content-type"))
+    raw = await request.body()
+    return request_body(raw, request.headers.get("content-encoding"), settings.max_body_bytes), fmt
+
+
+def _encoded(obj: Any, request: Request[Any, Any, Any]) -> Response[Any]:
+    fmt = response_format(request.headers.get("accept"))
+    return Response(content=encode(obj, fmt), media_type=fmt)
+
+
+def sync_error_handler(_: Request[Any, Any, Any], exc: SyncRequestError) -> Response[SyncProblem]:
+    body = SyncProblem(
+        title=TITLES.get(exc.status, "Error"), status=exc.status, detail=exc.detail,
+        code=exc.code, field=exc.field, supported_versions=exc.extra.get("supported_versions"),
+        max_mutations=exc.extra.get("max_mutations"),
+    )
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return Response(body, status_code=exc.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+class SyncController(Controller):
+    path = "/sync/v1"
+    tags = ["Sync"]
+    exception_handlers = {SyncRequestError: sync_error_handler}
+
+    @get(
+        "/schema",
+        operation_id="get_sync_schema",
+        summary="Synced entities, their fields and types, and each field's merge policy",
+    )
+    async def get_sync_schema(self, state: State) -> SyncSchema:
+        return SyncSchema.of(REGISTRY, state.settings)
+
+    @post(
+        "/push",
+        operation_id="push_changes",
+        summary="Apply a batch of a device's mutations, at most once each, in order",
+        description=(
+            "One result per mutation, in request order: applied, duplicate (already applied), "
+            "merged (some fields lost to newer writes; `current` is the server row) or "
+            "rejected (with a `code`). A malformed batch is refused whole."
+        ),
+        status_code=200,
+        operation_class=body_operation(PushRequest),
+        responses=ERRORS,
+        security=DEVICE_TOKEN,
+    )
+    async def push_changes(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+        state: State,
+    ) -> Response[PushResponse]:
+        token = _device_token(request)
+        body, fmt = await _body(request, state.settings)
+        result = await push.push(db_session, token, body, fmt, registry=REGISTRY,
+                                 settings=state.settings, clock=server_clock(state))
+        return _encoded(result, request)
+
+    @post(
+        "/pull",
+        operation_id="pull_changes",
+        summary="The next page of changes in the device's scope after its cursor",
+        description=(
+            "Whole rows in feed order; deletes are tombstones. `reset: true` means the "
+            "device's scope changed: drop the replica and pull again from a null cursor."
+        ),
+        status_code=200,
+        operation_class=body_operation(PullRequest),
+        responses=ERRORS,
+        security=DEVICE_TOKEN,
+    )
+    async def pull_changes(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+        state: State,
+    ) -> Response[PullResponse]:
+        token = _device_token(request)
+        body, fmt = await _body(request, state.settings)
+        result = await pull.pull(db_session, token, decode_pull(body, fmt), registry=REGISTRY,
+                                 clock=server_clock(state))
+        return _encoded(result, request)

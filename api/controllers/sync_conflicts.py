@@ -1,0 +1,41 @@
+"""The sync conflict log: writes that lost a merge, for the coordinators of their unit."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.schemas.sync import SyncConflict, SyncConflictPage
+from domain.authz import Principal
+from sync.conflicts import list_conflicts
+
+
+class SyncConflictController(Controller):
+    path = "/api/sync/conflicts"
+    tags = ["Sync"]
+    security = [{"BearerToken": []}]
+
+    @get(
+        "/",
+        operation_id="list_sync_conflicts",
+        summary="Writes that lost a merge in the caller's units, newest first",
+        description="Commune officers and above. Filter by `entity` and `row_id`.",
+    )
+    async def list_sync_conflicts(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        entity: Annotated[str | None, QueryParameter(pattern=r"^[a-z0-9_]{1,64}$")] = None,
+        row_id: FromQuery[uuid.UUID | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> SyncConflictPage:
+        rows, total = await list_conflicts(db_session, principal, entity=entity, row_id=row_id,
+                                           limit=limit, offset=offset)
+        return SyncConflictPage(items=[SyncConflict.of(r) for r in rows], total=total,
+                                limit=limit, offset=offset)

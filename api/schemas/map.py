@@ -1,0 +1,145 @@
+"""The coordinator map on the wire: GeoJSON (RFC 7946, longitude first) stations and outlines."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+from domain.geo import Point, Polygon, geometry_from_geojson
+from domain.models.admin_unit import AdminLevel
+from domain.models.enums import Role, StationStatus
+from domain.repositories.admin_units import UnitRow
+from domain.services.map import StationDetail, StationView
+
+StockState = Literal["ok", "low", "out", "unknown"]
+AttentionReason = Literal["open_alerts", "stock_out", "overload"]
+
+
+class StationStock(msgspec.Struct, kw_only=True, frozen=True):
+    """State of the key items; "unknown" where the station has no stock record."""
+
+    oxygen: StockState
+    spo2_meter: StockState
+    bag_a: StockState
+
+
+class StationProperties(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    code: str
+    name: str
+    status: StationStatus
+    province_code: str
+    district_code: str
+    commune_code: str
+    path: str
+    capacity: int
+    active_cases: int
+    load: float  # active cases / capacity
+    open_alerts: int
+    emergency_alerts: int
+    stock: StationStock
+    attention: list[AttentionReason]
+    doctors: int
+    nurses: int
+    volunteers: int
+    distance_m: float | None = None  # only from /api/stations/nearest
+
+
+class StationFeature(msgspec.Struct, tag="Feature", kw_only=True, frozen=True):
+    id: str
+    geometry: Point
+    properties: StationProperties
+
+    @classmethod
+    def of(cls, view: StationView) -> StationFeature:
+        s = view.station
+        parts = s.path.split(".")
+        return cls(
+            id=str(s.id),
+            geometry=Point(coordinates=(round(s.lon, 6), round(s.lat, 6))),
+            properties=StationProperties(
+                code=s.code, name=s.name, status=StationStatus(s.status),
+                province_code=parts[1], district_code=parts[2], commune_code=s.commune_code,
+                path=s.path, capacity=s.capacity, active_cases=s.active_cases,
+                load=round(view.load, 3), open_alerts=s.open_alerts,
+                emergency_alerts=s.emergency_alerts, stock=StationStock(**view.stock),  # type: ignore[arg-type]
+                attention=view.attention,  # type: ignore[arg-type]
+                doctors=s.doctors, nurses=s.nurses, volunteers=s.volunteers,
+                distance_m=round(s.distance_m, 1) if s.distance_m is not None else None,
+            ),
+        )
+
+
+class StationFeatureCollection(msgspec.Struct, tag="FeatureCollection", kw_only=True, frozen=True):
+    features: list[StationFeature]
+
+
+class UnitOutlineProperties(msgspec.Struct, kw_only=True, frozen=True):
+    code: str
+    name: str
+    name_en: str | None
+    level: AdminLevel
+    parent_code: str | None
+    path: str
+    # The dataset has no boundaries: the outline is the unit's bounding box.
+    outline: Literal["bbox"] = "bbox"
+
+
+class UnitOutlineFeature(msgspec.Struct, tag="Feature", kw_only=True, frozen=True):
+    id: str
+    geometry: Polygon
+    properties: UnitOutlineProperties
+
+    @classmethod
+    def of(cls, row: UnitRow) -> UnitOutlineFeature:
+        geometry = geometry_from_geojson(row.outline_geojson)
+        assert isinstance(geometry, Polygon)
+        return cls(
+            id=row.code,
+            geometry=geometry,
+            properties=UnitOutlineProperties(
+                code=row.code, name=row.name, name_en=row.name_en, level=row.level,
+                parent_code=row.parent_code, path=row.path,
+            ),
+        )
+
+
+class UnitOutlineCollection(msgspec.Struct, tag="FeatureCollection", kw_only=True, frozen=True):
+    features: list[UnitOutlineFeature]
+
+
+class StaffMemberOut(msgspec.Struct, kw_only=True, frozen=True):
+    full_name: str
+    role: Role
+
+
+class PendingRequisitionOut(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    code: str
+    status: str
+    submitted_at: datetime
+
+
+class StationPanel(msgspec.Struct, kw_only=True, frozen=True):
+    """What a click on a station shows."""
+
+    feature: StationFeature
+    staff: list[StaffMemberOut]
+    cases_by_status: dict[str, int]
+    pending_requisitions: list[PendingRequisitionOut]
+
+    @classmethod
+    def of(cls, detail: StationDetail) -> StationPanel:
+        return cls(
+            feature=StationFeature.of(detail.view),
+            staff=[StaffMemberOut(full_name=m.full_name, role=m.role) for m in detail.staff],
+            cases_by_status=detail.cases_by_status,
+            pending_requisitions=[
+                PendingRequisitionOut(
+                    id=p.id, code=p.code, status=p.status, submitted_at=p.submitted_at
+                )
+                for p in detail.pending_requisitions
+            ],
+        )

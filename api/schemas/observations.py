@@ -1,0 +1,99 @@
+"""Observations on the wire: one request shape per kind, tagged by ``kind``.
+
+Each kind carries its own plausible range, so the constraints reach OpenAPI and a typing
+error (SpO2 of 9.5) is refused at the edge with the field named.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+from api.schemas.alerts import Alert
+from domain.models.enums import CaseStatus, ObservationKind
+from domain.models.observation import Observation as ObservationRow
+
+MeasuredAt = Annotated[
+    datetime, Meta(tz=True, description="when it was measured; not in the future (5 min grace)")
+]
+Loinc = Annotated[str, Meta(pattern=r"^[0-9]{1,7}-[0-9]$", description="default per kind")]
+Symptom = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{1,39}$", examples=["dyspnea"])]
+
+
+class _Reading(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_field="kind"):
+    id: uuid.UUID | None = None
+    measured_at: MeasuredAt
+    loinc: Loinc | None = None
+
+
+class Spo2Reading(_Reading, tag="spo2"):
+    value: Annotated[float, Meta(ge=50, le=100, description="SpO2, %")]
+
+
+class PulseReading(_Reading, tag="pulse"):
+    value: Annotated[float, Meta(ge=20, le=250, description="beats per minute")]
+
+
+class TemperatureReading(_Reading, tag="temperature"):
+    value: Annotated[float, Meta(ge=30, le=45, description="°C")]
+
+
+class RespiratoryRateReading(_Reading, tag="respiratory_rate"):
+    value: Annotated[float, Meta(ge=4, le=80, description="breaths per minute")]
+
+
+class BloodPressureReading(_Reading, tag="blood_pressure"):
+    value: Annotated[float, Meta(ge=40, le=300, description="systolic, mm Hg")]
+    value2: Annotated[float, Meta(ge=20, le=200, description="diastolic, mm Hg")]
+
+
+class SymptomsReading(_Reading, tag="symptoms"):
+    symptoms: Annotated[list[Symptom], Meta(max_length=20)]
+
+
+ObservationCreate = (
+    Spo2Reading | PulseReading | TemperatureReading | RespiratoryRateReading
+    | BloodPressureReading | SymptomsReading
+)
+
+
+class Observation(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    kind: ObservationKind
+    loinc: str
+    value: float | None
+    value2: float | None
+    unit: str | None
+    symptoms: list[str]
+    measured_at: datetime
+    measured_by: uuid.UUID | None
+    recorded_at: datetime
+    device_id: uuid.UUID | None
+
+    @classmethod
+    def of(cls, o: ObservationRow) -> Observation:
+        return cls(
+            id=o.id, case_id=o.case_id, kind=o.kind, loinc=o.loinc, value=o.value,
+            value2=o.value2, unit=o.unit, symptoms=list(o.symptoms), measured_at=o.measured_at,
+            measured_by=o.measured_by, recorded_at=o.recorded_at, device_id=o.device_id,
+        )
+
+
+class ObservationPage(msgspec.Struct, kw_only=True, frozen=True):
+    items: list[Observation]
+    total: int
+    limit: int
+    offset: int
+
+
+class RecordedObservation(msgspec.Struct, kw_only=True, frozen=True):
+    """The stored reading and where it left the case: its status and its unresolved alert."""
+
+    observation: Observation
+    case_status: CaseStatus
+    alert: Alert | None

@@ -1,0 +1,103 @@
+"""Mobile health stations on the wire."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from domain.geo import Point
+from domain.models.enums import StationStatus
+from domain.repositories.stations import StationView
+
+
+def changes_of(struct: msgspec.Struct) -> dict[str, Any]:
+    """The fields a body actually carries (UNSET ones left out); shared by the PATCH handlers."""
+    return {
+        f: getattr(struct, f)
+        for f in struct.__struct_fields__
+        if getattr(struct, f) is not UNSET
+    }
+
+
+StationCode = Annotated[str, Meta(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+StationName = Annotated[str, Meta(min_length=1, max_length=160)]
+CommuneCode = Annotated[str, Meta(pattern=r"^[0-9]{5}$", description="commune or ward code")]
+Address = Annotated[str, Meta(min_length=1, max_length=255)]
+Capacity = Annotated[
+    int, Meta(ge=1, le=1000, description="F0 patients the station is staffed for (designed for 50–100)")
+]
+StaffCount = Annotated[int, Meta(ge=0, le=500)]
+OpeningHours = Annotated[str, Meta(min_length=1, max_length=120, examples=["07:00–21:00"])]
+Phone = Annotated[str, Meta(pattern=r"^\+?[0-9][0-9 .-]{5,18}$", max_length=20)]
+
+
+class StationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    code: StationCode
+    name: StationName
+    commune_code: CommuneCode
+    position: Point
+    address: Address | None = None
+    status: StationStatus = StationStatus.preparing
+    capacity: Capacity = 50
+    doctors: StaffCount = 0
+    nurses: StaffCount = 0
+    volunteers: StaffCount = 0
+    opening_hours: OpeningHours | None = None
+    phone: Phone | None = None
+
+
+class StationUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Only the fields present change; an explicit null clears an optional field."""
+
+    name: StationName | UnsetType = UNSET
+    position: Point | UnsetType = UNSET
+    address: Address | UnsetType | None = UNSET
+    status: StationStatus | UnsetType = UNSET
+    capacity: Capacity | UnsetType = UNSET
+    doctors: StaffCount | UnsetType = UNSET
+    nurses: StaffCount | UnsetType = UNSET
+    volunteers: StaffCount | UnsetType = UNSET
+    opening_hours: OpeningHours | UnsetType | None = UNSET
+    phone: Phone | UnsetType | None = UNSET
+
+
+class Station(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    code: str
+    name: str
+    commune_code: str
+    path: str
+    position: Point
+    address: str | None
+    status: StationStatus
+    capacity: int
+    doctors: int
+    nurses: int
+    volunteers: int
+    opening_hours: str | None
+    phone: str | None
+    open_cases: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, view: StationView) -> Station:
+        s = view.station
+        return cls(
+            id=s.id, code=s.code, name=s.name, commune_code=s.commune_code, path=s.scope_path,
+            position=Point(coordinates=(view.lon, view.lat)), address=s.address,
+            status=s.status, capacity=s.capacity, doctors=s.doctors, nurses=s.nurses,
+            volunteers=s.volunteers, opening_hours=s.opening_hours, phone=s.phone,
+            open_cases=view.open_cases, created_at=s.created_at, updated_at=s.updated_at,
+        )
+
+
+class StationPage(msgspec.Struct, kw_only=True, frozen=True):
+    items: list[Station]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,214 @@
+"""Stock movements, stock on hand, coverage, discrepancies and CSV exports on the wire."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Response
+from msgspec import Meta
+
+from domain.models import supply as m
+from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
+from domain.repositories.stock import CoverageRow, OnHandRow
+from domain.services.stock_views import DistrictRollup, LocationRollup
+
+Reason = Annotated[str, Meta(min_length=1, max_length=255)]
+Quantity = Annotated[int, Meta(ge=-1_000_000, le=1_000_000, description=(
+    "units moved (> 0); signed for an adjustment; the counted stock for a physical_count"))]
+# Transfers are booked by shipments and loans, never typed in by hand.
+ManualKind = Literal["receipt", "issue", "adjustment", "physical_count", "loss", "expiry"]
+
+
+class MovementCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``id`` is made by the client, so a retried request cannot book the movement twice."""
+
+    id: uuid.UUID
+    location_id: uuid.UUID
+    item_id: uuid.UUID
+    lot_id: uuid.UUID | None = None
+    kind: ManualKind
+    quantity: Quantity
+    occurred_at: datetime
+    reason: Reason | None = None
+    case_id: Annotated[uuid.UUID | None, Meta(description="the F0 an issue went to")] = None
+    serial_no: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+
+
+class Movement(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    location_id: uuid.UUID
+    item_id: uuid.UUID
+    lot_id: uuid.UUID | None
+    kind: MovementKind
+    quantity: int
+    delta: Annotated[int, Meta(description="what the movement changed on stock on hand")]
+    occurred_at: datetime
+    recorded_at: datetime
+    recorded_by: uuid.UUID | None
+    device_id: uuid.UUID | None
+    offline: bool
+    reason: str | None
+    case_id: uuid.UUID | None
+    serial_no: str | None
+    shipment_id: uuid.UUID | None
+    loan_id: uuid.UUID | None
+    absorbed_by: Annotated[uuid.UUID | None, Meta(
+        description="the later physical count that already included this movement")]
+
+    @classmethod
+    def of(cls, mv: m.StockMovement) -> Movement:
+        return cls(**{f: getattr(mv, f) for f in cls.__struct_fields__})
+
+
+class MovementPage(msgspec.Struct, kw_only=True, frozen=True):
+    items: list[Movement]
+    total: int
+    limit: int
+    offset: int
+
+
+class StockLine(msgspec.Struct, kw_only=True, frozen=True):
+    location_id: uuid.UUID
+    location_code: str
+    location_name: str
+    location_kind: LocationKind
+    item_id: uuid.UUID
+    item_code: str
+    unit_of_issue: str
+    lot_id: uuid.UUID | None
+    lot_no: str | None
+    expires_on: date | None
+    quantity: int
+    days_to_expiry: int | None = None
+
+    @classmethod
+    def of(cls, r: OnHandRow) -> StockLine:
+        days = None if r.expires_on is None else (r.expires_on - datetime.now(UTC).date()).days
+        return cls(
+            location_id=r.location_id, location_code=r.location_code,
+            location_name=r.location_name, location_kind=r.location_kind, item_id=r.item_id,
+            item_code=r.item_code, unit_of_issue=r.unit_of_issue, lot_id=r.lot_id,
+            lot_no=r.lot_no, expires_on=r.expires_on, quantity=r.qty, days_to_expiry=days,
+        )
+
+
+class StockPage(msgspec.Struct, kw_only=True, frozen=True):
+    items: list[StockLine]
+    total: int
+    limit: int
+    offset: int
+
+
+StockState = Literal["ok", "low", "out"]
+
+
+class Coverage(msgspec.Struct, kw_only=True, frozen=True):
+    """Stock of one item at one location (lots summed) and how long it lasts."""
+
+    location_id: uuid.UUID
+    location_code: str
+    location_name: str
+    location_kind: LocationKind
+    item_id: uuid.UUID
+    item_code: str
+    unit_of_issue: str
+    on_hand: int
+    used_last_7_days: int
+    open_cases: Annotated[int, Meta(description="open F0 cases the location supplies")]
+    daily_need: float
+    days_of_cover: Annotated[float | None, Meta(description="null when nothing is needed")]
+    state: StockState
+
+    @classmethod
+    def of(cls, r: CoverageRow) -> Coverage:
+        return cls(
+            location_id=r.location_id, location_code=r.location_code,
+            location_name=r.location_name, location_kind=r.location_kind, item_id=r.item_id,
+            item_code=r.item_code, unit_of_issue=r.unit_of_issue, on_hand=r.on_hand,
+            used_last_7_days=r.used_recently, open_cases=r.open_cases,
+            daily_need=round(r.daily_need, 2), days_of_cover=r.days_of_cover,
+            state=r.state,  # type: ignore[arg-type]
+        )
+
+
+class CoveragePage(msgspec.Struct, kw_only=True, frozen=True):
+    items: list[Coverage]
+    total: int
+    limit: int
+    offset: int
+
+
+class LocationCoverage(msgspec.Struct, kw_only=True, frozen=True):
+    location_id: uuid.UUID
+    code: str
+    name: str
+    kind: LocationKind
+    station_id: uuid.UUID | None
+    state: StockState
+    items: list[Coverage]
+
+    @classmethod
+    def of(cls, r: LocationRollup) -> LocationCoverage:
+        return cls(location_id=r.location_id, code=r.code, name=r.name, kind=r.kind,
+                   station_id=r.station_id, state=r.state,  # type: ignore[arg-type]
+                   items=[Coverage.of(i) for i in r.items])
+
+
+class DistrictStock(msgspec.Struct, kw_only=True, frozen=True):
+    code: str
+    name: str
+    path: str
+    warehouse: LocationCoverage | None
+    stations: list[LocationCoverage]
+    totals: Annotated[dict[str, int], Meta(description="item code -> on hand at its stations")]
+    station_states: Annotated[dict[str, int], Meta(description="state -> number of stations")]
+
+    @classmethod
+    def of(cls, r: DistrictRollup) -> DistrictStock:
+        return cls(code=r.code, name=r.name, path=r.path,
+                   warehouse=LocationCoverage.of(r.warehouse) if r.warehouse else None,
+                   stations=[LocationCoverage.of(s) for s in r.stations], totals=r.totals,
+                   station_states=r.counts)
+
+
+class Discrepancy(msgspec.Struct, kw_only=True, frozen=True):
+    id: uuid.UUID
+    location_id: uuid.UUID
+    item_id: uuid.UUID
+    lot_id: uuid.UUID | None
+    movement_id: uuid.UUID
+    balance_after: Annotated[int, Meta(description="stock on hand the movement left (< 0)")]
+    status: DiscrepancyStatus
+    opened_at: datetime
+    resolved_at: datetime | None
+    resolved_by: uuid.UUID | None
+    resolution: str | None
+
+    @classmethod
+    def of(cls, d: m.StockDiscrepancy) -> Discrepancy:
+        return cls(**{f: getattr(d, f) for f in cls.__struct_fields__})
+
+
+class DiscrepancyResolve(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    resolution: Reason
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> Response[str]:
+    """A CSV download (UTF-8 with a BOM, so spreadsheet programs read Vietnamese names)."""
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return Response(
+        buf.getvalue(), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,155 @@
+"""The sync protocol's HTTP edge: the schema document, the conflict log, sync problems.
+
+Push and pull bodies are the shared Structs of sync/wire.py; their handlers decode the body
+themselves (gzip, JSON or MessagePack), so ``body_operation`` documents the request body that
+Litestar cannot infer from the signature.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar.openapi.spec import Operation
+
+from domain.models.device import SyncConflict as SyncConflictRow
+from domain.settings import Settings
+from sync.codec import SUPPORTED_VERSIONS
+from sync.registry import EntitySpec, FieldSpec, Registry
+from sync.wire import JSON, MSGPACK, PROTOCOL_VERSION
+
+
+class SchemaField(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    name: str
+    type: str
+    policy: str
+    nullable: bool
+    pushable: bool
+    required_on_create: bool = False
+    max_length: int | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    values: list[str] | None = None
+
+    @classmethod
+    def of(cls, f: FieldSpec) -> SchemaField:
+        return cls(name=f.name, type=f.type.value, policy=f.policy.value, nullable=f.nullable,
+                   pushable=f.pushable, required_on_create=f.required, max_length=f.max_length,
+                   minimum=f.minimum, maximum=f.maximum, values=list(f.values) or None)
+
+
+class SchemaEntity(msgspec.Struct, kw_only=True, frozen=True):
+    name: str
+    kind: str
+    scope: str
+    push: bool
+    deletes: str
+    description: str
+    fields: list[SchemaField]
+
+    @classmethod
+    def of(cls, e: EntitySpec) -> SchemaEntity:
+        return cls(name=e.name, kind=e.kind.value, scope=e.scope.value, push=e.pushable,
+                   deletes=e.deletes.value, description=e.description,
+                   fields=[SchemaField.of(f) for f in e.fields])
+
+
+class SyncSchema(msgspec.Struct, kw_only=True, frozen=True):
+    """What syncs, how each field merges, and the limits a client must respect."""
+
+    protocol: int
+    supported_versions: list[int]
+    clock_skew_ms: int
+    max_push_mutations: int
+    max_body_bytes: int
+    entities: list[SchemaEntity]
+
+    @classmethod
+    def of(cls, registry: Registry, settings: Settings) -> SyncSchema:
+        return cls(
+            protocol=PROTOCOL_VERSION, supported_versions=list(SUPPORTED_VERSIONS),
+            clock_skew_ms=settings.clock_skew_ms,
+            max_push_mutations=settings.max_push_mutations,
+            max_body_bytes=settings.max_body_bytes,
+            entities=[SchemaEntity.of(e) for e in registry],
+        )
+
+
+class SyncConflict(msgspec.Struct, kw_only=True, frozen=True):
+    """A write that lost a merge (``lost_*``) next to the write that was kept (``kept_*``)."""
+
+    id: int
+    at: datetime
+    scope_path: str
+    entity: str
+    row_id: uuid.UUID
+    field: str
+    policy: str
+    mutation_id: uuid.UUID | None
+    kept_value: Any
+    kept_hlc: str | None
+    kept_author: uuid.UUID | None
+    kept_device: uuid.UUID | None
+    lost_value: Any
+    lost_hlc: str
+    lost_author: uuid.UUID
+    lost_device: uuid.UUID
+
+    @classmethod
+    def of(cls, row: SyncConflictRow) -> SyncConflict:
+        return cls(**{f: getattr(row, f) for f in cls.__struct_fields__})
+
+
+class SyncConflictPage(msgspec.Struct, kw_only=True, frozen=True):
+    items: list[SyncConflict]
+    total: int
+    limit: int
+    offset: int
+
+
+class SyncProblem(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    """problem+json of a refused sync request; 426 lists the protocol versions we speak."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    code: str | None = None
+    field: str | None = None
+    supported_versions: list[int] | None = None
+    max_mutations: int | None = None
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """Replace msgspec's ``$defs`` references by the definitions (the wire types are acyclic)."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            return _inline(defs[ref.rsplit("/", 1)[1]], defs)
+        return {k: _inline(v, defs) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def body_operation(body_type: type[msgspec.Struct]) -> type[Operation]:
+    """An Operation documenting ``body_type`` as a JSON or MessagePack request body."""
+    full = msgspec.json.schema(body_type)
+    inlined = _inline({"$ref": full["$ref"]}, full.get("$defs", {}))
+    content = {t: {"schema": inlined} for t in (JSON, MSGPACK)}
+
+    @dataclass
+    class BodyOperation(Operation):
+        def to_schema(self) -> dict[str, Any]:
+            schema = super().to_schema()
+            schema["requestBody"] = {
+                "required": True, "content": content,
+                "description": "JSON or MessagePack (Content-Type); may be gzip-compressed "
+                               "(Content-Encoding: gzip).",
+            }
+            return schema
+
+    return BodyOperation

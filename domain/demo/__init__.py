@@ -1,0 +1,1 @@
+"""Demo data builders: deterministic (seeded), loaded by `make run` and `seed-demo`."""

@@ -1,0 +1,116 @@
+"""SQL of the unit dashboards: cases, alerts and stations under a unit, grouped by child unit.
+
+Every query keys its rows by the child unit's code, cut from ``scope_path`` (the path part one
+level below the unit), so one scan under the unit's prefix serves the unit and its children.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.models.supply import CatalogItem
+from domain.repositories.map import ACTIVE_CASE_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCount:
+    child: str
+    status: str
+    risk_group: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFigures:
+    """Open alerts and the median seconds from opening to acknowledgement; child None = all."""
+
+    child: str | None
+    open: int
+    median_ack_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StationFigures:
+    id: uuid.UUID
+    child: str
+    status: str
+    active_cases: int
+    capacity: int
+
+
+_UNDER = "NOT {t}.deleted AND ({t}.scope_path = :scope OR {t}.scope_path LIKE :scope_like)"
+
+_CASES = f"""
+SELECT split_part(f.scope_path, '.', :part), f.status::text, f.risk_group::text, count(*)
+FROM f0_case f WHERE {_UNDER.format(t="f")}
+GROUP BY 1, 2, 3
+"""
+
+# The median does not add up across children, hence grouping sets: each child and the total.
+_ALERTS = f"""
+SELECT split_part(a.scope_path, '.', :part), GROUPING(split_part(a.scope_path, '.', :part)),
+       count(*) FILTER (WHERE a.status = 'open'),
+       percentile_cont(0.5) WITHIN GROUP (
+           ORDER BY extract(epoch FROM a.acknowledged_at - a.opened_at)::float8
+       ) FILTER (WHERE a.acknowledged_at IS NOT NULL)
+FROM alert a WHERE {_UNDER.format(t="a")}
+GROUP BY GROUPING SETS ((split_part(a.scope_path, '.', :part)), ())
+"""
+
+_STATIONS = f"""
+SELECT s.id, split_part(s.scope_path, '.', :part), s.status::text, c.active, s.capacity
+FROM station s
+CROSS JOIN LATERAL (
+    SELECT count(*) AS active FROM f0_case f
+    WHERE f.station_id = s.id AND NOT f.deleted AND f.status = ANY(CAST(:active AS case_status[]))
+) c
+WHERE {_UNDER.format(t="s")}
+"""
+
+
+class DashboardRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _rows(self, sql: str, scope_path: str, **extra: Any) -> Sequence[Any]:
+        escaped = scope_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params = {
+            "scope": scope_path,
+            "scope_like": escaped + ".%",
+            # split_part counts from 1: the part after the unit's own is its child's code
+            "part": scope_path.count(".") + 2,
+            **extra,
+        }
+        return (await self.session.execute(text(sql), params)).all()
+
+    async def cases(self, scope_path: str) -> list[CaseCount]:
+        rows = await self._rows(_CASES, scope_path)
+        return [CaseCount(child=r[0], status=r[1], risk_group=r[2], count=r[3]) for r in rows]
+
+    async def alerts(self, scope_path: str) -> list[AlertFigures]:
+        rows = await self._rows(_ALERTS, scope_path)
+        return [
+            AlertFigures(child=None if r[1] else r[0], open=r[2], median_ack_s=r[3]) for r in rows
+        ]
+
+    async def map_keys(self) -> dict[uuid.UUID, str]:
+        """Catalog items that count towards a key supply ("oxygen", "spo2_meter", "bag_a")."""
+        rows = await self.session.execute(
+            select(CatalogItem.id, CatalogItem.map_key).where(
+                CatalogItem.map_key.is_not(None), CatalogItem.deleted.is_(False)
+            )
+        )
+        return {r[0]: str(r[1]) for r in rows.all()}
+
+    async def stations(self, scope_path: str) -> list[StationFigures]:
+        rows = await self._rows(_STATIONS, scope_path, active=ACTIVE_CASE_STATUSES)
+        return [
+            StationFigures(id=r[0], child=r[1], status=r[2], active_cases=r[3], capacity=r[4])
+            for r in rows
+        ]

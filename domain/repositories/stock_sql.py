@@ -1,0 +1,98 @@
+"""SQL text of the stock views, filled in by domain/repositories/stock.py: the scope test
+and the planning constants are written into the text, so prepared plans stay good. Open F0
+cases come from station_caseload (kept by triggers on f0_case), never from counting cases."""
+
+# Location x item grid in scope, with recent use, open caseload, days of cover and state.
+COVERAGE_SQL = """
+WITH loc AS (
+    SELECT l.id, l.code, l.name, l.kind, l.station_id, l.scope_path
+    FROM stock_location l
+    WHERE NOT l.deleted AND l.kind <> 'household' AND {loc_scope} {extra}
+), bal AS (
+    SELECT b.location_id, b.item_id, sum(b.qty) AS qty
+    FROM stock_balance b JOIN loc ON loc.id = b.location_id
+    GROUP BY b.location_id, b.item_id
+), used AS (
+    SELECT m.location_id, m.item_id, sum(m.quantity) AS used
+    FROM stock_movement m JOIN loc ON loc.id = m.location_id
+    WHERE m.kind IN ('issue', 'transfer_out')
+      AND m.occurred_at >= now() - make_interval(days => {window})
+    GROUP BY m.location_id, m.item_id
+), load AS (
+    SELECT loc.id AS location_id, cl.open_cases AS n
+    FROM loc JOIN station_caseload cl ON cl.station_id = loc.station_id
+    WHERE loc.kind = 'station'
+    UNION ALL
+    SELECT loc.id, sum(cl.open_cases)
+    FROM loc
+    JOIN station s ON NOT s.deleted
+     AND (s.scope_path = loc.scope_path OR s.scope_path LIKE loc.scope_path || '.%')
+    JOIN station_caseload cl ON cl.station_id = s.id
+    WHERE loc.kind IN ('city_warehouse', 'district_warehouse') GROUP BY loc.id
+), grid AS (
+    SELECT loc.id AS location_id, loc.code AS location_code, loc.name AS location_name,
+           loc.kind AS location_kind, loc.station_id, i.id AS item_id, i.code AS item_code,
+           i.unit_of_issue, coalesce(bal.qty, 0) AS on_hand,
+           coalesce(used.used, 0) AS used_recently, coalesce(load.n, 0) AS open_cases,
+           CASE WHEN loc.kind = 'station' THEN i.min_station_stock ELSE 0 END AS min_stock,
+           greatest(coalesce(used.used, 0)::float / {window},
+                    coalesce(load.n, 0) * i.daily_use_per_case) AS daily_need
+    FROM loc CROSS JOIN catalog_item i
+    LEFT JOIN bal ON bal.location_id = loc.id AND bal.item_id = i.id
+    LEFT JOIN used ON used.location_id = loc.id AND used.item_id = i.id
+    LEFT JOIN load ON load.location_id = loc.id
+    WHERE NOT i.deleted {item_filter}
+), rated AS (
+    SELECT grid.*,
+           CASE WHEN daily_need > 0 THEN round((on_hand / daily_need)::numeric, 1)::float
+           END AS days_of_cover,
+           CASE WHEN on_hand <= 0 AND (min_stock > 0 OR daily_need > 0) THEN 'out'
+                WHEN on_hand < min_stock OR (daily_need > 0 AND on_hand < {low_days} * daily_need)
+                THEN 'low' ELSE 'ok' END AS state
+    FROM grid
+    WHERE on_hand <> 0 OR min_stock > 0 OR daily_need > 0
+)
+SELECT * FROM rated WHERE true {state_filter} ORDER BY location_code, item_code
+"""
+
+# Key-item state per station in scope: on hand against the minimum and the daily need.
+STATION_STATES_SQL = """
+WITH st AS (
+    SELECT s.id FROM station s
+    WHERE NOT s.deleted AND {scope} {ids}
+), loc AS (
+    SELECT l.id, l.station_id FROM stock_location l JOIN st ON st.id = l.station_id
+    WHERE l.kind = 'station'
+), keys AS (
+    SELECT i.id AS item_id, i.map_key, i.min_station_stock, i.daily_use_per_case
+    FROM catalog_item i WHERE i.map_key IS NOT NULL AND NOT i.deleted
+), qty AS (
+    SELECT loc.station_id, keys.map_key, sum(b.qty) AS qty
+    FROM keys JOIN stock_balance b ON b.item_id = keys.item_id
+    JOIN loc ON loc.id = b.location_id
+    GROUP BY 1, 2
+), used AS (
+    SELECT loc.station_id, keys.map_key, sum(m.quantity) AS used
+    FROM keys JOIN stock_movement m
+      ON m.item_id = keys.item_id AND m.kind IN ('issue', 'transfer_out')
+     AND m.occurred_at >= now() - make_interval(days => {window})
+    JOIN loc ON loc.id = m.location_id
+    GROUP BY 1, 2
+), grid AS (
+    SELECT st.id AS station_id, need.map_key, coalesce(qty.qty, 0) AS qty, need.min_stock,
+           greatest(coalesce(used.used, 0)::float / {window},
+                    coalesce(cl.open_cases, 0) * need.per_case) AS daily_need
+    FROM st
+    CROSS JOIN (SELECT map_key, sum(min_station_stock) AS min_stock,
+                       sum(daily_use_per_case) AS per_case
+                FROM keys GROUP BY map_key) need
+    LEFT JOIN qty ON qty.station_id = st.id AND qty.map_key = need.map_key
+    LEFT JOIN used ON used.station_id = st.id AND used.map_key = need.map_key
+    LEFT JOIN station_caseload cl ON cl.station_id = st.id
+)
+SELECT station_id, map_key,
+       CASE WHEN qty <= 0 THEN 'out'
+            WHEN qty < min_stock OR qty < {low_days} * daily_need THEN 'low'
+            ELSE 'ok' END
+FROM grid
+"""

@@ -1,0 +1,82 @@
+"""Alerts on a station's worklist: open -> acknowledged -> resolved, with who and when.
+
+Those who care for the patient handle the alert (domain.services.cases.require_care: the
+ward's field roles at the case's station, the patient's own care team, district doctors).
+Everyone in scope reads alerts, so a district or the city watches its wards' worklists.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.authz import Principal
+from domain.errors import NotFound, TransitionNotAllowed
+from domain.models.enums import AlertSeverity, AlertStatus
+from domain.models.observation import Alert
+from domain.repositories.alerts import AlertFilter, AlertRepository
+from domain.services.cases import require_care
+from domain.services.stations import unit_paths
+
+
+async def get_alert(session: AsyncSession, principal: Principal, alert_id: uuid.UUID) -> Alert:
+    alert = await AlertRepository(session).get(alert_id)
+    if alert is None or not principal.can_read(alert.scope_path):
+        raise NotFound("alert not found", field="alert_id")
+    return alert
+
+
+async def list_alerts(
+    session: AsyncSession, principal: Principal, *, district: str | None = None,
+    commune: str | None = None, status: AlertStatus | None = None, unresolved: bool = False,
+    severity: AlertSeverity | None = None, station_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None, case_id: uuid.UUID | None = None, limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[Alert], int]:
+    """A worklist: unresolved first, emergencies first, newest first."""
+    units = await unit_paths(session, principal, district=district, commune=commune)
+    f = AlertFilter(units=units, status=status, unresolved=unresolved, severity=severity,
+                    station_id=station_id, team_id=team_id, case_id=case_id)
+    return await AlertRepository(session).page(f, limit=limit, offset=offset)
+
+
+async def _for_change(session: AsyncSession, principal: Principal, alert_id: uuid.UUID) -> Alert:
+    alert = await AlertRepository(session).get(alert_id, for_update=True)
+    if alert is None or not principal.can_read(alert.scope_path):
+        raise NotFound("alert not found", field="alert_id")
+    require_care(principal, scope_path=alert.scope_path, station_id=alert.station_id,
+                 team_id=alert.team_id, what="alert")
+    return alert
+
+
+async def acknowledge_alert(
+    session: AsyncSession, principal: Principal, alert_id: uuid.UUID
+) -> Alert:
+    """Someone has seen the alert and is on it."""
+    alert = await _for_change(session, principal, alert_id)
+    if alert.status is not AlertStatus.open:
+        raise TransitionNotAllowed(f"the alert is already {alert.status.value}",
+                                   field="status", current=alert.status.value)
+    alert.status = AlertStatus.acknowledged
+    alert.acknowledged_at = datetime.now(UTC)
+    alert.acknowledged_by = principal.user_id
+    await session.flush()
+    return alert
+
+
+async def resolve_alert(
+    session: AsyncSession, principal: Principal, alert_id: uuid.UUID, note: str | None = None
+) -> Alert:
+    """Close the episode; the next reading past a threshold opens a new alert."""
+    alert = await _for_change(session, principal, alert_id)
+    if alert.status is AlertStatus.resolved:
+        raise TransitionNotAllowed("the alert is already resolved", field="status",
+                                   current=alert.status.value)
+    alert.status = AlertStatus.resolved
+    alert.resolved_at = datetime.now(UTC)
+    alert.resolved_by = principal.user_id
+    alert.resolution_note = note
+    await session.flush()
+    return alert

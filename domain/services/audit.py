@@ -1,0 +1,70 @@
+"""Reading the audit trail: who changed what, when, through which login or device.
+
+Only domain.authz.AUDIT_ROLES read it, and only for rows of their own unit and below. Entries
+of F0 cases lose their personal fields for a reader who may not see the person
+(Principal.sees_personal_data), so the trail cannot be used to re-identify a patient.
+Asking for one row that has no entry in scope is a 404, like any out-of-scope object.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.authz import AUDIT_ROLES, Principal
+from domain.errors import NotFound
+from domain.repositories.audit import AuditRepository
+
+PERSONAL_FIELDS = {
+    "f0_case": frozenset({"full_name", "phone", "address", "home_position", "national_id",
+                          "notes", "year_of_birth"}),
+}
+REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    id: int
+    at: datetime
+    entity: str
+    row_id: uuid.UUID
+    action: str
+    actor_id: uuid.UUID | None
+    via: str
+    device_id: uuid.UUID | None
+    scope_path: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def _redact(values: dict[str, Any] | None, hidden: frozenset[str]) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {k: REDACTED if k in hidden and v is not None else v for k, v in values.items()}
+
+
+async def audit_trail(
+    session: AsyncSession, principal: Principal, *, entity: str | None = None,
+    row_id: uuid.UUID | None = None, limit: int = 100, offset: int = 0,
+) -> tuple[list[AuditRecord], int]:
+    principal.require_role(AUDIT_ROLES, "read the audit trail")
+    entries, total = await AuditRepository(session).page(
+        unit_path=principal.unit_path, entity=entity, row_id=row_id, limit=limit, offset=offset
+    )
+    if row_id is not None and total == 0:
+        raise NotFound("no audit entries for this object", field="id")
+    records = []
+    for e in entries:
+        hidden = PERSONAL_FIELDS.get(e.entity, frozenset())
+        if hidden and e.scope_path and principal.sees_personal_data(e.scope_path):
+            hidden = frozenset()
+        records.append(AuditRecord(
+            id=e.id, at=e.at, entity=e.entity, row_id=e.row_id, action=e.action,
+            actor_id=e.actor_id, via=e.via, device_id=e.device_id, scope_path=e.scope_path,
+            before=_redact(e.before, hidden), after=_redact(e.after, hidden),
+        ))
+    return records, total

@@ -1,0 +1,133 @@
+"""Unit dashboards: a unit and each of its children, rolled up from cases, alerts, stations, stock."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.authz import Principal
+from domain.errors import NotFound
+from domain.models.enums import CaseStatus, RiskGroup, StationStatus
+from domain.models.supply import LocationKind
+from domain.repositories.admin_units import AdminUnitRepository, UnitRow
+from domain.repositories.dashboard import DashboardRepository
+from domain.repositories.map import ACTIVE_CASE_STATUSES
+from domain.repositories.stock import KEY_ITEMS, StockRepository, station_stock_states
+from domain.services.map import UNKNOWN
+
+STOCK_STATES = ("ok", "low", "out", UNKNOWN)
+LOAD_BANDS = ("normal", "high", "over")
+
+
+def load_band(active_cases: int, capacity: int) -> str:
+    """Below 80 % of capacity is normal, up to 100 % high, beyond it over capacity."""
+    ratio = active_cases / capacity
+    return "normal" if ratio < 0.8 else "high" if ratio <= 1.0 else "over"
+
+
+def _zeros(keys: tuple[str, ...] | list[str]) -> dict[str, int]:
+    return dict.fromkeys(keys, 0)
+
+
+@dataclass(slots=True)
+class Rollup:
+    code: str
+    name: str
+    level: str
+    cases_by_status: dict[str, int] = field(default_factory=lambda: _zeros([s.value for s in CaseStatus]))
+    active_by_risk: dict[str, int] = field(default_factory=lambda: _zeros([r.value for r in RiskGroup]))
+    open_alerts: int = 0
+    median_ack_s: float | None = None
+    stations_by_status: dict[str, int] = field(
+        default_factory=lambda: _zeros([s.value for s in StationStatus])
+    )
+    stations_by_load: dict[str, int] = field(default_factory=lambda: _zeros(LOAD_BANDS))
+    stock_states: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {item: _zeros(STOCK_STATES) for item in KEY_ITEMS}
+    )
+    days_of_cover: dict[str, float | None] = field(
+        default_factory=lambda: dict.fromkeys(KEY_ITEMS)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    unit: Rollup
+    children: list[Rollup]
+    generated_at: datetime
+
+
+class DashboardService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repo = DashboardRepository(session)
+        self.units = AdminUnitRepository(session)
+
+    async def build(self, principal: Principal, unit_code: str | None) -> Dashboard:
+        """The caller's unit by default; a unit outside their scope is 'not found'."""
+        code = unit_code or principal.unit_code
+        unit = await self.units.get(code)
+        if unit is None or not principal.can_read(unit.path):
+            raise NotFound(f"no administrative unit with code {code!r}", field="unit")
+        children, _ = await self.units.search(parent=unit.code, limit=1000)
+        total = _rollup(unit)
+        by_child = {c.code: _rollup(c) for c in children}
+
+        def targets(child: str) -> list[Rollup]:
+            return [total, by_child[child]] if child in by_child else [total]
+
+        for case in await self.repo.cases(unit.path):
+            for r in targets(case.child):
+                r.cases_by_status[case.status] += case.count
+                if case.status in ACTIVE_CASE_STATUSES:
+                    r.active_by_risk[case.risk_group] += case.count
+        for alert in await self.repo.alerts(unit.path):
+            rollup = total if alert.child is None else by_child.get(alert.child)
+            if rollup is not None:
+                rollup.open_alerts, rollup.median_ack_s = alert.open, alert.median_ack_s
+        stations = await self.repo.stations(unit.path)
+        states = await station_stock_states(self.session, scope_path=unit.path) if stations else {}
+        for st in stations:
+            stock = states.get(st.id, {})
+            for r in targets(st.child):
+                r.stations_by_status[st.status] += 1
+                r.stations_by_load[load_band(st.active_cases, st.capacity)] += 1
+                for item in KEY_ITEMS:
+                    state = stock.get(item, UNKNOWN)
+                    r.stock_states[item][state if state in STOCK_STATES else UNKNOWN] += 1
+        await self._days_of_cover(unit.path, {st.id: targets(st.child) for st in stations})
+        return Dashboard(
+            unit=total, children=[by_child[c.code] for c in children],
+            generated_at=datetime.now(UTC),
+        )
+
+    async def _days_of_cover(
+        self, scope_path: str, rollups_of: dict[uuid.UUID, list[Rollup]]
+    ) -> None:
+        """Stock at the unit's stations over their daily need, per key supply (None: no need)."""
+        keys = await self.repo.map_keys()
+        if not keys or not rollups_of:
+            return
+        coverage = await StockRepository(self.session).coverage(
+            scope_path=scope_path, kind=LocationKind.station
+        )
+        totals: dict[tuple[str, str], list[float]] = {}  # (unit code, key) -> on hand, need
+        by_code: dict[str, Rollup] = {}
+        for row in coverage:
+            key = keys.get(row.item_id)
+            if key is None or row.station_id is None:
+                continue
+            for r in rollups_of.get(row.station_id, []):
+                by_code[r.code] = r
+                acc = totals.setdefault((r.code, key), [0.0, 0.0])
+                acc[0] += row.on_hand
+                acc[1] += row.daily_need
+        for (code, key), (on_hand, need) in totals.items():
+            by_code[code].days_of_cover[key] = round(on_hand / need, 1) if need > 0 else None
+
+
+def _rollup(unit: UnitRow) -> Rollup:
+    return Rollup(code=unit.code, name=unit.name, level=unit.level.value)

@@ -1,0 +1,121 @@
+"""Device enrolment: coordinators enrol a station's tablets, reassign and revoke them.
+
+Rules decided here:
+- Commune officers and above (COORDINATOR_ROLES) enrol devices for stations in their scope;
+  a device belongs to one station and syncs that station's commune.
+- The bearer token is 32 random bytes shown once; only its SHA-256 is stored (a token has far
+  more entropy than a password, so a slow hash would only slow every sync request down).
+- A revoked device stays listed (its mutations in the log still name it) but its token no
+  longer authenticates; revocation is final.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.authz import COORDINATOR_ROLES, Principal
+from domain.errors import Conflict, NotFound
+from domain.models.device import Device
+from domain.repositories.devices import DeviceRepository, DeviceScope, DeviceView
+from domain.repositories.stations import StationRepository
+
+TOKEN_PREFIX = "fod_"
+
+
+def hash_token(token: str) -> str:
+    """What the database keeps of a device token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _station_in_scope(
+    session: AsyncSession, principal: Principal, station_id: uuid.UUID
+) -> None:
+    view = await StationRepository(session).get(station_id)
+    if view is None or not principal.can_read(view.station.scope_path):
+        raise NotFound("station not found", field="station_id")
+
+
+async def get_device(
+    session: AsyncSession, principal: Principal, device_id: uuid.UUID
+) -> DeviceView:
+    """One device of a station in the caller's scope (404 otherwise)."""
+    principal.require_role(COORDINATOR_ROLES, "manage devices")
+    view = await DeviceRepository(session).get(device_id)
+    if view is None or not principal.can_read(view.scope_path):
+        raise NotFound("device not found", field="device_id")
+    return view
+
+
+async def enroll_device(
+    session: AsyncSession, principal: Principal, *, name: str, station_id: uuid.UUID
+) -> tuple[DeviceView, str]:
+    """Register a tablet for a station; returns it with its token (never retrievable again)."""
+    principal.require_role(COORDINATOR_ROLES, "enrol devices")
+    await _station_in_scope(session, principal, station_id)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    device = await DeviceRepository(session).add(Device(
+        name=name, station_id=station_id, token_hash=hash_token(token),
+        enrolled_by=principal.user_id,
+    ))
+    return await get_device(session, principal, device.id), token
+
+
+async def list_devices(
+    session: AsyncSession, principal: Principal, *, station_id: uuid.UUID | None = None,
+    active: bool | None = None, limit: int = 100, offset: int = 0,
+) -> tuple[list[DeviceView], int]:
+    """Devices of the stations in the caller's scope."""
+    principal.require_role(COORDINATOR_ROLES, "manage devices")
+    return await DeviceRepository(session).page(
+        [principal.unit_path], station_id=station_id, active=active, limit=limit, offset=offset
+    )
+
+
+async def update_device(
+    session: AsyncSession, principal: Principal, device_id: uuid.UUID, changes: dict[str, Any]
+) -> DeviceView:
+    """Rename a device or move it to another station (its next pull then resets)."""
+    view = await get_device(session, principal, device_id)
+    repo = DeviceRepository(session)
+    locked = await repo.get(device_id, for_update=True)
+    assert locked is not None  # get_device found it and devices are never deleted
+    device = locked.device
+    if device.revoked_at is not None:
+        raise Conflict("the device is revoked", field="device_id")
+    if "station_id" in changes and changes["station_id"] != view.device.station_id:
+        await _station_in_scope(session, principal, changes["station_id"])
+    for field, value in changes.items():
+        setattr(device, field, value)
+    await session.flush()
+    return await get_device(session, principal, device_id)
+
+
+async def revoke_device(
+    session: AsyncSession, principal: Principal, device_id: uuid.UUID
+) -> DeviceView:
+    """Stop a token from syncing; revoking twice keeps the first revocation."""
+    await get_device(session, principal, device_id)
+    locked = await DeviceRepository(session).get(device_id, for_update=True)
+    assert locked is not None
+    device = locked.device
+    if device.revoked_at is None:
+        device.revoked_at = datetime.now(UTC)
+        device.revoked_by = principal.user_id
+        await session.flush()
+    return await get_device(session, principal, device_id)
+
+
+async def authenticate_device(
+    session: AsyncSession, token: str, *, lock: bool = False
+) -> DeviceScope | None:
+    """The active device a bearer token names, or None (unknown or revoked: 401 alike)."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    scope = await DeviceRepository(session).scope_by_token(hash_token(token), lock=lock)
+    return None if scope is None or scope.revoked else scope

@@ -1,0 +1,138 @@
+"""What the coordinator map shows: scoped stations, their stock and why one needs attention."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.authz import Principal, within
+from domain.errors import NotFound, ValidationFailed
+from domain.models.admin_unit import AdminLevel
+from domain.repositories.admin_units import AdminUnitRepository, UnitRow
+from domain.repositories.map import (
+    MapRepository,
+    PendingRequisition,
+    StaffMember,
+    StationFilter,
+    StationLoad,
+)
+from domain.repositories.stock import KEY_ITEMS, station_stock_states
+
+UNKNOWN = "unknown"
+LEVEL_BELOW = {0: AdminLevel.province, 1: AdminLevel.district, 2: AdminLevel.commune}
+MAX_OUTLINES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class StationView:
+    station: StationLoad
+    stock: dict[str, str]
+    attention: list[str]
+
+    @property
+    def load(self) -> float:
+        return self.station.active_cases / self.station.capacity
+
+
+@dataclass(frozen=True, slots=True)
+class StationDetail:
+    view: StationView
+    staff: list[StaffMember]
+    cases_by_status: dict[str, int]
+    pending_requisitions: list[PendingRequisition]
+
+
+def attention_reasons(station: StationLoad, stock: dict[str, str]) -> list[str]:
+    """Why a coordinator should look: unanswered alerts, a key item out, more cases than beds."""
+    reasons = []
+    if station.open_alerts:
+        reasons.append("open_alerts")
+    if any(stock.get(item) == "out" for item in KEY_ITEMS):
+        reasons.append("stock_out")
+    if station.active_cases > station.capacity:
+        reasons.append("overload")
+    return reasons
+
+
+class MapService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.repo = MapRepository(session)
+
+    async def scope_for(
+        self, principal: Principal, *, province: str | None = None, district: str | None = None
+    ) -> str | None:
+        """The caller's unit narrowed by the filters; None when a filter lies outside it."""
+        scope = principal.unit_path
+        units = AdminUnitRepository(self.session)
+        for name, code, level in (
+            ("province", province, AdminLevel.province),
+            ("district", district, AdminLevel.district),
+        ):
+            if code is None:
+                continue
+            unit = await units.get(code)
+            if unit is None or unit.level is not level:
+                raise ValidationFailed(f"{code!r} is not a {name} code", field=name)
+            if within(unit.path, scope):
+                scope = unit.path
+            elif not within(scope, unit.path):
+                return None
+        return scope
+
+    async def stations(
+        self, scope_path: str | None, *, statuses: Sequence[str] = (),
+        bbox: tuple[float, float, float, float] | None = None,
+        ids: Sequence[uuid.UUID] | None = None,
+    ) -> list[StationView]:
+        if bbox is not None and (bbox[0] > bbox[2] or bbox[1] > bbox[3]):
+            raise ValidationFailed("bbox is min_lon,min_lat,max_lon,max_lat", field="bbox")
+        if scope_path is None:
+            return []
+        rows = await self.repo.stations(
+            StationFilter(scope_path=scope_path, statuses=statuses, bbox=bbox, ids=ids)
+        )
+        return await self._with_stock(scope_path, rows, narrow=ids is not None)
+
+    async def nearest(
+        self, principal: Principal, *, lon: float, lat: float, k: int
+    ) -> list[StationView]:
+        rows = await self.repo.nearest(scope_path=principal.unit_path, lon=lon, lat=lat, k=k)
+        return await self._with_stock(principal.unit_path, rows, narrow=True)
+
+    async def detail(self, principal: Principal, station_id: uuid.UUID) -> StationDetail:
+        views = await self.stations(principal.unit_path, ids=[station_id])
+        if not views:
+            raise NotFound("station not found", field="station_id")
+        return StationDetail(
+            view=views[0],
+            staff=await self.repo.staff(station_id),
+            cases_by_status=await self.repo.cases_by_status(station_id),
+            pending_requisitions=await self.repo.pending_requisitions(station_id),
+        )
+
+    async def outlines(self, principal: Principal, level: AdminLevel | None) -> list[UnitRow]:
+        """Units under the caller at one level (default: the level below theirs), as boxes."""
+        depth = principal.unit_level
+        level = level or LEVEL_BELOW.get(depth, AdminLevel.commune)
+        rows, _ = await AdminUnitRepository(self.session).search(
+            level=level, within=principal.unit_path, with_outline=True, limit=MAX_OUTLINES
+        )
+        return rows
+
+    async def _with_stock(
+        self, scope_path: str, rows: list[StationLoad], *, narrow: bool
+    ) -> list[StationView]:
+        states: dict[uuid.UUID, dict[str, str]] = {}
+        if rows:
+            ids = [r.id for r in rows] if narrow else None
+            states = await station_stock_states(self.session, scope_path=scope_path, station_ids=ids)
+        views = []
+        for row in rows:
+            known = states.get(row.id, {})
+            stock = {item: known.get(item, UNKNOWN) for item in KEY_ITEMS}
+            views.append(StationView(station=row, stock=stock, attention=attention_reasons(row, stock)))
+        return views

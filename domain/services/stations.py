@@ -1,0 +1,167 @@
+"""Mobile health stations: who creates them, who edits them, and how their status moves.
+
+Rules decided here (the issue leaves them open):
+- A commune officer creates the stations of their own commune and edits every field but the
+  code and the commune; an administrator does the same anywhere in their scope.
+- Station staff edit their own station's working details (name, address, position, capacity,
+  staff counts, opening hours, phone), not its status.
+- Status follows STATUS_FLOW. Commune officers and administrators move it; city coordinators
+  may too, anywhere in their city (suspending or closing a station is the city's escalation).
+  A station that still has open cases cannot close.
+- District roles, doctors and care-team members read only. A station's position lies in its
+  commune's bounding box.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.authz import Principal, within
+from domain.errors import Conflict, Forbidden, NotFound, TransitionNotAllowed, ValidationFailed
+from domain.geo import point_wkt
+from domain.models.admin_unit import AdminLevel
+from domain.models.enums import Role, StationStatus
+from domain.models.station import Station
+from domain.repositories.admin_units import AdminUnitRepository, UnitRow
+from domain.repositories.stations import StationFilter, StationRepository, StationView
+
+S = StationStatus
+STATUS_FLOW: dict[StationStatus, frozenset[StationStatus]] = {
+    S.preparing: frozenset({S.active, S.closed}),
+    S.active: frozenset({S.suspended, S.closed}),
+    S.suspended: frozenset({S.active, S.closed}),
+    S.closed: frozenset(),
+}
+DETAIL_FIELDS = frozenset({
+    "name", "address", "position", "capacity", "doctors", "nurses", "volunteers",
+    "opening_hours", "phone",
+})
+FILTER_LEVELS = {"province": 1, "district": 2, "commune": 3}
+
+
+async def unit_paths(session: AsyncSession, principal: Principal, **codes: str | None) -> list[str]:
+    """The caller's unit path plus the path of each province/district/commune filter given."""
+    paths = [principal.unit_path]
+    repo = AdminUnitRepository(session)
+    for name, code in codes.items():
+        if code is None:
+            continue
+        path = await repo.path_of(code)
+        if path is None or path.count(".") != FILTER_LEVELS[name]:
+            raise ValidationFailed(f"{code!r} is not a {name} code", field=name)
+        paths.append(path)
+    return paths
+
+
+def _manages(principal: Principal, scope_path: str) -> bool:
+    if principal.role is Role.administrator:
+        return within(scope_path, principal.unit_path)
+    return principal.role is Role.commune_officer and scope_path == principal.unit_path
+
+
+def _may_set_status(principal: Principal, scope_path: str) -> bool:
+    if principal.role is Role.city_coordinator:
+        return within(scope_path, principal.unit_path)
+    return _manages(principal, scope_path)
+
+
+def _check_position(commune: UnitRow, lon: float, lat: float) -> None:
+    min_lon, min_lat, max_lon, max_lat = commune.bbox
+    if not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):
+        raise ValidationFailed(
+            f"the position lies outside {commune.name}'s bounding box", field="position"
+        )
+
+
+async def get_station(
+    session: AsyncSession, principal: Principal, station_id: uuid.UUID
+) -> StationView:
+    view = await StationRepository(session).get(station_id)
+    if view is None or not principal.can_read(view.station.scope_path):
+        raise NotFound("station not found", field="station_id")
+    return view
+
+
+async def list_stations(
+    session: AsyncSession, principal: Principal, *, province: str | None = None,
+    district: str | None = None, commune: str | None = None,
+    status: StationStatus | None = None, bbox: tuple[float, float, float, float] | None = None,
+    limit: int = 100, offset: int = 0,
+) -> tuple[list[StationView], int]:
+    units = await unit_paths(session, principal, province=province, district=district,
+                             commune=commune)
+    return await StationRepository(session).page(
+        StationFilter(units=units, status=status, bbox=bbox), limit=limit, offset=offset
+    )
+
+
+async def create_station(
+    session: AsyncSession, principal: Principal, *, code: str, name: str, commune_code: str,
+    position: tuple[float, float], status: StationStatus = S.preparing, **details: Any,
+) -> StationView:
+    commune = await AdminUnitRepository(session).get(commune_code)
+    if commune is None or commune.level is not AdminLevel.commune:
+        raise ValidationFailed(f"no commune with code {commune_code!r}", field="commune_code")
+    if not _manages(principal, commune.path):
+        raise Forbidden(f"a {principal.role.value} of {principal.unit_code} may not open a "
+                        f"station in {commune.name}", field="commune_code")
+    if status not in (S.preparing, S.active):
+        raise ValidationFailed("a new station is preparing or active", field="status")
+    _check_position(commune, *position)
+    repo = StationRepository(session)
+    if await repo.code_taken(code):
+        raise Conflict(f"station code {code!r} is taken", field="code")
+    station = await repo.add(Station(
+        code=code, name=name, commune_code=commune_code, scope_path=commune.path,
+        position=point_wkt(*position), status=status, **details,
+    ))
+    return await get_station(session, principal, station.id)
+
+
+async def update_station(
+    session: AsyncSession, principal: Principal, station_id: uuid.UUID, changes: dict[str, Any]
+) -> StationView:
+    """Apply the given fields (absent fields stay as they are); ``position`` is (lon, lat)."""
+    repo = StationRepository(session)
+    station = await repo.get_for_update(station_id)
+    if station is None or not principal.can_read(station.scope_path):
+        raise NotFound("station not found", field="station_id")
+    details = set(changes) & DETAIL_FIELDS
+    own_station = principal.role is Role.station_staff and principal.station_id == station.id
+    if details and not (_manages(principal, station.scope_path) or own_station):
+        raise Forbidden(f"a {principal.role.value} may not edit this station",
+                        field=sorted(details)[0])
+    if "status" in changes:
+        await _check_status(session, principal, station, changes["status"])
+    if "position" in changes:
+        commune = await AdminUnitRepository(session).get(station.commune_code)
+        assert commune is not None  # the foreign key guarantees it
+        _check_position(commune, *changes["position"])
+        changes = {**changes, "position": point_wkt(*changes["position"])}
+    for field, value in changes.items():
+        setattr(station, field, value)
+    await session.flush()
+    return await get_station(session, principal, station.id)
+
+
+async def _check_status(
+    session: AsyncSession, principal: Principal, station: Station, target: StationStatus
+) -> None:
+    if target is station.status:
+        return
+    if not _may_set_status(principal, station.scope_path):
+        raise Forbidden(f"a {principal.role.value} may not change a station's status",
+                        field="status")
+    if target not in STATUS_FLOW[station.status]:
+        raise TransitionNotAllowed(
+            f"a station cannot go from {station.status.value} to {target.value}",
+            field="status", current=station.status.value,
+        )
+    if target is S.closed:
+        open_cases = await StationRepository(session).open_cases(station.id)
+        if open_cases:
+            raise Conflict(f"the station still cares for {open_cases} open cases; "
+                           "reassign them before closing it", field="status")

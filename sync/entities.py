@@ -1,0 +1,261 @@
+"""The synced entities: one spec each, with the domain services that apply their pushes.
+
+Adding an entity here changes every device's scope fingerprint, so devices reset once and
+bootstrap the new entity's existing rows (sync/cursor.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.authz import Principal
+from domain.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFailed
+from domain.models.admin_unit import AdminUnit
+from domain.models.case import CaseAssignment, CaseStatusEvent, F0Case
+from domain.models.enums import AlertStatus, CaseStatus
+from domain.models.observation import Alert, Observation
+from domain.models.station import CareTeam, Station
+from domain.repositories.cases import CaseRepository
+from domain.repositories.stations import StationRepository
+from domain.services import alerts, cases, stations
+from sync.apply_events import ObservationApplier
+from sync.apply_records import RecordApplier, Values, wire
+from sync.registry import Deletes, EntitySpec, Kind, Policy, Registry, Scope, model_fields
+from sync.supplies import SUPPLY_ENTITIES
+
+P = Policy
+
+# -- stations ------------------------------------------------------------------------------
+
+
+async def _update_station(
+    session: AsyncSession, principal: Principal, row_id: uuid.UUID, changes: Values
+) -> None:
+    await stations.update_station(session, principal, row_id, changes)
+
+
+STATION = EntitySpec(
+    name="station",
+    model=Station,
+    kind=Kind.record,
+    scope=Scope.district,
+    description=(
+        "Mobile health stations of the device's district. Devices edit their own station's "
+        "details (last writer wins per field); its status follows the station status flow."
+    ),
+    fields=model_fields(Station, {
+        P.read_only: ("code", "commune_code"),
+        P.lww: ("name", "address", "phone", "opening_hours", "capacity", "doctors", "nurses",
+                "volunteers", "position"),
+        P.state_machine: ("status",),
+    }, limits={"capacity": (1, 1000), "doctors": (0, 10_000), "nurses": (0, 10_000),
+               "volunteers": (0, 10_000)}),
+    applier=RecordApplier(update=_update_station),
+)
+
+# -- F0 cases ------------------------------------------------------------------------------
+
+BAGS = {"bag_a_given_at": cases.MedicineBag.A, "bag_b_given_at": cases.MedicineBag.B,
+        "bag_c_given_at": cases.MedicineBag.C}
+
+
+async def _create_case(
+    session: AsyncSession, principal: Principal, row_id: uuid.UUID, values: Values
+) -> None:
+    station = await StationRepository(session).get(values["station_id"])
+    if station is not None and station.station.scope_path != principal.unit_path:
+        raise Forbidden("the station belongs to another unit", field="station_id")
+    person = dict(values)
+    status = person.pop("status", None)
+    bags = {name: person.pop(name) for name in (*BAGS, "bag_b_ordered_by") if name in person}
+    # ``id`` rides along with the person's fields into the F0Case the service builds.
+    await cases.create_case(
+        session, principal, station_id=person.pop("station_id"),
+        case_code=person.pop("case_code", None), home_position=person.pop("home_position", None),
+        id=row_id, **person,
+    )
+    targets = dict(bags)
+    if status is not None and status is not CaseStatus.home_monitoring:
+        targets["status"] = status
+    await _case_transition(session, principal, row_id, targets)
+
+
+async def _update_case(
+    session: AsyncSession, principal: Principal, row_id: uuid.UUID, changes: Values
+) -> None:
+    await cases.update_case(session, principal, row_id, changes)
+
+
+async def _case_transition(
+    session: AsyncSession, principal: Principal, row_id: uuid.UUID, targets: Values
+) -> None:
+    """Bags before the status: a bag is given while the case is still in home care."""
+    for name, target in targets.items():
+        if name == "status":
+            await cases.change_case_status(session, principal, row_id, target)
+        elif name == "bag_b_ordered_by":
+            if target != principal.user_id:
+                raise ValidationFailed("bag B is ordered by the author, a doctor",
+                                       field="bag_b_ordered_by")
+            await cases.order_bag_b(session, principal, row_id)
+        else:
+            await cases.give_medicine_bag(session, principal, row_id, BAGS[name],
+                                          given_at=target)
+
+
+async def _authorize_case_delete(
+    session: AsyncSession, principal: Principal, row_id: uuid.UUID
+) -> None:
+    """Deleting a case (entered twice, or by mistake) is for those who enrol cases."""
+    case = await CaseRepository(session).get_for_update(row_id)
+    if case is None or not principal.can_read(case.scope_path):
+        raise NotFound("case not found", field="case_id")
+    cases.require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
+                       team_id=case.team_id)
+    principal.require_role(cases.ENROL_ROLES, "delete F0 cases")
+
+
+F0_CASE = EntitySpec(
+    name="f0_case",
+    model=F0Case,
+    kind=Kind.record,
+    scope=Scope.unit,
+    description=(
+        "F0 patients cared for at home in the device's commune. Personal and clinical details "
+        "merge per field (last writer wins); the status and the medicine bags move only as "
+        "the case rules allow; the risk group is derived. A delete is final."
+    ),
+    fields=model_fields(F0Case, {
+        P.create_only: ("case_code", "station_id"),
+        P.lww: ("full_name", "year_of_birth", "sex", "phone", "address", "home_position",
+                "national_id", "test_date", "test_type", "comorbidities", "vaccine_doses",
+                "pregnant", "notes"),
+        P.state_machine: ("bag_a_given_at", "bag_b_ordered_by", "bag_b_given_at",
+                          "bag_c_given_at", "status"),
+        P.derived: ("risk_group",),
+        P.read_only: ("commune_code", "team_id", "status_changed_at"),
+    }, required=("station_id", "full_name", "year_of_birth", "sex", "test_date", "test_type"),
+       limits={"year_of_birth": (1900, 2100), "vaccine_doses": (0, 10)}),
+    applier=RecordApplier(update=_update_case, create=_create_case,
+                          transition=_case_transition,
+                          authorize_delete=_authorize_case_delete),
+    deletes=Deletes.tombstone_wins,
+)
+
+# -- observations and alerts ----------------------------------------------------------------
+
+OBSERVATION = EntitySpec(
+    name="observation",
+    model=Observation,
+    kind=Kind.event,
+    scope=Scope.unit,
+    description=(
+        "Vital signs and symptoms measured at home. Append-only: a reading is recorded once "
+        "and never changes; one past a threshold opens or escalates the case's alert."
+    ),
+    fields=model_fields(Observation, {
+        P.append_only: ("case_id", "kind", "value", "value2", "symptoms", "measured_at",
+                        "measured_by", "loinc"),
+        P.read_only: ("unit", "recorded_at", "device_id"),
+    }, required=("case_id", "kind", "measured_at")),
+    applier=ObservationApplier(),
+)
+
+ALERT_PROGRESS = {AlertStatus.open: 0, AlertStatus.acknowledged: 1, AlertStatus.resolved: 2}
+
+
+def _alert_settles(name: str, pushed: Any, current: Any) -> bool:
+    """An alert only moves forward: acknowledging a resolved alert is already satisfied."""
+    if name == "status":
+        return ALERT_PROGRESS[AlertStatus(pushed)] <= ALERT_PROGRESS[AlertStatus(current)]
+    return bool(wire(pushed) == wire(current))
+
+
+async def _alert_transition(
+    session: AsyncSession, principal: Principal, row_id: uuid.UUID, targets: Values
+) -> None:
+    status, note = targets.get("status"), targets.get("resolution_note")
+    if status is AlertStatus.resolved:
+        await alerts.resolve_alert(session, principal, row_id, note)
+    elif status is None:
+        raise TransitionNotAllowed("the resolution note is written when resolving the alert",
+                                   field="resolution_note")
+    elif note is not None:
+        raise ValidationFailed("a resolution note goes with status resolved",
+                               field="resolution_note")
+    else:
+        await alerts.acknowledge_alert(session, principal, row_id)
+
+
+ALERT = EntitySpec(
+    name="alert",
+    model=Alert,
+    kind=Kind.record,
+    scope=Scope.unit,
+    description=(
+        "Alerts on the station's worklist, opened by readings. Devices acknowledge and "
+        "resolve them; the status only moves forward, so concurrent handling never conflicts."
+    ),
+    fields=model_fields(Alert, {
+        P.read_only: ("case_id", "station_id", "team_id", "severity", "reasons",
+                      "observation_id", "opened_at", "acknowledged_at", "acknowledged_by",
+                      "resolved_at", "resolved_by"),
+        P.state_machine: ("status", "resolution_note"),
+    }),
+    applier=RecordApplier(transition=_alert_transition, settles=_alert_settles),
+)
+
+# -- reference data and history (pull only) --------------------------------------------------
+
+ADMIN_UNIT = EntitySpec(
+    name="admin_unit",
+    model=AdminUnit,
+    kind=Kind.reference,
+    scope=Scope.lineage,
+    description="Administrative units of the device's district, its communes and ancestors.",
+    fields=model_fields(AdminUnit, {
+        P.read_only: ("code", "level", "name", "short_name", "unit_type", "name_en",
+                      "parent_code", "centroid"),
+    }),
+)
+
+CARE_TEAM = EntitySpec(
+    name="care_team",
+    model=CareTeam,
+    kind=Kind.reference,
+    scope=Scope.unit,
+    description="Care teams of the device's commune (managed online by the station).",
+    fields=model_fields(CareTeam, {P.read_only: ("station_id", "commune_code", "name")}),
+)
+
+CASE_STATUS_EVENT = EntitySpec(
+    name="case_status_event",
+    model=CaseStatusEvent,
+    kind=Kind.reference,
+    scope=Scope.unit,
+    description="History of case status moves, written by the server as they happen.",
+    fields=model_fields(CaseStatusEvent, {
+        P.read_only: ("case_id", "from_status", "to_status", "changed_by", "changed_at",
+                      "reason"),
+    }),
+)
+
+CASE_ASSIGNMENT = EntitySpec(
+    name="case_assignment",
+    model=CaseAssignment,
+    kind=Kind.reference,
+    scope=Scope.unit,
+    description="History of which care team each case was assigned to.",
+    fields=model_fields(CaseAssignment, {
+        P.read_only: ("case_id", "team_id", "previous_team_id", "assigned_by", "assigned_at",
+                      "reason"),
+    }),
+)
+
+REGISTRY = Registry([
+    ADMIN_UNIT, STATION, CARE_TEAM, F0_CASE, CASE_STATUS_EVENT, CASE_ASSIGNMENT, OBSERVATION,
+    ALERT, *SUPPLY_ENTITIES,
+])

@@ -1,0 +1,230 @@
+"""SQL of the push path: rows being merged, the mutation log and the conflict log.
+
+(The pull side, the change feed, is sync/feed.py.)
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.models.device import SyncConflict
+from domain.repositories.scope import in_scope
+from sync.feed import column_sql
+from sync.registry import EntitySpec, FieldType
+from sync.wire import Fields, MutationResult
+
+_json = msgspec.json.Encoder()
+
+
+@cache
+def _current_sql(spec: EntitySpec) -> str:
+    return (f"SELECT id, deleted, {column_sql(spec)} FROM {spec.table} "
+            f"WHERE id = ANY(CAST(:ids AS uuid[]))")
+
+
+def _fields(spec: EntitySpec, values: Sequence[Any]) -> Fields:
+    """Column values (in spec order) as the fields object a pull would send."""
+    fields = dict(zip((f.name for f in spec.stored), values, strict=True))
+    for f in spec.stored:
+        if f.type is FieldType.point and fields[f.name] is not None:
+            fields[f.name] = {"type": "Point", "coordinates": fields[f.name]}
+    return fields
+
+
+async def current_rows(
+    session: AsyncSession, spec: EntitySpec, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Fields | None]:
+    """Rows as a pull would send them now, by id (None for a tombstone)."""
+    if not ids:
+        return {}
+    result = await session.execute(text(_current_sql(spec)), {"ids": list(ids)})
+    return {r[0]: None if r[1] else _fields(spec, r[2:]) for r in result}
+
+
+@cache
+def _locked_sql(spec: EntitySpec) -> str:
+    return (f"SELECT deleted, scope_path, field_hlc, {column_sql(spec)} FROM {spec.table} "
+            f"WHERE id = :id FOR NO KEY UPDATE")
+
+
+@dataclass(frozen=True, slots=True)
+class LockedRow:
+    deleted: bool
+    scope_path: str
+    stamps: dict[str, Any]  # field_hlc
+    fields: Fields
+
+
+async def lock_row(session: AsyncSession, spec: EntitySpec, row_id: uuid.UUID) -> LockedRow | None:
+    """Lock a row for a merge: its pull form, its scope and its per-field stamps.
+
+    NO KEY UPDATE, so that concurrent inserts referencing the row (readings of a case) are
+    not blocked and cannot deadlock with us through their foreign-key locks.
+    """
+    row = (await session.execute(text(_locked_sql(spec)), {"id": row_id})).first()
+    if row is None:
+        return None
+    return LockedRow(row[0], row[1], row[2], _fields(spec, row[3:]))
+
+
+async def lock_rows(session: AsyncSession, table: str, ids: Sequence[uuid.UUID]) -> None:
+    """Lock rows for update in the order given (callers pass a global order)."""
+    await session.execute(
+        text(f"SELECT id FROM {table} WHERE id = ANY(CAST(:ids AS uuid[])) ORDER BY id FOR UPDATE"),
+        {"ids": list(ids)},
+    )
+
+
+async def stamp_fields(
+    session: AsyncSession, spec: EntitySpec, row_id: uuid.UUID, stamps: dict[str, Any]
+) -> None:
+    """Record the HLC, device and author of the fields a mutation just wrote."""
+    await session.execute(
+        text(f"UPDATE {spec.table} SET field_hlc = field_hlc || CAST(:stamps AS jsonb) "
+             f"WHERE id = :id"),
+        {"id": row_id, "stamps": _json.encode(stamps).decode()},
+    )
+
+
+async def tombstone(
+    session: AsyncSession, spec: EntitySpec, row_id: uuid.UUID, stamp: dict[str, Any]
+) -> None:
+    """Mark a row deleted; the feed carries the tombstone to every device in scope."""
+    await session.execute(
+        text(f"UPDATE {spec.table} SET deleted = true, "
+             f"field_hlc = field_hlc || jsonb_build_object('deleted', CAST(:stamp AS jsonb)) "
+             f"WHERE id = :id"),
+        {"id": row_id, "stamp": _json.encode(stamp).decode()},
+    )
+
+
+# -- mutation log ------------------------------------------------------------------------------
+
+# Bulk rows travel as one JSON array of arrays: encoded in C by msgspec and parsed in C by
+# PostgreSQL, instead of one driver-encoded array per column.
+_CLAIM = text("""
+INSERT INTO sync_mutation (id, device_id, entity, row_id, op, hlc, author_id, status)
+SELECT (m->>0)::uuid, :device_id, m->>1, (m->>2)::uuid, m->>3, m->>4, (m->>5)::uuid, 'applied'
+FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS m
+ON CONFLICT (id) DO NOTHING
+RETURNING id
+""")
+
+_RECORD = text("""
+UPDATE sync_mutation s SET status = r.status, code = r.code, message = r.message
+FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:codes AS text[]),
+            CAST(:messages AS text[])) AS r(id, status, code, message)
+WHERE s.id = r.id
+""")
+
+
+async def claim_mutations(
+    session: AsyncSession, device_id: uuid.UUID, rows: Sequence[tuple[Any, ...]]
+) -> set[uuid.UUID]:
+    """Insert (id, entity, row_id, op, hlc, author) rows; returns the ids this batch owns.
+
+    An id already logged (or being logged by a concurrent copy of the batch, which we wait
+    for) is not returned: that mutation was applied before and must not be applied again.
+    """
+    if not rows:
+        return set()
+    result = await session.execute(
+        _CLAIM, {"device_id": device_id, "rows": _json.encode(rows).decode()})
+    return {r[0] for r in result}
+
+
+async def record_outcomes(session: AsyncSession, results: Sequence[MutationResult]) -> None:
+    """Store the outcome of claimed mutations that were not simply applied."""
+    if not results:
+        return
+    await session.execute(_RECORD, {
+        "ids": [r.id for r in results], "statuses": [r.status for r in results],
+        "codes": [r.code for r in results], "messages": [r.message for r in results],
+    })
+
+
+async def logged_outcomes(
+    session: AsyncSession, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str | None, str | None]]:
+    """Stored outcomes of mutation ids already in the log."""
+    if not ids:
+        return {}
+    result = await session.execute(
+        text("SELECT id, status, code, message FROM sync_mutation "
+             "WHERE id = ANY(CAST(:ids AS uuid[]))"),
+        {"ids": list(ids)},
+    )
+    return {r[0]: (r[1], r[2], r[3]) for r in result}
+
+
+# -- conflict log ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ConflictRecord:
+    scope_path: str
+    entity: str
+    row_id: uuid.UUID
+    field: str
+    policy: str
+    mutation_id: uuid.UUID
+    kept_value: Any
+    kept_hlc: str | None
+    kept_author: uuid.UUID | None
+    kept_device: uuid.UUID | None
+    lost_value: Any
+    lost_hlc: str
+    lost_author: uuid.UUID
+    lost_device: uuid.UUID
+
+
+_CONFLICT_COLUMNS = (
+    ("scope_path", "text"), ("entity", "text"), ("row_id", "uuid"), ("field", "text"),
+    ("policy", "text"), ("mutation_id", "uuid"), ("kept_value", "text"), ("kept_hlc", "text"),
+    ("kept_author", "uuid"), ("kept_device", "uuid"), ("lost_value", "text"),
+    ("lost_hlc", "text"), ("lost_author", "uuid"), ("lost_device", "uuid"),
+)
+_SELECTED = [f"c.{c}::jsonb" if c.endswith("_value") else f"c.{c}" for c, _ in _CONFLICT_COLUMNS]
+_CONFLICTS = text(
+    f"INSERT INTO sync_conflict ({', '.join(c for c, _ in _CONFLICT_COLUMNS)}) "
+    f"SELECT {', '.join(_SELECTED)} "
+    f"FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in _CONFLICT_COLUMNS)}) "
+    f"AS c({', '.join(c for c, _ in _CONFLICT_COLUMNS)})"
+)
+
+
+async def insert_conflicts(session: AsyncSession, conflicts: Sequence[ConflictRecord]) -> None:
+    """Append losing writes to the conflict log, one statement for the whole batch."""
+    if not conflicts:
+        return
+    params: dict[str, list[Any]] = {c: [] for c, _ in _CONFLICT_COLUMNS}
+    for rec in conflicts:
+        for c, _ in _CONFLICT_COLUMNS:
+            value = getattr(rec, c)
+            if c.endswith("_value"):
+                value = _json.encode(value).decode()
+            params[c].append(value)
+    await session.execute(_CONFLICTS, params)
+
+
+async def conflict_page(
+    session: AsyncSession, unit_path: str, *, entity: str | None, row_id: uuid.UUID | None,
+    limit: int, offset: int,
+) -> tuple[list[SyncConflict], int]:
+    """Conflicts of rows in and below a unit, newest first."""
+    conds = [in_scope(SyncConflict.scope_path, unit_path)]
+    if entity is not None:
+        conds.append(SyncConflict.entity == entity)
+    if row_id is not None:
+        conds.append(SyncConflict.row_id == row_id)
+    stmt = select(SyncConflict).where(*conds).order_by(SyncConflict.id.desc())
+    rows = list(await session.scalars(stmt.limit(limit).offset(offset)))
+    total = await session.scalar(select(func.count()).select_from(SyncConflict).where(*conds))
+    return rows, int(total or 0)

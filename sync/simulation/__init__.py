@@ -1,0 +1,1 @@
+"""The sync simulator's parts: setup and checks, faults, simulated devices."""

@@ -1,0 +1,146 @@
+"""A real HTTP server on a database of its own, seeded by the operations demo with Ho Chi Minh
+City's 436 stations, for the browser test. Chromium is Debian's (/usr/bin/chromium); it is
+never downloaded."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import make_url, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from api.app import create_app
+from api.live import stop_live
+from domain import migrations
+from domain.db import create_engine, create_session_maker
+from domain.demo.operations import load_operations_demo
+from domain.models.enums import Role
+from domain.models.station import Station
+from domain.settings import Settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+E2E_DB = "fieldops_e2e"
+STATIONS = 436
+CASES = 500
+
+
+@dataclass(frozen=True)
+class SeededStation:
+    id: uuid.UUID
+    code: str
+    district: str
+    status: str
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    login: tuple[str, str]
+    stations: list[SeededStation]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing: run `apt-get install -y chromium` (or `make test`)")
+    return CHROMIUM
+
+
+async def _seed(url: str, seed: int) -> tuple[tuple[str, str], list[SeededStation]]:
+    """The operations demo: 436 stations, 500 F0 cases; returns the coordinator's login."""
+    engine = create_engine(url)
+    try:
+        async with create_session_maker(engine)() as s:
+            logins = await load_operations_demo(s, stations=STATIONS, cases=CASES, seed=seed)
+            await s.commit()
+            rows = (await s.execute(
+                select(Station.id, Station.code, Station.scope_path, Station.status)
+            )).all()
+    finally:
+        await engine.dispose()
+    coordinator = next((u, p) for u, p, role in logins if role == Role.city_coordinator.value)
+    stations = [
+        SeededStation(id=r[0], code=r[1], district=r[2].split(".")[2], status=r[3].value)
+        for r in rows
+    ]
+    return coordinator, stations
+
+
+@pytest.fixture(scope="session")
+def e2e_database(database_url: str) -> Iterator[tuple[str, tuple[str, str], list[SeededStation]]]:
+    """A database of its own: the server commits for real, the shared test database stays clean."""
+    url = make_url(database_url)
+
+    async def admin(sql: str) -> None:
+        eng = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        async with eng.connect() as conn:
+            await conn.execute(text(sql))
+        await eng.dispose()
+
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{E2E_DB}" WITH (FORCE)'))
+    asyncio.run(admin(f'CREATE DATABASE "{E2E_DB}"'))
+    e2e_url = url.set(database=E2E_DB).render_as_string(hide_password=False)
+    try:
+        migrations.upgrade(e2e_url)
+        from api.cli import _load_admin_units
+
+        asyncio.run(_load_admin_units(e2e_url))
+        login, stations = asyncio.run(_seed(e2e_url, seed=2021))
+        yield e2e_url, login, stations
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{E2E_DB}" WITH (FORCE)'))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    e2e_database: tuple[str, tuple[str, str], list[SeededStation]], settings: Settings
+) -> Iterator[LiveServer]:
+    url, login, stations = e2e_database
+    app = create_app(dataclasses.replace(settings, database_url=url))
+    app.on_shutdown.append(stop_live)  # the listener must not outlive the server
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2,
+    ))
+    thread = threading.Thread(target=server.run, name="e2e-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(base_url=f"http://127.0.0.1:{port}", login=login, stations=stations)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,109 @@
+"""The map's stations as GeoJSON: scope, load, alerts, attention, filters, the click panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from httpx import AsyncClient
+
+from tests.integration.map.conftest import COMMUNES, City
+
+
+def by_code(collection: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f["properties"]["code"]: f for f in collection["features"]}
+
+
+async def test_coordinator_sees_the_city_as_geojson_with_load_and_alerts(
+    client: AsyncClient, make_user: Any, city: City
+) -> None:
+    _, headers = await make_user("city_coordinator", "79")
+    resp = await client.get("/api/map/stations", headers=headers)
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("application/geo+json")
+    body = resp.json()
+    assert body["type"] == "FeatureCollection"
+    stations = by_code(body)
+    assert set(stations) == {"Q1-TD", "Q1-DK", "Q12-TX"}  # not Ha Noi's
+    td = stations["Q1-TD"]
+    assert td["type"] == "Feature" and td["id"] == str(city.overloaded.id)
+    _, lon, lat = COMMUNES["26734"]
+    assert td["geometry"] == {"type": "Point", "coordinates": [lon, lat]}  # longitude first
+    p = td["properties"]
+    assert (p["active_cases"], p["capacity"], p["load"]) == (3, 2, 1.5)
+    assert (p["open_alerts"], p["emergency_alerts"]) == (1, 1)
+    assert p["attention"] == ["open_alerts", "overload"]
+    assert p["district_code"] == "760" and p["province_code"] == "79"
+    assert set(p["stock"]) == {"oxygen", "spo2_meter", "bag_a"}
+    dk = stations["Q1-DK"]["properties"]
+    # recovered and hospitalized cases are not the station's load; acknowledged alerts not open
+    assert (dk["active_cases"], dk["open_alerts"], dk["attention"]) == (1, 0, [])
+
+
+async def test_district_leader_sees_only_their_district(
+    client: AsyncClient, make_user: Any, city: City
+) -> None:
+    _, headers = await make_user("district_logistics", "760")
+    stations = by_code((await client.get("/api/map/stations", headers=headers)).json())
+    assert set(stations) == {"Q1-TD", "Q1-DK"}
+    other = await client.get("/api/map/stations", params={"district": "761"}, headers=headers)
+    assert other.status_code == 200 and other.json()["features"] == []
+    panel = await client.get(f"/api/map/stations/{city.suspended.id}", headers=headers)
+    assert panel.status_code == 404
+
+
+async def test_filters_by_district_status_and_bbox(
+    client: AsyncClient, make_user: Any, city: City
+) -> None:
+    _, headers = await make_user("city_coordinator", "79")
+
+    async def codes(**params: Any) -> set[str]:
+        resp = await client.get("/api/map/stations", params=params, headers=headers)
+        assert resp.status_code == 200, resp.text
+        return set(by_code(resp.json()))
+
+    assert await codes(district="761") == {"Q12-TX"}
+    assert await codes(province="79", status=["active", "suspended"]) == {"Q1-TD", "Q12-TX"}
+    assert await codes(bbox="106.6,10.85,106.7,10.9") == {"Q12-TX"}
+    assert await codes(province="01") == set()  # outside the coordinator's city
+    bad = await client.get("/api/map/stations", params={"district": "79"}, headers=headers)
+    assert bad.status_code == 422 and bad.json()["field"] == "district"
+    malformed = await client.get("/api/map/stations", params={"bbox": "1,2,3"}, headers=headers)
+    assert malformed.status_code == 400 and malformed.json()["field"] == "bbox"
+
+
+async def test_station_panel_shows_staff_cases_stock_and_pending_requisitions(
+    client: AsyncClient, make_user: Any, city: City
+) -> None:
+    await make_user("station_staff", "26737", station_id=city.quiet.id, username="nurse-dk")
+    _, headers = await make_user("city_coordinator", "79")
+    resp = await client.get(f"/api/map/stations/{city.quiet.id}", headers=headers)
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["feature"]["properties"]["code"] == "Q1-DK"
+    assert [m["role"] for m in body["staff"]] == ["station_staff"]
+    assert body["cases_by_status"] == {"home_monitoring": 1, "recovered": 1, "hospitalized": 1}
+    assert [(r["code"], r["status"]) for r in body["pending_requisitions"]] == [("REQ-1", "submitted")]
+
+
+async def test_map_needs_a_login(client: AsyncClient, city: City) -> None:
+    assert (await client.get("/api/map/stations")).status_code == 401
+    assert (await client.get("/api/map/events")).status_code == 401
+    bad = await client.get("/api/map/events", params={"access_token": "not-a-token"})
+    assert bad.status_code == 401
+
+
+async def test_unit_outlines_are_bounding_boxes_of_the_level_below(
+    client: AsyncClient, make_user: Any
+) -> None:
+    _, headers = await make_user("city_coordinator", "79")
+    body = (await client.get("/api/map/units", headers=headers)).json()
+    districts = body["features"]
+    assert len(districts) == 22
+    q1 = next(f for f in districts if f["id"] == "760")
+    assert q1["properties"]["outline"] == "bbox" and q1["properties"]["level"] == "district"
+    ring = q1["geometry"]["coordinates"][0]
+    assert q1["geometry"]["type"] == "Polygon" and len(ring) == 5 and ring[0] == ring[-1]
+    assert all(106 < lon < 107 and 10 < lat < 11 for lon, lat in ring)
+    _, leader = await make_user("district_logistics", "760")
+    communes = (await client.get("/api/map/units", headers=leader)).json()["features"]
+    assert {f["properties"]["parent_code"] for f in communes} == {"760"}

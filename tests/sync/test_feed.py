@@ -1,0 +1,225 @@
+"""Pull: scope, paging and resume, tombstones, resets, and no skipped commits (3, 6, 7, 8)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+
+from tests.sync.conftest import ELSEWHERE, NEIGHBOUR, RawDevice, Unit, World, make_unit, new_case
+
+
+async def cases(d: RawDevice, station_id: uuid.UUID, n: int) -> list[uuid.UUID]:
+    ids = [uuid.uuid4() for _ in range(n)]
+    await d.push_ok(*[d.mutation("f0_case", i, new_case(station_id)) for i in ids])
+    return ids
+
+
+async def test_a_device_receives_its_unit_and_the_reference_data_it_needs(
+    unit: Unit, world: World
+) -> None:
+    neighbour = await make_unit(world, unit.device.http, NEIGHBOUR)
+    far = await make_unit(world, unit.device.http, ELSEWHERE)
+    mine = await cases(unit.device, unit.station_id, 2)
+    await cases(neighbour.device, neighbour.station_id, 2)
+    await cases(far.device, far.station_id, 2)
+    d = unit.device
+    await d.sync_down()
+    assert set(d.of("f0_case")) == set(mine)
+    assert set(d.of("station")) == {unit.station_id, neighbour.station_id}  # the district's
+    units = {f["code"] for f in d.of("admin_unit").values()}
+    district = await world.scalar("SELECT count(*) FROM admin_unit WHERE parent_code = '760'")
+    assert {"VN", "79", "760", "26734", "26737"} <= units
+    assert "26764" not in units and "761" not in units
+    assert len(units) == 3 + district
+    assert len(d.of("case_status_event")) == 2
+
+
+async def test_bootstrap_page_by_page_equals_one_big_page(unit: Unit) -> None:
+    d = unit.device
+    ids = await cases(d, unit.station_id, 12)
+    now = datetime.now(UTC).isoformat()
+    await d.push_ok(*[d.mutation("observation", uuid.uuid4(), {
+        "case_id": str(i), "kind": "temperature", "value": 37.0, "measured_at": now})
+        for i in ids])
+    whole = await d.pull(limit=5000)
+    assert not whole["has_more"]
+    seen: list[tuple[str, str]] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = await d.pull(cursor, limit=7)
+        seen += [(c["entity"], c["row_id"]) for c in page["changes"]]
+        cursor, pages = page["cursor"], pages + 1
+        if not page["has_more"]:
+            break
+    assert pages > 5
+    assert seen == [(c["entity"], c["row_id"]) for c in whole["changes"]]
+    assert len(set(seen)) == len(seen)
+
+
+async def test_an_interrupted_pull_resumes_from_its_cursor_without_gaps(
+    unit: Unit, world: World
+) -> None:
+    d = unit.device
+    await cases(d, unit.station_id, 10)
+    first = await d.pull(limit=8)
+    second = await d.pull(first["cursor"], limit=8)
+    assert second["has_more"]
+    # The device goes offline here; meanwhile more rows arrive.
+    late = await cases(d, unit.station_id, 3)
+    rest = await d.pull(second["cursor"], limit=500)
+    got = {c["row_id"] for p in (first, second, rest) for c in p["changes"]
+           if c["entity"] == "f0_case"}
+    assert got == {str(i) for i in await ids_of(world, "f0_case")}
+    assert {str(i) for i in late} <= got
+
+
+async def ids_of(world: World, table: str) -> set[uuid.UUID]:
+    async with world.engine.connect() as conn:
+        return {r[0] for r in await conn.execute(text(f"SELECT id FROM {table}"))}
+
+
+async def test_deletes_reach_every_device_in_scope_as_tombstones(unit: Unit, world: World) -> None:
+    a = unit.device
+    device_id, token = await world.device(unit.station_id, unit.officer)
+    b = RawDevice(a.http, device_id, token, unit.staff.id)
+    [case_id] = await cases(a, unit.station_id, 1)
+    await b.sync_down()
+    assert case_id in b.of("f0_case")
+    assert (await a.push_ok(a.mutation("f0_case", case_id, op="delete")))[0]["status"] == "applied"
+    page = await b.pull(b.cursor)
+    [tombstone] = [c for c in page["changes"] if c["entity"] == "f0_case"]
+    assert (tombstone["op"], tombstone["fields"]) == ("delete", {})
+    fresh = await make_unit(world, a.http)  # a device bootstrapping later
+    await fresh.device.sync_down()
+    assert case_id not in fresh.device.of("f0_case")
+
+
+async def test_a_delete_racing_an_update_wins_in_either_order(unit: Unit, world: World) -> None:
+    a = unit.device
+    first, second = await cases(a, unit.station_id, 2)
+    # The update arrives after the delete: refused, and kept in the conflict log.
+    await a.push_ok(a.mutation("f0_case", first, op="delete"))
+    [late] = await a.push_ok(a.mutation("f0_case", first, {"phone": "0911"}))
+    assert (late["status"], late["code"]) == ("rejected", "deleted")
+    assert await world.scalar(
+        "SELECT count(*) FROM sync_conflict WHERE row_id = :r AND policy = 'delete'",
+        r=first) == 1
+    # The update arrives first: applied, then the delete removes the row anyway.
+    results = await a.push_ok(a.mutation("f0_case", second, {"phone": "0911"}),
+                              a.mutation("f0_case", second, op="delete"))
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    assert await world.scalar(
+        "SELECT count(*) FROM f0_case WHERE deleted AND id IN (:a, :b)", a=first, b=second) == 2
+
+
+async def test_a_moved_station_or_reassigned_device_resets_the_replica(
+    unit: Unit, world: World
+) -> None:
+    d = unit.device
+    await cases(d, unit.station_id, 2)
+    await d.sync_down()
+    neighbour = await make_unit(world, d.http, NEIGHBOUR)
+    theirs = await cases(neighbour.device, neighbour.station_id, 1)
+    logistics = await world.user("district_logistics", "760")
+    resp = await d.http.patch(f"/api/devices/{d.id}",
+                              json={"station_id": str(neighbour.station_id)},
+                              headers=logistics.headers)
+    assert resp.status_code == 200, resp.text
+    page = await d.pull(d.cursor)
+    assert page["reset"] and page["changes"] == []
+    d.author = neighbour.staff.id
+    await d.sync_down()
+    assert set(d.of("f0_case")) == set(theirs)
+    # Same when the station itself moves to another ward.
+    path = await world.scalar("SELECT scope_path FROM admin_unit WHERE code = '26740'")
+    await world.execute("UPDATE station SET commune_code = '26740', scope_path = :p WHERE id = :s",
+                        p=path, s=neighbour.station_id)
+    assert (await d.pull(d.cursor))["reset"]
+
+
+async def test_a_pull_never_skips_a_transaction_that_commits_late(
+    unit: Unit, world: World
+) -> None:
+    """Slow writers hold transactions open while fast ones commit and pullers read.
+
+    The slow transactions take their sync_version before the fast ones, so a cursor on the
+    version alone would step over them; ours must deliver every row once all commit.
+    """
+    d = unit.device
+    [case_id] = await cases(d, unit.station_id, 1)
+    rng = random.Random(6)
+    await d.sync_down()
+    delivered: set[str] = set()
+    slow_versions: list[int] = []
+    fast_versions: list[int] = []
+    for round_ in range(4):
+        slow = [await world.engine.connect() for _ in range(rng.randint(1, 3))]
+        for conn in slow:
+            await conn.begin()
+            version = (await conn.execute(text(
+                "INSERT INTO observation (id, case_id, scope_path, kind, loinc, value, measured_at)"
+                " VALUES (:i, :c, :p, 'pulse', '8867-4', 70, now()) RETURNING sync_version"),
+                {"i": uuid.uuid4(), "c": case_id, "p": "VN.79.760.26734"})).scalar_one()
+            slow_versions.append(version)
+        fast = [d.mutation("observation", uuid.uuid4(), {
+            "case_id": str(case_id), "kind": "pulse", "value": 71.0 + round_,
+            "measured_at": datetime.now(UTC).isoformat()}) for _ in range(rng.randint(1, 4))]
+        await d.push_ok(*fast)
+        fast_versions.append(await world.scalar("SELECT max(sync_version) FROM observation"))
+        page = await d.pull(d.cursor, limit=rng.randint(1, 3))  # a puller reads meanwhile
+        delivered |= {c["row_id"] for c in page["changes"]}
+        d.cursor = page["cursor"]
+        rng.shuffle(slow)
+        for conn in slow:  # the slow ones commit, in any order, pullers still reading
+            await conn.commit()
+            await conn.close()
+            page = await d.pull(d.cursor, limit=2)
+            delivered |= {c["row_id"] for c in page["changes"]}
+            d.cursor = page["cursor"]
+    assert min(fast_versions) > min(slow_versions)  # the hazard really was there
+    while True:
+        page = await d.pull(d.cursor, limit=3)
+        delivered |= {c["row_id"] for c in page["changes"]}
+        d.cursor = page["cursor"]
+        if not page["has_more"]:
+            break
+    assert {str(i) for i in await ids_of(world, "observation")} <= delivered
+
+
+async def test_concurrent_writers_and_pullers_converge(unit: Unit, world: World) -> None:
+    """Many writers and two pullers at once; every puller ends with every committed row."""
+    d = unit.device
+    [case_id] = await cases(d, unit.station_id, 1)
+    pullers = [d, RawDevice(d.http, *(await world.device(unit.station_id, unit.officer)),
+                            unit.staff.id)]
+
+    async def writer(n: int) -> None:
+        for _ in range(n):
+            await d.push_ok(d.mutation("observation", uuid.uuid4(), {
+                "case_id": str(case_id), "kind": "pulse", "value": 75.0,
+                "measured_at": datetime.now(UTC).isoformat()}))
+
+    async def slow_writer() -> None:
+        async with world.engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO observation (id, case_id, scope_path, kind, loinc, value, measured_at)"
+                " VALUES (:i, :c, 'VN.79.760.26734', 'pulse', '8867-4', 70, now())"),
+                {"i": uuid.uuid4(), "c": case_id})
+            await asyncio.sleep(0.05)
+
+    async def puller(p: RawDevice) -> None:
+        for _ in range(10):
+            await p.sync_down(limit=2)
+            await asyncio.sleep(0.01)
+
+    await asyncio.gather(writer(8), writer(8), *(slow_writer() for _ in range(4)),
+                         *(puller(p) for p in pullers))
+    expected = await ids_of(world, "observation")
+    for p in pullers:
+        await p.sync_down()
+        assert set(p.of("observation")) == expected
