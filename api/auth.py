@@ -9,6 +9,7 @@ from typing import Any
 import jwt
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +37,7 @@ def _bearer(request: Request[Any, Any, Any]) -> str:
 
 
 async def provide_principal(
-    request: Request[Any, Any, Any], state: State, db_session: AsyncSession
+    request: Request[Any, Any, Any], state: State, db_session: NamedDependency[AsyncSession]
 ) -> Principal:
     """Resolve the caller and record it as the audit actor of this request's transaction."""
     return await principal_from_token(_bearer(request), state.settings, db_session)

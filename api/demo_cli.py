@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
-import importlib.util
 import sys
 import time
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.maintenance import refresh_planner_statistics
 from domain.settings import Settings
 
 
@@ -20,6 +19,7 @@ async def _load(
 ) -> list[tuple[str, str, str]]:
     from api.cli import progress_bar
     from domain.demo.operations import load_operations_demo
+    from domain.demo.supplies import load_supplies_demo
 
     update, close = progress_bar(cases, "demo F0 cases")
     try:
@@ -28,18 +28,11 @@ async def _load(
         )
     finally:
         close()
-    # -- supplies demo (issue 5) -------------------------------------------------------------
-    # domain.demo.supplies is written by another engineer; it runs when it exposes
-    # load_supplies_demo(session, seed=..., progress=...), after the stations exist.
-    if importlib.util.find_spec("domain.demo.supplies") is not None:
-        supplies = importlib.import_module("domain.demo.supplies")
-        load_supplies = getattr(supplies, "load_supplies_demo", None)
-        if load_supplies is not None:
-            update, close = progress_bar(stations, "demo supplies")
-            try:
-                await load_supplies(session, seed=seed, progress=update)
-            finally:
-                close()
+    update, close = progress_bar(stations, "demo supplies")
+    try:
+        await load_supplies_demo(session, seed=seed, progress=update)
+    finally:
+        close()
     return logins
 
 
@@ -65,6 +58,7 @@ async def load_demo_if_empty(url: str, settings: Settings) -> list[tuple[str, st
             t0 = time.monotonic()
             logins = await _load(session, stations=436, cases=20000, seed=2021)
             await session.commit()
+            await refresh_planner_statistics(engine)
             print(f"demo data loaded in {time.monotonic() - t0:.1f} s", file=sys.stderr)
             return logins
     finally:
@@ -88,7 +82,8 @@ async def _seed(url: str, args: argparse.Namespace) -> list[tuple[str, str, str]
             logins = await _load(session, stations=args.stations, cases=args.cases,
                                  seed=args.seed)
             await session.commit()
-            return logins
+        await refresh_planner_statistics(engine)
+        return logins
     finally:
         await engine.dispose()
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.alerts import Alert, AlertPage, AlertResolution
@@ -78,7 +78,7 @@ class AlertController(Controller):
     )
     async def resolve_alert(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        alert_id: AlertId, data: AlertResolution | None = None,
+        alert_id: AlertId, data: RequestBody[AlertResolution | None] = None,
     ) -> Alert:
         note = data.note if data else None
         return Alert.of(await service.resolve_alert(db_session, principal, alert_id, note))

@@ -33,7 +33,7 @@ class AuditController(Controller):
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
         entity: Annotated[str | None, QueryParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = None,
-        row_id: Annotated[uuid.UUID | None, QueryParameter(query="id")] = None,
+        row_id: Annotated[uuid.UUID | None, QueryParameter(name="id")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> AuditPage:

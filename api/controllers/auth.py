@@ -6,6 +6,7 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import issue_token
@@ -23,7 +24,7 @@ class AuthController(Controller):
     @post("/auth/login", operation_id="login", status_code=200,
           summary="Exchange a username and password for a bearer token")
     async def login(
-        self, data: LoginRequest, state: State, db_session: NamedDependency[AsyncSession]
+        self, data: RequestBody[LoginRequest], state: State, db_session: NamedDependency[AsyncSession]
     ) -> TokenResponse:
         user = await UserService(db_session).authenticate(data.username, data.password)
         if user is None:

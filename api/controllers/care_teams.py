@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.care_teams import CareTeam, CareTeamCreate, CareTeamPage, CareTeamUpdate
@@ -53,7 +53,7 @@ class CareTeamController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
-        data: CareTeamCreate,
+        data: RequestBody[CareTeamCreate],
     ) -> CareTeam:
         view = await service.create_team(
             db_session, principal, station_id=data.station_id, name=data.name,
@@ -67,7 +67,7 @@ class CareTeamController(Controller):
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
         team_id: Annotated[uuid.UUID, PathParameter()],
-        data: CareTeamUpdate,
+        data: RequestBody[CareTeamUpdate],
     ) -> CareTeam:
         return CareTeam.of(await service.rename_team(db_session, principal, team_id, data.name))
 

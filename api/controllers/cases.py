@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.cases import (
@@ -100,7 +100,7 @@ class CaseController(Controller):
     @post("/", operation_id="create_case", summary="Enrol an F0 case at a station")
     async def create_case(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        data: CaseCreate,
+        data: RequestBody[CaseCreate],
     ) -> Case:
         fields = changes_of(data)
         fields["home_position"] = data.home_position.coordinates if data.home_position else None
@@ -110,7 +110,7 @@ class CaseController(Controller):
     @patch("/{case_id:uuid}", operation_id="update_case", summary="Change a case's details")
     async def update_case(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        case_id: CaseId, data: CaseUpdate,
+        case_id: CaseId, data: RequestBody[CaseUpdate],
     ) -> Case:
         changes = changes_of(data)
         if data.home_position:
@@ -125,7 +125,7 @@ class CaseController(Controller):
     )
     async def change_case_status(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        case_id: CaseId, data: StatusChange,
+        case_id: CaseId, data: RequestBody[StatusChange],
     ) -> Case:
         await service.change_case_status(db_session, principal, case_id, data.status, data.reason)
         return _case(principal, await service.get_case(db_session, principal, case_id))
@@ -150,7 +150,7 @@ class CaseController(Controller):
     )
     async def assign_case(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        case_id: CaseId, data: Assignment,
+        case_id: CaseId, data: RequestBody[Assignment],
     ) -> Case:
         view = await service.assign_case(db_session, principal, case_id, data.team_id,
                                          data.reason)
@@ -188,7 +188,7 @@ class CaseController(Controller):
     )
     async def give_medicine_bag(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        case_id: CaseId, data: BagGiven,
+        case_id: CaseId, data: RequestBody[BagGiven],
     ) -> Case:
         view = await service.give_medicine_bag(db_session, principal, case_id, data.bag,
                                                data.given_at)

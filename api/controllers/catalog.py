@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter
+from litestar.params import FromQuery, PathParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.catalog import CatalogItem, CatalogItemCreate, ItemLot, ItemLotCreate
@@ -40,7 +40,7 @@ class CatalogController(Controller):
     @post("/", operation_id="create_catalog_item", summary="Add an item (city coordinators)")
     async def create_catalog_item(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        data: CatalogItemCreate,
+        data: RequestBody[CatalogItemCreate],
     ) -> CatalogItem:
         spec = ItemSpec(**{f: getattr(data, f) for f in data.__struct_fields__})
         return CatalogItem.of(await CatalogService(db_session).create_item(principal, spec))
@@ -57,7 +57,7 @@ class CatalogController(Controller):
           summary="Register a lot (the same number again returns the existing lot, 200)")
     async def create_item_lot(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        item_id: ItemId, data: ItemLotCreate,
+        item_id: ItemId, data: RequestBody[ItemLotCreate],
     ) -> Response[ItemLot]:
         lot, created = await CatalogService(db_session).register_lot(
             principal, item_id, lot_no=data.lot_no, expires_on=data.expires_on

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.devices import Device, DeviceCreate, DeviceEnrolled, DevicePage, DeviceUpdate
@@ -62,7 +62,7 @@ class DeviceController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
-        data: DeviceCreate,
+        data: RequestBody[DeviceCreate],
     ) -> DeviceEnrolled:
         view, token = await service.enroll_device(
             db_session, principal, name=data.name, station_id=data.station_id
@@ -79,7 +79,7 @@ class DeviceController(Controller):
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
         device_id: Annotated[uuid.UUID, PathParameter()],
-        data: DeviceUpdate,
+        data: RequestBody[DeviceUpdate],
     ) -> Device:
         view = await service.update_device(db_session, principal, device_id, changes_of(data))
         return Device.of(view)

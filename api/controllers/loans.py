@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.loans import EquipmentPage, EquipmentUnit, Loan, LoanCreate, LoanPage, LoanReturn
@@ -50,7 +50,7 @@ class LoanController(Controller):
           summary="Lend a device from the station's shelf to an F0 household")
     async def create_loan(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        data: LoanCreate,
+        data: RequestBody[LoanCreate],
     ) -> Response[Loan]:
         loan, created = await LoanService(db_session, principal).lend(
             serial_no=data.serial_no, case_id=data.case_id, due_on=data.due_on, note=data.note,
@@ -63,7 +63,7 @@ class LoanController(Controller):
           summary="Close a loan: returned in good order, damaged, or lost")
     async def return_loan(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        loan_id: Annotated[uuid.UUID, PathParameter()], data: LoanReturn,
+        loan_id: Annotated[uuid.UUID, PathParameter()], data: RequestBody[LoanReturn],
     ) -> Loan:
         service = LoanService(db_session, principal)
         loan = await service.give_back(loan_id, condition=data.condition, note=data.note)

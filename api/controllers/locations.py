@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.locations import Location, LocationCreate, LocationPage
@@ -50,7 +50,7 @@ class LocationController(Controller):
           summary="Set up a warehouse or a station's stock location")
     async def create_location(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        data: LocationCreate,
+        data: RequestBody[LocationCreate],
     ) -> Location:
         return Location.of(await LocationService(db_session).create(
             principal, kind=LocationKind(data.kind), unit_code=data.unit_code,

@@ -51,7 +51,7 @@ def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
 async def provide_stream_principal(
     request: Request[Any, Any, Any],
     state: State,
-    db_session: AsyncSession,
+    db_session: NamedDependency[AsyncSession],
     access_token: Annotated[
         str | None,
         QueryParameter(description="bearer token; EventSource cannot send an Authorization header"),

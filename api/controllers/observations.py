@@ -9,7 +9,7 @@ from typing import Annotated
 from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.alerts import Alert
@@ -65,7 +65,7 @@ class ObservationController(Controller):
         db_session: NamedDependency[AsyncSession],
         state: State,
         case_id: Annotated[uuid.UUID, PathParameter()],
-        data: ObservationCreate,
+        data: RequestBody[ObservationCreate],
     ) -> RecordedObservation:
         settings: Settings = state.settings
         observation = await service.record_observation(

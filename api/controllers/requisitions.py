@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.requisitions import (
@@ -102,7 +102,7 @@ class RequisitionController(Controller):
     @post("/", operation_id="create_requisition", summary="Submit a station's requisition")
     async def create_requisition(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        data: RequisitionCreate,
+        data: RequestBody[RequisitionCreate],
     ) -> Response[RequisitionDetail]:
         service = RequisitionService(db_session, principal)
         req, created = await service.create(
@@ -118,7 +118,7 @@ class RequisitionController(Controller):
           summary="Approve fully or partly (district logistics; the city when forwarded)")
     async def approve_requisition(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequisitionApprove,
+        requisition_id: RequisitionId, data: RequestBody[RequisitionApprove],
     ) -> RequisitionDetail:
         return await _move(db_session, principal, requisition_id, S.approved, data)
 
@@ -126,7 +126,7 @@ class RequisitionController(Controller):
           summary="Reject, with a reason")
     async def reject_requisition(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequisitionDecision,
+        requisition_id: RequisitionId, data: RequestBody[RequisitionDecision],
     ) -> RequisitionDetail:
         return await _move(db_session, principal, requisition_id, S.rejected, data)
 
@@ -134,7 +134,7 @@ class RequisitionController(Controller):
           summary="Send up to the city (district logistics)")
     async def forward_requisition(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequisitionDecision,
+        requisition_id: RequisitionId, data: RequestBody[RequisitionDecision],
     ) -> RequisitionDetail:
         return await _move(db_session, principal, requisition_id, S.forwarded, data)
 
@@ -142,7 +142,7 @@ class RequisitionController(Controller):
           summary="Withdraw a submitted requisition (the requesting station)")
     async def cancel_requisition(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequisitionDecision,
+        requisition_id: RequisitionId, data: RequestBody[RequisitionDecision],
     ) -> RequisitionDetail:
         return await _move(db_session, principal, requisition_id, S.cancelled, data)
 
@@ -150,7 +150,7 @@ class RequisitionController(Controller):
           summary="Ship from the supplying warehouse (its keeper)")
     async def ship_requisition(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequisitionShip,
+        requisition_id: RequisitionId, data: RequestBody[RequisitionShip],
     ) -> RequisitionDetail:
         return await _move(db_session, principal, requisition_id, S.shipped, data)
 
@@ -158,6 +158,6 @@ class RequisitionController(Controller):
           summary="Confirm delivery with accepted and rejected quantities (proof of delivery)")
     async def receive_requisition(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequisitionReceive,
+        requisition_id: RequisitionId, data: RequestBody[RequisitionReceive],
     ) -> RequisitionDetail:
         return await _move(db_session, principal, requisition_id, S.received, data)

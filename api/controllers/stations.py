@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.stations import (
@@ -88,7 +88,7 @@ class StationController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
-        data: StationCreate,
+        data: RequestBody[StationCreate],
     ) -> Station:
         fields = changes_of(data)
         fields["position"] = data.position.coordinates
@@ -105,7 +105,7 @@ class StationController(Controller):
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
         station_id: Annotated[uuid.UUID, PathParameter()],
-        data: StationUpdate,
+        data: RequestBody[StationUpdate],
     ) -> Station:
         changes = changes_of(data)
         if data.position is not msgspec.UNSET:

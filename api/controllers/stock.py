@@ -8,7 +8,7 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter
+from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.stock import (
@@ -130,7 +130,7 @@ class MovementController(Controller):
                       "the same `id` with other content is a 409 conflict.")
     async def create_stock_movement(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        data: MovementCreate,
+        data: RequestBody[MovementCreate],
     ) -> Response[Movement]:
         movement, created = await record_movement_once(
             db_session, principal, movement_id=data.id, location_id=data.location_id,
@@ -162,7 +162,7 @@ class DiscrepancyController(Controller):
           summary="Close a discrepancy once reconciled", status_code=200)
     async def resolve_stock_discrepancy(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        discrepancy_id: Annotated[uuid.UUID, PathParameter()], data: DiscrepancyResolve,
+        discrepancy_id: Annotated[uuid.UUID, PathParameter()], data: RequestBody[DiscrepancyResolve],
     ) -> Discrepancy:
         found = await resolve_discrepancy(db_session, principal, discrepancy_id, data.resolution)
         return Discrepancy.of(found)
