@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 from litestar.openapi.spec import Operation
 
+from api.schemas.common import Problem
 from domain.models.device import SyncConflict as SyncConflictRow
 from domain.settings import Settings
 from sync.codec import SUPPORTED_VERSIONS
@@ -110,15 +111,9 @@ class SyncConflictPage(msgspec.Struct, kw_only=True, frozen=True):
     offset: int
 
 
-class SyncProblem(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+class SyncProblem(Problem, kw_only=True, frozen=True, omit_defaults=True):
     """problem+json of a refused sync request; 426 lists the protocol versions we speak."""
 
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str | None = None
-    code: str | None = None
-    field: str | None = None
     supported_versions: list[int] | None = None
     max_mutations: int | None = None
 
