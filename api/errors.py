@@ -9,7 +9,7 @@ import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from api.schemas.common import Problem
 from domain import errors as de
@@ -116,6 +116,30 @@ def integrity_handler(_: Request[Any, Any, Any], exc: IntegrityError) -> Respons
     )
 
 
+def _is_data_error(exc: BaseException) -> bool:
+    """A value PostgreSQL (or asyncpg's encoder) refused: SQLSTATE class 22, "data exception"."""
+    seen: BaseException | None = exc
+    for _ in range(6):
+        if seen is None:
+            return False
+        state = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(state, str) and state.startswith("22"):
+            return True
+        if type(seen).__name__ == "DataError":
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
+def dbapi_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Problem]:
+    """Input that slipped past validation and that the database refused is the caller's 400
+    (a number beyond 64 bits, a NUL character), never a 500; anything else stays a 500."""
+    if _is_data_error(exc):
+        return problem(400, "a value is out of range or contains characters the database "
+                       "cannot store", code="invalid_request")
+    return internal_error_handler(request, exc)
+
+
 def decode_error_handler(_: Request[Any, Any, Any], exc: msgspec.DecodeError) -> Response[Problem]:
     return problem(400, str(exc), code="invalid_request")
 
@@ -130,6 +154,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: validation_handler,
     HTTPException: http_error_handler,
     IntegrityError: integrity_handler,
+    DBAPIError: dbapi_error_handler,
     msgspec.DecodeError: decode_error_handler,
     Exception: internal_error_handler,
 }

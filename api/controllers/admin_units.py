@@ -62,9 +62,9 @@ class AdminUnitController(Controller):
         db_session: NamedDependency[AsyncSession],
         level: FromQuery[AdminLevel | None] = None,
         parent: Annotated[str | None, QueryParameter(max_length=8, pattern=r"^[0-9A-Z]+$")] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=2_147_483_647)] = 0,
         format: FromQuery[Format] = "json",
         geometry: FromQuery[GeometryKind] = "centroid",
     ) -> AdminUnitPage | FeatureCollection:

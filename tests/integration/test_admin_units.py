@@ -102,6 +102,8 @@ async def test_malformed_parameters_are_400_naming_the_parameter(client: AsyncCl
         ({"limit": "many"}, "limit"),
         ({"limit": "0"}, "limit"),
         ({"offset": "-1"}, "offset"),
+        ({"offset": "99999999999999999999"}, "offset"),
+        ({"q": "\x00"}, "q"),
         ({"format": "xml"}, "format"),
     ):
         r = await client.get("/api/admin-units", params=params)

@@ -29,3 +29,10 @@ async def test_wrong_type_in_body_names_the_field(client: AsyncClient) -> None:
     assert r.status_code == 400
     body = r.json()
     assert body["field"] == "username", body
+
+
+async def test_values_the_database_refuses_are_400_not_500(client: AsyncClient) -> None:
+    for params in ({"q": "\x00"}, {"offset": "99999999999999999999"}):
+        r = await client.get("/api/admin-units", params=params)
+        assert r.status_code == 400, (params, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
