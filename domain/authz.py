@@ -17,7 +17,8 @@ from domain.models.enums import Role
 # Roles that work in a ward: they write the ward's operational data.
 FIELD_ROLES = frozenset({Role.station_staff, Role.care_team_member, Role.doctor,
                          Role.commune_officer})
-# Roles that care for the person and so see personal fields of F0 cases in their unit.
+# Roles that care for the person and so see personal fields of F0 cases in their unit (a
+# care-team member only for the patients of their own teams).
 CARE_ROLES = frozenset({Role.station_staff, Role.care_team_member, Role.doctor,
                         Role.commune_officer})
 # Commune officers and above enrol devices and read the sync conflict log of their unit.
@@ -79,5 +80,9 @@ class Principal:
         if self.role not in roles and self.role is not Role.administrator:
             raise Forbidden(f"a {self.role.value} may not {action}")
 
-    def sees_personal_data(self, scope_path: str) -> bool:
-        return self.role in CARE_ROLES and within(scope_path, self.unit_path)
+    def sees_personal_data(self, scope_path: str, team_id: uuid.UUID | None = None) -> bool:
+        """Personal fields go only to those caring for the person: a care-team member sees
+        the patients of their own teams (``team_id`` is the case's team), not the whole ward."""
+        if self.role not in CARE_ROLES or not within(scope_path, self.unit_path):
+            return False
+        return self.role is not Role.care_team_member or team_id in self.team_ids

@@ -88,7 +88,10 @@ def _reading(item: Item, thresholds: VitalThresholds) -> Reading:
     loinc = v.get("loinc") or LOINC[kind]
     if loinc not in ACCEPTED_LOINC[kind]:
         raise ValidationFailed(f"LOINC {loinc} does not code {kind.value}", field="loinc")
-    measured_at: datetime = v["measured_at"].astimezone(UTC)
+    measured_at: datetime = v["measured_at"]
+    if measured_at.tzinfo is None:  # the codec asks for an offset; checked as the service does
+        raise ValidationFailed("measured_at needs a time zone", field="measured_at")
+    measured_at = measured_at.astimezone(UTC)
     if measured_at > datetime.now(UTC) + observations.CLOCK_TOLERANCE:
         raise ValidationFailed("measured_at is in the future", field="measured_at")
     alerts = assess(kind, value, value2, symptoms, thresholds) is not None

@@ -2,8 +2,10 @@
 
 The merge decides which pushed fields win; the domain services then apply the winners with
 the same rules as the API (permissions, validation, derived fields such as the risk group), so
-an edit refused online is refused offline too. Each mutation runs in a savepoint: a refusal
-rejects that mutation only and leaves the rest of the batch alone.
+an edit refused online is refused offline too. Each mutation runs in savepoints: a refusal
+rejects that mutation only and leaves the rest of the batch alone. Its ``lww`` winners go in
+first, on their own, so a refused state move beside them leaves them applied (``merged``
+with the refusal's code) instead of silently taking them down with it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from domain.errors import Conflict
 from domain.geo import Point
 from sync import queries
 from sync.codec import Item
-from sync.push import DB_ERRORS, PushContext, Stamp, refuse_transient
+from sync.push import DB_ERRORS, PushContext, Stamp, refusal, refuse_transient
 from sync.registry import Policy
 
 Values = dict[str, Any]
@@ -29,7 +31,7 @@ Create = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[None]]
 Update = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[None]]
 Transition = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[None]]
 Settles = Callable[[str, Any, Any], bool]
-AuthorizeDelete = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[None]]
+BeforeDelete = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[None]]
 
 
 def wire(value: Any) -> Any:
@@ -54,15 +56,16 @@ class RecordApplier:
     """Merge policy for record entities; the callables adapt one entity's domain services.
 
     ``transition`` applies the state-machine fields that differ from the server's (in the
-    spec's field order); without it they travel with the winners to ``update``, whose service
+    spec's field order); without it they go to ``update`` after the winners, and its service
     checks the transition itself. ``settles(field, pushed, current)`` says the server state
-    already satisfies a pushed state (default: equal values).
+    already satisfies a pushed state (default: equal values). ``before_delete`` checks the
+    author may delete the row and settles what depends on it, before the tombstone.
     """
 
     update: Update | None = None
     create: Create | None = None
     transition: Transition | None = None
-    authorize_delete: AuthorizeDelete | None = None
+    before_delete: BeforeDelete | None = None
     settles: Settles | None = None
 
     def locks(self, ctx: PushContext, item: Item) -> list[tuple[str, uuid.UUID]]:
@@ -115,12 +118,12 @@ class RecordApplier:
 
     async def _delete(self, ctx: PushContext, item: Item) -> None:
         spec, m = item.spec, item.mutation
-        if self.authorize_delete is None:  # the codec refuses such deletes; kept for safety
+        if self.before_delete is None:  # the codec refuses such deletes; kept for safety
             ctx.rejected(item, "forbidden", f"devices cannot delete a {spec.name}")
             return
         try:
             async with ctx.session.begin_nested():
-                await self.authorize_delete(ctx.session, ctx.principal(item), m.row_id)
+                await self.before_delete(ctx.session, ctx.principal(item), m.row_id)
                 await queries.tombstone(ctx.session, spec, m.row_id, ctx.stamp(item))
         except DB_ERRORS as exc:
             refuse_transient(exc)
@@ -155,23 +158,35 @@ class RecordApplier:
                 settled = True
             else:
                 targets[name] = value
-        try:
-            async with ctx.session.begin_nested():
-                await self._write(ctx, item, winners, targets,
-                                  inputs if targets or not settled else {})
-        except DB_ERRORS as exc:
-            refuse_transient(exc)
-            now = await ctx.current(spec, m.row_id)
-            if targets and isinstance(exc, Conflict):
-                name = exc.field if exc.field in targets else next(iter(targets))
-                ctx.conflict(item, name, Policy.state_machine.value,
-                             kept_value=(now or current).get(name), kept=stamps.get(name),
-                             lost_value=wire(targets[name]))
-            ctx.reject_error(item, exc, now)
-            return
+        if winners:  # first and on their own: a refused state move must not undo them
+            try:
+                async with ctx.session.begin_nested():
+                    await self._write_fields(ctx, item, winners)
+            except DB_ERRORS as exc:
+                refuse_transient(exc)
+                ctx.reject_error(item, exc, await ctx.current(spec, m.row_id))
+                return
         for name in lost:
             ctx.conflict(item, name, Policy.lww.value, kept_value=current.get(name),
                          kept=stamps.get(name), lost_value=wire(item.values[name]))
+        inputs = inputs if targets or not settled else {}
+        if targets or inputs:
+            try:
+                async with ctx.session.begin_nested():
+                    await self._write_state(ctx, item, targets, inputs)
+            except DB_ERRORS as exc:
+                refuse_transient(exc)
+                now = await ctx.current(spec, m.row_id)
+                if targets and isinstance(exc, Conflict):
+                    name = exc.field if exc.field in targets else next(iter(targets))
+                    ctx.conflict(item, name, Policy.state_machine.value,
+                                 kept_value=(now or current).get(name), kept=stamps.get(name),
+                                 lost_value=wire(targets[name]))
+                if winners:  # they stay: the refusal travels with the merge
+                    ctx.merged(item, now, *refusal(exc))
+                else:
+                    ctx.reject_error(item, exc, now)
+                return
         if lost or settled:
             ctx.merged(item, await ctx.current(spec, m.row_id))
         else:
@@ -182,19 +197,26 @@ class RecordApplier:
             return self.settles(name, pushed, current)
         return bool(wire(pushed) == wire(current))
 
-    async def _write(
-        self, ctx: PushContext, item: Item, winners: Values, targets: Values, inputs: Values
+    async def _write_fields(self, ctx: PushContext, item: Item, winners: Values) -> None:
+        """The ``lww`` winners to ``update``, stamped with this mutation."""
+        assert self.update is not None, f"{item.spec.name} has fields but no update"
+        row_id = item.mutation.row_id
+        await self.update(ctx.session, ctx.principal(item), row_id, domain_values(winners))
+        await queries.stamp_fields(ctx.session, item.spec, row_id,
+                                   dict.fromkeys(winners, ctx.stamp(item)))
+
+    async def _write_state(
+        self, ctx: PushContext, item: Item, targets: Values, inputs: Values
     ) -> None:
-        """Winners to ``update``; state targets, with the inputs they take, to ``transition``."""
+        """State targets, with the inputs they take, to ``transition`` (without one, to
+        ``update``, whose service checks the move itself)."""
         session, principal, row_id = ctx.session, ctx.principal(item), item.mutation.row_id
-        changes = winners if self.transition else {**winners, **targets}
-        if changes:
-            assert self.update is not None, f"{item.spec.name} has fields but no update"
-            await self.update(session, principal, row_id, domain_values(changes))
-        if self.transition and (targets or inputs):
+        if self.transition:
             ordered = {f.name: targets[f.name] for f in item.spec.fields if f.name in targets}
             await self.transition(session, principal, row_id, {**ordered, **inputs})
-        written = [*winners, *targets]
-        if written:
-            stamp = ctx.stamp(item)
-            await queries.stamp_fields(session, item.spec, row_id, dict.fromkeys(written, stamp))
+        elif targets:
+            assert self.update is not None, f"{item.spec.name} has fields but no update"
+            await self.update(session, principal, row_id, domain_values(targets))
+        if targets:
+            await queries.stamp_fields(session, item.spec, row_id,
+                                       dict.fromkeys(targets, ctx.stamp(item)))

@@ -133,6 +133,23 @@ def decode_push(
     return request, [validate(i, m, registry) for i, m in enumerate(request.mutations)]
 
 
+def _nul_at(value: Any, path: str) -> str | None:
+    """Where a string under ``value`` holds a NUL, which PostgreSQL text and jsonb refuse."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and "\x00" in key:
+                return path
+            if (where := _nul_at(item, f"{path}.{key}")) is not None:
+                return where
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if (where := _nul_at(item, f"{path}[{i}]")) is not None:
+                return where
+    return None
+
+
 def validate(index: int, m: Mutation, registry: Registry) -> Item:
     """Static checks of one mutation against the registry (no database)."""
     at = f"mutations[{index}]"
@@ -166,6 +183,9 @@ def validate(index: int, m: Mutation, registry: Registry) -> Item:
                 f"`{m.entity}.{name}` is {f.policy.value}: the server maintains it",
                 field=f"{at}.fields.{name}",
             )
+    for name, value in m.fields.items():
+        if (where := _nul_at(value, f"{at}.fields.{name}")) is not None:
+            raise BadSyncRequest("text may not contain the NUL character (U+0000)", field=where)
     try:
         typed = msgspec.convert(m.fields, spec.push_type)
     except msgspec.ValidationError as exc:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 CURSOR_VERSION = "1"
 _CURSOR_RE = re.compile(r"^1\.(\d{1,19})\.(\d{1,19})\.([0-9a-f]{16})$")
+MAX_BIGINT = 2**63 - 1  # txid and version are PostgreSQL bigints
 
 
 class InvalidCursor(ValueError):
@@ -45,7 +46,10 @@ class Cursor:
         m = _CURSOR_RE.match(text)
         if m is None:
             raise InvalidCursor(f"malformed cursor {text!r}")
-        return cls(Position(int(m[1]), int(m[2])), m[3])
+        position = Position(int(m[1]), int(m[2]))
+        if max(position.txid, position.version) > MAX_BIGINT:
+            raise InvalidCursor(f"cursor {text!r} is past any position this server issues")
+        return cls(position, m[3])
 
 
 def scope_fingerprint(unit_path: str, district_path: str, entities: Sequence[str]) -> str:

@@ -106,16 +106,18 @@ async def _case_transition(
                                           given_at=target)
 
 
-async def _authorize_case_delete(
+async def _before_case_delete(
     session: AsyncSession, principal: Principal, row_id: uuid.UUID
 ) -> None:
-    """Deleting a case (entered twice, or by mistake) is for those who enrol cases."""
+    """Deleting a case (entered twice, or by mistake) is for those who enrol cases; its open
+    alert goes with it."""
     case = await CaseRepository(session).get_for_update(row_id)
     if case is None or not principal.can_read(case.scope_path):
         raise NotFound("case not found", field="case_id")
     cases.require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
                        team_id=case.team_id)
     principal.require_role(cases.ENROL_ROLES, "delete F0 cases")
+    await alerts.resolve_for_deleted_case(session, principal, row_id)
 
 
 F0_CASE = EntitySpec(
@@ -141,7 +143,7 @@ F0_CASE = EntitySpec(
        limits={"year_of_birth": (1900, 2100), "vaccine_doses": (0, 10)}),
     applier=RecordApplier(update=_update_case, create=_create_case,
                           transition=_case_transition,
-                          authorize_delete=_authorize_case_delete),
+                          before_delete=_before_case_delete),
     deletes=Deletes.tombstone_wins,
 )
 

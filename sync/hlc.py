@@ -113,9 +113,13 @@ class HybridClock:
         max_drift_ms: int | None = None,
     ) -> None:
         self._wall = wall
+        self._offset_ms = 0  # set by ``correct`` when the server says our wall clock is wrong
         self._last = HLC.parse(last) if isinstance(last, str) else (last or HLC(0, 0))
         self._max_drift_ms = max_drift_ms
         self._lock = threading.Lock()
+
+    def _read_wall(self) -> int:
+        return self._wall() + self._offset_ms
 
     @property
     def last(self) -> HLC:
@@ -125,7 +129,7 @@ class HybridClock:
     def now(self) -> str:
         """Timestamp a local event: wall time if it moved forward, else bump the counter."""
         with self._lock:
-            pt = self._wall()
+            pt = self._read_wall()
             if pt > self._last.ms:
                 self._last = HLC(min(pt, MAX_MS), 0)
             else:
@@ -139,7 +143,7 @@ class HybridClock:
         """
         remote = HLC.parse(remote_hlc)
         with self._lock:
-            pt = self._wall()
+            pt = self._read_wall()
             if self._max_drift_ms is not None and remote.ms - pt > self._max_drift_ms:
                 raise ClockDriftError(
                     f"remote HLC {remote_hlc} is {remote.ms - pt} ms ahead of the wall clock"
@@ -156,3 +160,24 @@ class HybridClock:
                 nxt = HLC(min(ms, MAX_MS), 0)
             self._last = nxt
             return nxt.format()
+
+    def correct(self, server_hlc: str, tolerance_ms: int = 1000) -> bool:
+        """Adopt the server's time after it refused our HLCs as too far ahead (clock_skew).
+
+        When our wall clock (or our last HLC) is more than ``tolerance_ms`` ahead of
+        ``server_hlc``, the wall clock gets the offset that brings it to the server's and
+        the clock restarts from ``server_hlc``: the values above it were refused, never
+        stored, so going back to it cannot reorder anything the server kept. Returns whether
+        anything changed.
+        """
+        remote = HLC.parse(server_hlc)
+        with self._lock:
+            pt = self._read_wall()
+            changed = False
+            if pt - remote.ms > tolerance_ms:
+                self._offset_ms += remote.ms - pt
+                changed = True
+            if self._last.ms - remote.ms > tolerance_ms:
+                self._last = remote
+                changed = True
+            return changed

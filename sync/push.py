@@ -88,10 +88,13 @@ class PushContext:
         """Record that the mutation was applied before."""
         self.results[item.index] = MutationResult(id=item.mutation.id, status="duplicate")
 
-    def merged(self, item: Item, current: Fields | None) -> None:
-        """Record a merge, with the row as it now is."""
+    def merged(
+        self, item: Item, current: Fields | None, code: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Record a merge, with the row as it now is (and why a part was refused, if one was)."""
         self.results[item.index] = MutationResult(
-            id=item.mutation.id, status="merged", current=current
+            id=item.mutation.id, status="merged", code=code, message=message, current=current
         )
 
     def rejected(
@@ -104,14 +107,7 @@ class PushContext:
 
     def reject_error(self, item: Item, exc: Exception, current: Fields | None) -> None:
         """A domain rule or a database constraint refused one mutation (not the batch)."""
-        if isinstance(exc, DomainError):
-            self.rejected(item, exc.code, exc.message, current)
-            return
-        constraint = getattr(getattr(getattr(exc, "orig", None), "__cause__", None),
-                             "constraint_name", None)
-        what = f" ({constraint})" if constraint else ""
-        self.rejected(item, "invalid", f"the change conflicts with the stored data{what}",
-                      current)
+        self.rejected(item, *refusal(exc), current)
 
     def conflict(
         self, item: Item, field_name: str, policy: str, *, kept_value: Any,
@@ -133,6 +129,16 @@ class PushContext:
         return (await queries.current_rows(self.session, spec, [row_id])).get(row_id)
 
 
+def refusal(exc: Exception) -> tuple[str, str]:
+    """The code and message of a domain rule or a database constraint refusing a write."""
+    if isinstance(exc, DomainError):
+        return exc.code, exc.message
+    constraint = getattr(getattr(getattr(exc, "orig", None), "__cause__", None),
+                         "constraint_name", None)
+    what = f" ({constraint})" if constraint else ""
+    return "invalid", f"the change conflicts with the stored data{what}"
+
+
 def _uuid_or_none(value: str | None) -> uuid.UUID | None:
     return uuid.UUID(value) if value else None
 
@@ -147,6 +153,12 @@ def is_transient(exc: BaseException) -> bool:
     """A deadlock or serialization failure: retrying the batch will do."""
     cause = getattr(getattr(exc, "orig", None), "__cause__", None)
     return isinstance(exc, DBAPIError) and getattr(cause, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """SQLSTATE class 22 (data exception): the batch carries a value the database refuses."""
+    cause = getattr(getattr(exc, "orig", None), "__cause__", None)
+    return isinstance(exc, DBAPIError) and str(getattr(cause, "sqlstate", "")).startswith("22")
 
 
 def refuse_transient(exc: BaseException) -> None:
@@ -187,6 +199,9 @@ async def push(
                                     settings=settings, clock=clock)
         except DBAPIError as exc:
             await session.rollback()
+            if is_data_error(exc):  # a value the codec let through but PostgreSQL refuses
+                raise BadSyncRequest(f"a value cannot be stored: {exc.orig}",
+                                     field="mutations") from exc
             if not is_transient(exc) or attempt == ATTEMPTS:
                 raise
             await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
@@ -235,27 +250,29 @@ async def _push_once(
 
 
 def _screen(ctx: PushContext, items: Sequence[Item]) -> list[Item]:
-    """Checks that need no database: repeated ids, clock skew, authors outside the unit.
+    """Checks that need no database: clock skew, repeated ids, authors outside the unit.
 
     Returns the items to claim in the log (a rejected mutation is logged too, so a retry of
-    it gets the same answer).
+    it gets the same answer). A clock_skew refusal is neither claimed nor logged: the
+    mutation was not judged, and its retry with a corrected HLC is judged afresh.
     """
     seen: set[uuid.UUID] = set()
     limit_ms = system_ms() + ctx.settings.clock_skew_ms
     to_claim = []
     for item in items:
         m = item.mutation
-        if m.id in seen:
-            ctx.duplicate(item)
-            continue
-        seen.add(m.id)
-        to_claim.append(item)
         ahead = hlc_to_ms(m.hlc) - limit_ms
         if ahead > 0:
             ctx.rejected(item, "clock_skew",
                          f"the mutation's clock is {ahead + ctx.settings.clock_skew_ms} ms ahead "
                          f"of the server's (at most {ctx.settings.clock_skew_ms} ms allowed)")
-        elif m.author_id not in ctx.principals:
+            continue
+        if m.id in seen:
+            ctx.duplicate(item)
+            continue
+        seen.add(m.id)
+        to_claim.append(item)
+        if m.author_id not in ctx.principals:
             ctx.rejected(item, "forbidden",
                          "the author is not an active member of the device's unit")
     return to_claim

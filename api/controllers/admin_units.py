@@ -10,6 +10,7 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.admin_units import AdminUnit, AdminUnitDetail, AdminUnitPage
+from api.schemas.common import Offset
 from domain.geo import Feature, FeatureCollection, Point, geometry_from_geojson
 from domain.models.admin_unit import AdminLevel
 from domain.repositories.admin_units import UnitRow
@@ -64,7 +65,7 @@ class AdminUnitController(Controller):
         parent: Annotated[str | None, QueryParameter(max_length=8, pattern=r"^[0-9A-Z]+$")] = None,
         q: Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0, le=2_147_483_647)] = 0,
+        offset: Offset = 0,
         format: FromQuery[Format] = "json",
         geometry: FromQuery[GeometryKind] = "centroid",
     ) -> AdminUnitPage | FeatureCollection:

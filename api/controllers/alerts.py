@@ -11,6 +11,7 @@ from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBod
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.alerts import Alert, AlertPage, AlertResolution
+from api.schemas.common import Offset, PageLimit
 from domain.authz import Principal
 from domain.models.enums import AlertSeverity, AlertStatus
 from domain.services import alerts as service
@@ -40,8 +41,8 @@ class AlertController(Controller):
         station_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         team_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         case_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: PageLimit = 100,
+        offset: Offset = 0,
     ) -> AlertPage:
         rows, total = await service.list_alerts(
             db_session, principal, district=district, commune=commune, status=status,

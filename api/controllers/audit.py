@@ -11,6 +11,7 @@ from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.audit import AuditEntry, AuditPage
+from api.schemas.common import Offset, PageLimit
 from domain.authz import Principal
 from domain.services.audit import audit_trail
 
@@ -34,8 +35,8 @@ class AuditController(Controller):
         db_session: NamedDependency[AsyncSession],
         entity: Annotated[str | None, QueryParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = None,
         row_id: Annotated[uuid.UUID | None, QueryParameter(name="id")] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: PageLimit = 100,
+        offset: Offset = 0,
     ) -> AuditPage:
         rows, total = await audit_trail(db_session, principal, entity=entity, row_id=row_id,
                                         limit=limit, offset=offset)

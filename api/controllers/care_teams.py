@@ -11,6 +11,7 @@ from litestar.params import PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.care_teams import CareTeam, CareTeamCreate, CareTeamPage, CareTeamUpdate
+from api.schemas.common import Offset, PageLimit
 from domain.authz import Principal
 from domain.services import care_teams as service
 
@@ -28,8 +29,8 @@ class CareTeamController(Controller):
         station_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
         commune: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{5}$")] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: PageLimit = 100,
+        offset: Offset = 0,
     ) -> CareTeamPage:
         views, total = await service.list_teams(
             db_session, principal, station_id=station_id, district=district, commune=commune,

@@ -23,6 +23,7 @@ from api.schemas.cases import (
     TeamAssignment,
     UnitCaseCounts,
 )
+from api.schemas.common import Offset, PageLimit
 from api.schemas.stations import changes_of
 from domain.authz import Principal
 from domain.models.admin_unit import AdminLevel
@@ -34,7 +35,8 @@ CaseId = Annotated[uuid.UUID, PathParameter()]
 
 
 def _case(principal: Principal, view: CaseView) -> Case:
-    return Case.of(view, personal=principal.sees_personal_data(view.case.scope_path))
+    return Case.of(view, personal=principal.sees_personal_data(view.case.scope_path,
+                                                               view.case.team_id))
 
 
 class CaseController(Controller):
@@ -59,8 +61,8 @@ class CaseController(Controller):
         team_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         status: FromQuery[CaseStatus | None] = None,
         risk_group: FromQuery[RiskGroup | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: PageLimit = 100,
+        offset: Offset = 0,
     ) -> CasePage:
         views, total = await service.list_cases(
             db_session, principal, district=district, commune=commune, station_id=station_id,

@@ -10,13 +10,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.schemas.common import Offset
 from api.schemas.loans import EquipmentPage, EquipmentUnit, Loan, LoanCreate, LoanPage, LoanReturn
 from domain.authz import Principal
 from domain.models.supply import EquipmentStatus, LoanStatus
 from domain.services.loans import LoanService
 
 Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
-Offset = Annotated[int, QueryParameter(ge=0)]
+Offset = Offset
 
 
 class LoanController(Controller):

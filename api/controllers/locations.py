@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.schemas.common import Offset
 from api.schemas.locations import Location, LocationCreate, LocationPage
 from api.schemas.stock import Coverage, StockLine
 from domain.authz import Principal
@@ -31,7 +32,7 @@ class LocationController(Controller):
         kind: FromQuery[LocationKind | None] = None,
         station_id: FromQuery[uuid.UUID | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> LocationPage:
         rows, total = await LocationService(db_session).search(
             principal, kind=kind, station_id=station_id, limit=limit, offset=offset

@@ -23,6 +23,7 @@ from api.schemas.map import (
     UnitOutlineCollection,
     UnitOutlineFeature,
 )
+from api.schemas.stations import BBox, parse_bbox
 from domain.authz import Principal
 from domain.models.admin_unit import AdminLevel
 from domain.models.enums import StationStatus
@@ -31,21 +32,7 @@ from domain.services.map import MapService
 GEOJSON = "application/geo+json"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 UnitCode = Annotated[str | None, QueryParameter(max_length=8, pattern=r"^[0-9A-Z]+$")]
-BBox = Annotated[
-    str | None,
-    QueryParameter(
-        description="min_lon,min_lat,max_lon,max_lat (WGS84)",
-        pattern=r"^\s*-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3}\s*$",
-    ),
-]
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
-
-
-def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    if value is None:
-        return None
-    w, s, e, n = (float(v) for v in value.split(","))
-    return (w, s, e, n)
 
 
 async def provide_stream_principal(
@@ -91,7 +78,7 @@ class MapController(Controller):
         service = MapService(db_session)
         scope = await service.scope_for(principal, province=province, district=district)
         views = await service.stations(
-            scope, statuses=[s.value for s in status or ()], bbox=_bbox(bbox)
+            scope, statuses=[s.value for s in status or ()], bbox=parse_bbox(bbox)
         )
         return StationFeatureCollection(features=[StationFeature.of(v) for v in views])
 

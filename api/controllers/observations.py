@@ -9,10 +9,11 @@ from typing import Annotated
 from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
+from litestar.params import FromQuery, PathParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.alerts import Alert
+from api.schemas.common import Offset, PageLimit
 from api.schemas.observations import (
     BloodPressureReading,
     Observation,
@@ -41,8 +42,8 @@ class ObservationController(Controller):
         kind: FromQuery[ObservationKind | None] = None,
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: PageLimit = 100,
+        offset: Offset = 0,
     ) -> ObservationPage:
         rows, total = await service.list_observations(
             db_session, principal, case_id, kind=kind, since=since, until=until, limit=limit,

@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.schemas.common import Offset
 from api.schemas.requisitions import (
     Requisition,
     RequisitionApprove,
@@ -65,7 +66,7 @@ class RequisitionController(Controller):
         status: FromQuery[RequisitionStatus | None] = None,
         location_id: FromQuery[uuid.UUID | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> RequisitionPage:
         rows, total = await RequisitionService(db_session, principal).search(
             status=status, location_id=location_id, limit=limit, offset=offset

@@ -8,39 +8,22 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.exceptions import ValidationException
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.schemas.common import Offset, PageLimit
 from api.schemas.stations import (
+    BBox,
     Station,
     StationCreate,
     StationPage,
     StationUpdate,
     changes_of,
+    parse_bbox,
 )
 from domain.authz import Principal
 from domain.models.enums import StationStatus
 from domain.services import stations as service
-
-NUMBER = r"-?[0-9]+(\.[0-9]+)?"
-BBOX_PATTERN = rf"^{NUMBER},{NUMBER},{NUMBER},{NUMBER}$"
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """``min_lon,min_lat,max_lon,max_lat`` (GeoJSON order) -> a checked tuple, 400 otherwise."""
-    if text is None:
-        return None
-    min_lon, min_lat, max_lon, max_lat = (float(x) for x in text.split(","))
-    ok = (
-        -180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90
-    )
-    if not ok:
-        message = "bbox is min_lon,min_lat,max_lon,max_lat with min < max, inside WGS84 ranges"
-        raise ValidationException(
-            message, extra=[{"key": "bbox", "message": message, "source": "query"}]
-        )
-    return min_lon, min_lat, max_lon, max_lat
 
 
 class StationController(Controller):
@@ -62,9 +45,9 @@ class StationController(Controller):
         district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
         commune: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{5}$")] = None,
         status: FromQuery[StationStatus | None] = None,
-        bbox: Annotated[str | None, QueryParameter(pattern=BBOX_PATTERN)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        bbox: BBox = None,
+        limit: PageLimit = 100,
+        offset: Offset = 0,
     ) -> StationPage:
         views, total = await service.list_stations(
             db_session, principal, province=province, district=district, commune=commune,

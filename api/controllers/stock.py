@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.schemas.common import Offset
 from api.schemas.stock import (
     Coverage,
     CoveragePage,
@@ -30,7 +31,7 @@ from domain.services.stock import record_movement_once, resolve_discrepancy
 from domain.services.stock_views import StockViews
 
 Limit = Annotated[int, QueryParameter(ge=1, le=5000)]
-Offset = Annotated[int, QueryParameter(ge=0)]
+Offset = Offset
 
 
 class StockController(Controller):
@@ -46,11 +47,11 @@ class StockController(Controller):
         item_id: FromQuery[uuid.UUID | None] = None,
         kind: FromQuery[LocationKind | None] = None, limit: Limit = 500, offset: Offset = 0,
     ) -> StockPage:
-        rows = await StockViews(db_session, principal).on_hand(
-            location_id=location_id, item_id=item_id, kind=kind
+        rows, total = await StockViews(db_session, principal).on_hand_page(
+            location_id=location_id, item_id=item_id, kind=kind, limit=limit, offset=offset
         )
-        return StockPage(items=[StockLine.of(r) for r in rows[offset:offset + limit]],
-                         total=len(rows), limit=limit, offset=offset)
+        return StockPage(items=[StockLine.of(r) for r in rows], total=total, limit=limit,
+                         offset=offset)
 
     @get("/export", operation_id="export_stock", summary="Stock on hand as CSV",
          media_type="text/csv")
@@ -79,11 +80,12 @@ class StockController(Controller):
         kind: FromQuery[LocationKind | None] = None, low: FromQuery[bool] = False,
         limit: Limit = 500, offset: Offset = 0,
     ) -> CoveragePage:
-        rows = await StockViews(db_session, principal).coverage(
-            location_id=location_id, item_id=item_id, kind=kind, low_only=low
+        rows, total = await StockViews(db_session, principal).coverage_page(
+            location_id=location_id, item_id=item_id, kind=kind, low_only=low, limit=limit,
+            offset=offset,
         )
-        return CoveragePage(items=[Coverage.of(r) for r in rows[offset:offset + limit]],
-                            total=len(rows), limit=limit, offset=offset)
+        return CoveragePage(items=[Coverage.of(r) for r in rows], total=total, limit=limit,
+                            offset=offset)
 
     @get("/expiring", operation_id="list_expiring_stock",
          summary="Lots in stock expiring soon (expired ones first)")

@@ -67,11 +67,14 @@ def _encoded(obj: Any, request: Request[Any, Any, Any]) -> Response[Any]:
     return Response(content=encode(obj, fmt), media_type=fmt)
 
 
-def sync_error_handler(_: Request[Any, Any, Any], exc: SyncRequestError) -> Response[SyncProblem]:
+def sync_error_handler(
+    request: Request[Any, Any, Any], exc: SyncRequestError
+) -> Response[SyncProblem]:
     body = SyncProblem(
         title=TITLES.get(exc.status, "Error"), status=exc.status, detail=exc.detail,
         code=exc.code, field=exc.field, supported_versions=exc.extra.get("supported_versions"),
         max_mutations=exc.extra.get("max_mutations"),
+        server_hlc=server_clock(request.app.state).now(),
     )
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     return Response(body, status_code=exc.status, media_type=PROBLEM_JSON, headers=headers)

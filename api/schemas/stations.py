@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
+from litestar.exceptions import ValidationException
+from litestar.params import QueryParameter
 from msgspec import UNSET, Meta, UnsetType
 
 from domain.geo import Point
@@ -33,6 +35,29 @@ Capacity = Annotated[
 StaffCount = Annotated[int, Meta(ge=0, le=500)]
 OpeningHours = Annotated[str, Meta(min_length=1, max_length=120, examples=["07:00–21:00"])]
 Phone = Annotated[str, Meta(pattern=r"^\+?[0-9][0-9 .-]{5,18}$", max_length=20)]
+
+_NUMBER = r"\s*-?[0-9]+(\.[0-9]+)?\s*"
+BBox = Annotated[
+    str | None,
+    QueryParameter(
+        description="min_lon,min_lat,max_lon,max_lat (WGS84, longitude first), min < max",
+        pattern=rf"^{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}$",
+    ),
+]
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """A ``BBox`` query value -> a checked tuple, else a 400 naming ``bbox``; the one rule of
+    /api/stations and /api/map/stations."""
+    if text is None:
+        return None
+    min_lon, min_lat, max_lon, max_lat = (float(x) for x in text.split(","))
+    if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+        message = "bbox is min_lon,min_lat,max_lon,max_lat with min < max, inside WGS84 ranges"
+        raise ValidationException(
+            message, extra=[{"key": "bbox", "message": message, "source": "query"}]
+        )
+    return min_lon, min_lat, max_lon, max_lat
 
 
 class StationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

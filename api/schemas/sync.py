@@ -112,10 +112,14 @@ class SyncConflictPage(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class SyncProblem(Problem, kw_only=True, frozen=True, omit_defaults=True):
-    """problem+json of a refused sync request; 426 lists the protocol versions we speak."""
+    """problem+json of a refused sync request; 426 lists the protocol versions we speak.
+
+    ``server_hlc`` is there as in every sync answer, so a device can observe the server clock.
+    """
 
     supported_versions: list[int] | None = None
     max_mutations: int | None = None
+    server_hlc: str | None = None
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:

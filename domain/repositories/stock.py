@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +30,12 @@ from domain.models.supply import (
     StockMovement,
 )
 from domain.repositories.scope import in_scope
-from domain.repositories.stock_sql import COVERAGE_SQL, STATION_STATES_SQL
+from domain.repositories.stock_sql import (
+    COVERAGE_ALL,
+    COVERAGE_PAGE,
+    COVERAGE_SQL,
+    STATION_STATES_SQL,
+)
 
 # A station below its item minimum, or with less than this many days of cover, is "low".
 LOW_DAYS_OF_COVER = 3
@@ -93,6 +98,73 @@ def _scope_sql(column: str, scope_path: str) -> str:
 
 def _lot_is(column: Any, lot_id: uuid.UUID | None) -> Any:
     return column.is_(None) if lot_id is None else column == lot_id
+
+
+def _on_hand_select(
+    *, scope_path: str, location_id: uuid.UUID | None, item_id: uuid.UUID | None,
+    kind: LocationKind | None, expiring_before: date | None = None,
+) -> Select[*tuple[Any, ...]]:
+    """Stock on hand lines in a total order (the balance id breaks ties), so pages never
+    overlap or skip a line."""
+    loc, item, lot, bal = StockLocation, CatalogItem, ItemLot, StockBalance
+    stmt = (
+        select(loc.id, loc.code, loc.name, loc.kind, item.id, item.code, item.unit_of_issue,
+               lot.id, lot.lot_no, lot.expires_on, bal.qty)
+        .select_from(bal)
+        .join(loc, loc.id == bal.location_id)
+        .join(item, item.id == bal.item_id)
+        .outerjoin(lot, lot.id == bal.lot_id)
+        .where(in_scope(bal.scope_path, scope_path), bal.qty != 0)
+    )
+    if location_id is not None:
+        stmt = stmt.where(bal.location_id == location_id)
+    if item_id is not None:
+        stmt = stmt.where(bal.item_id == item_id)
+    if kind is not None:
+        stmt = stmt.where(loc.kind == kind)
+    if expiring_before is not None:
+        return stmt.where(lot.expires_on < expiring_before, bal.qty > 0).order_by(
+            lot.expires_on, loc.code, item.code, bal.id)
+    return stmt.order_by(loc.code, item.code, lot.expires_on.nulls_last(), bal.id)
+
+
+def _coverage_sql(
+    select_sql: str, *, scope_path: str, location_id: uuid.UUID | None,
+    kind: LocationKind | None, item_id: uuid.UUID | None, states: Sequence[str] | None,
+) -> tuple[str, dict[str, Any]]:
+    """COVERAGE_SQL with the filters written in, ending in ``select_sql``, and its params."""
+    extra = []
+    params: dict[str, Any] = {}
+    if location_id is not None:
+        extra.append("AND l.id = :location_id")
+        params["location_id"] = location_id
+    if kind is not None:
+        extra.append("AND l.kind = CAST(:kind AS location_kind)")
+        params["kind"] = kind.value
+    item_filter = ""
+    if item_id is not None:
+        item_filter = "AND i.id = :item_id"
+        params["item_id"] = item_id
+    state_filter = ""
+    if states:
+        state_filter = "AND state = ANY(:states)"
+        params["states"] = list(states)
+    sql = COVERAGE_SQL.format(
+        extra=" ".join(extra), item_filter=item_filter, state_filter=state_filter,
+        loc_scope=_scope_sql("l.scope_path", scope_path), select=select_sql, **_CONSTANTS,
+    )
+    return sql, params
+
+
+def _coverage_row(r: Any) -> CoverageRow:
+    return CoverageRow(
+        location_id=r.location_id, location_code=r.location_code,
+        location_name=r.location_name, location_kind=LocationKind(r.location_kind),
+        station_id=r.station_id, item_id=r.item_id, item_code=r.item_code,
+        unit_of_issue=r.unit_of_issue, on_hand=int(r.on_hand),
+        used_recently=int(r.used_recently), open_cases=int(r.open_cases),
+        daily_need=float(r.daily_need), days_of_cover=r.days_of_cover, state=r.state,
+    )
 
 
 class StockRepository:
@@ -203,28 +275,22 @@ class StockRepository:
         expiring_before: date | None = None,
     ) -> list[OnHandRow]:
         """Non-zero balances per location, item and lot, in scope, oldest expiry first."""
-        loc, item, lot, bal = StockLocation, CatalogItem, ItemLot, StockBalance
-        stmt = (
-            select(loc.id, loc.code, loc.name, loc.kind, item.id, item.code, item.unit_of_issue,
-                   lot.id, lot.lot_no, lot.expires_on, bal.qty)
-            .select_from(bal)
-            .join(loc, loc.id == bal.location_id)
-            .join(item, item.id == bal.item_id)
-            .outerjoin(lot, lot.id == bal.lot_id)
-            .where(in_scope(bal.scope_path, scope_path), bal.qty != 0)
-        )
-        if location_id is not None:
-            stmt = stmt.where(bal.location_id == location_id)
-        if item_id is not None:
-            stmt = stmt.where(bal.item_id == item_id)
-        if kind is not None:
-            stmt = stmt.where(loc.kind == kind)
-        if expiring_before is not None:
-            stmt = stmt.where(lot.expires_on < expiring_before, bal.qty > 0)
-            stmt = stmt.order_by(lot.expires_on, loc.code, item.code)
-        else:
-            stmt = stmt.order_by(loc.code, item.code, lot.expires_on.nulls_last())
+        stmt = _on_hand_select(scope_path=scope_path, location_id=location_id,
+                               item_id=item_id, kind=kind, expiring_before=expiring_before)
         return [OnHandRow(*r) for r in await self.session.execute(stmt)]
+
+    async def on_hand_page(
+        self, *, scope_path: str, location_id: uuid.UUID | None, item_id: uuid.UUID | None,
+        kind: LocationKind | None, limit: int, offset: int,
+    ) -> tuple[list[OnHandRow], int]:
+        """One page of ``on_hand`` and the number of lines in all pages."""
+        stmt = _on_hand_select(scope_path=scope_path, location_id=location_id,
+                               item_id=item_id, kind=kind)
+        total = await self.session.scalar(
+            select(func.count()).select_from(stmt.order_by(None).subquery())
+        )
+        rows = await self.session.execute(stmt.limit(limit).offset(offset))
+        return [OnHandRow(*r) for r in rows], int(total or 0)
 
     async def coverage(
         self, *, scope_path: str, location_id: uuid.UUID | None = None,
@@ -236,38 +302,25 @@ class StockRepository:
         Daily need is the larger of recent consumption and open F0 cases times the item's
         daily use per case (a warehouse counts every open case below it).
         """
-        extra = []
-        params: dict[str, Any] = {}
-        if location_id is not None:
-            extra.append("AND l.id = :location_id")
-            params["location_id"] = location_id
-        if kind is not None:
-            extra.append("AND l.kind = CAST(:kind AS location_kind)")
-            params["kind"] = kind.value
-        item_filter = ""
-        if item_id is not None:
-            item_filter = "AND i.id = :item_id"
-            params["item_id"] = item_id
-        state_filter = ""
-        if states:
-            state_filter = "AND state = ANY(:states)"
-            params["states"] = list(states)
-        sql = COVERAGE_SQL.format(
-            extra=" ".join(extra), item_filter=item_filter, state_filter=state_filter,
-            loc_scope=_scope_sql("l.scope_path", scope_path), **_CONSTANTS,
-        )
-        rows = await self.session.execute(text(sql), params)
-        return [
-            CoverageRow(
-                location_id=r.location_id, location_code=r.location_code,
-                location_name=r.location_name, location_kind=LocationKind(r.location_kind),
-                station_id=r.station_id, item_id=r.item_id, item_code=r.item_code,
-                unit_of_issue=r.unit_of_issue, on_hand=int(r.on_hand),
-                used_recently=int(r.used_recently), open_cases=int(r.open_cases),
-                daily_need=float(r.daily_need), days_of_cover=r.days_of_cover, state=r.state,
-            )
-            for r in rows
-        ]
+        sql, params = _coverage_sql(COVERAGE_ALL, scope_path=scope_path,
+                                    location_id=location_id, kind=kind, item_id=item_id,
+                                    states=states)
+        return [_coverage_row(r) for r in await self.session.execute(text(sql), params)]
+
+    async def coverage_page(
+        self, *, scope_path: str, location_id: uuid.UUID | None, kind: LocationKind | None,
+        item_id: uuid.UUID | None, states: Sequence[str] | None, limit: int, offset: int,
+    ) -> tuple[list[CoverageRow], int]:
+        """One page of ``coverage`` and the number of lines in all pages."""
+        sql, params = _coverage_sql(COVERAGE_PAGE, scope_path=scope_path,
+                                    location_id=location_id, kind=kind, item_id=item_id,
+                                    states=states)
+        rows = (await self.session.execute(
+            text(sql), {**params, "limit": limit, "offset": offset}
+        )).all()
+        total = int(rows[0].total) if rows else 0
+        # past the last page the count comes back alone, with a null row beside it
+        return [_coverage_row(r) for r in rows if r.location_id is not None], total
 
     # -- discrepancies ----------------------------------------------------------------------
     async def discrepancies(

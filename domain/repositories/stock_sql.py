@@ -51,8 +51,23 @@ WITH loc AS (
                 THEN 'low' ELSE 'ok' END AS state
     FROM grid
     WHERE on_hand <> 0 OR min_stock > 0 OR daily_need > 0
+), shown AS (
+    SELECT * FROM rated WHERE true {state_filter}
 )
-SELECT * FROM rated WHERE true {state_filter} ORDER BY location_code, item_code
+{select}
+"""
+
+# The whole grid: a district's rollup, the dashboard, one location's stock.
+COVERAGE_ALL = "SELECT * FROM shown ORDER BY location_code, item_code"
+
+# One page and the count of the whole grid in one statement, so the grid is built once
+# ("shown" is referenced twice, hence materialized); an empty page still brings the count.
+COVERAGE_PAGE = """
+SELECT n.total, p.* FROM (SELECT count(*) AS total FROM shown) n
+LEFT JOIN LATERAL (
+    SELECT * FROM shown ORDER BY location_code, item_code LIMIT :limit OFFSET :offset
+) p ON true
+ORDER BY p.location_code, p.item_code
 """
 
 # Key-item state per station in scope: on hand against the minimum and the daily need.

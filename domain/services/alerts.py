@@ -80,3 +80,19 @@ async def resolve_alert(
     alert.resolution_note = note
     await session.flush()
     return alert
+
+
+async def resolve_for_deleted_case(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> Alert | None:
+    """A deleted case leaves nothing on the worklist or the map: its unresolved alert is
+    resolved by whoever deleted the case (the caller has checked they may)."""
+    alert = await AlertRepository(session).unresolved_for_case(case_id)
+    if alert is None:
+        return None
+    alert.status = AlertStatus.resolved
+    alert.resolved_at = datetime.now(UTC)
+    alert.resolved_by = principal.user_id
+    alert.resolution_note = "case deleted"
+    await session.flush()
+    return alert

@@ -41,9 +41,14 @@ class AuditRecord:
     after: dict[str, Any] | None
 
 
-def _redact(values: dict[str, Any] | None, hidden: frozenset[str]) -> dict[str, Any] | None:
-    if values is None:
-        return None
+def redact_personal(
+    entity: str, values: dict[str, Any] | None, principal: Principal, scope_path: str | None
+) -> dict[str, Any] | None:
+    """``values`` of a row of ``entity`` at ``scope_path``, personal fields masked unless the
+    reader may see the person (Principal.sees_personal_data)."""
+    hidden = PERSONAL_FIELDS.get(entity, frozenset())
+    if values is None or not hidden or (scope_path and principal.sees_personal_data(scope_path)):
+        return values
     return {k: REDACTED if k in hidden and v is not None else v for k, v in values.items()}
 
 
@@ -59,12 +64,10 @@ async def audit_trail(
         raise NotFound("no audit entries for this object", field="id")
     records = []
     for e in entries:
-        hidden = PERSONAL_FIELDS.get(e.entity, frozenset())
-        if hidden and e.scope_path and principal.sees_personal_data(e.scope_path):
-            hidden = frozenset()
         records.append(AuditRecord(
             id=e.id, at=e.at, entity=e.entity, row_id=e.row_id, action=e.action,
             actor_id=e.actor_id, via=e.via, device_id=e.device_id, scope_path=e.scope_path,
-            before=_redact(e.before, hidden), after=_redact(e.after, hidden),
+            before=redact_personal(e.entity, e.before, principal, e.scope_path),
+            after=redact_personal(e.entity, e.after, principal, e.scope_path),
         ))
     return records, total

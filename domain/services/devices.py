@@ -1,8 +1,10 @@
 """Device enrolment: coordinators enrol a station's tablets, reassign and revoke them.
 
 Rules decided here:
-- Commune officers and above (COORDINATOR_ROLES) enrol devices for stations in their scope;
-  a device belongs to one station and syncs that station's commune.
+- Commune officers and above (COORDINATOR_ROLES) list and manage the devices of their scope,
+  but only the ward's commune officer (or an administrator) enrols a device at a station or
+  moves one there: a device token pulls the ward's personal data, which district and city
+  roles may not read. A device belongs to one station and syncs that station's commune.
 - The bearer token is 32 random bytes shown once; only its SHA-256 is stored (a token has far
   more entropy than a password, so a slow hash would only slow every sync request down).
 - A revoked device stays listed (its mutations in the log still name it) but its token no
@@ -20,8 +22,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import COORDINATOR_ROLES, Principal
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, Forbidden, NotFound
 from domain.models.device import Device
+from domain.models.enums import Role
 from domain.repositories.devices import DeviceRepository, DeviceScope, DeviceView
 from domain.repositories.stations import StationRepository
 
@@ -33,12 +36,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def _station_in_scope(
+async def _device_station(
     session: AsyncSession, principal: Principal, station_id: uuid.UUID
 ) -> None:
+    """A station the caller may put a device at: its token will read the ward's patients."""
     view = await StationRepository(session).get(station_id)
     if view is None or not principal.can_read(view.station.scope_path):
         raise NotFound("station not found", field="station_id")
+    if (principal.role is not Role.administrator
+            and not principal.sees_personal_data(view.station.scope_path)):
+        raise Forbidden(
+            "a device token reads the personal data of the station's ward: only the ward's "
+            "commune officer (or an administrator) may put a device there", field="station_id")
 
 
 async def get_device(
@@ -57,7 +66,7 @@ async def enroll_device(
 ) -> tuple[DeviceView, str]:
     """Register a tablet for a station; returns it with its token (never retrievable again)."""
     principal.require_role(COORDINATOR_ROLES, "enrol devices")
-    await _station_in_scope(session, principal, station_id)
+    await _device_station(session, principal, station_id)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     device = await DeviceRepository(session).add(Device(
         name=name, station_id=station_id, token_hash=hash_token(token),
@@ -89,7 +98,7 @@ async def update_device(
     if device.revoked_at is not None:
         raise Conflict("the device is revoked", field="device_id")
     if "station_id" in changes and changes["station_id"] != view.device.station_id:
-        await _station_in_scope(session, principal, changes["station_id"])
+        await _device_station(session, principal, changes["station_id"])
     for field, value in changes.items():
         setattr(device, field, value)
     await session.flush()

@@ -88,8 +88,6 @@ class MapService:
         bbox: tuple[float, float, float, float] | None = None,
         ids: Sequence[uuid.UUID] | None = None,
     ) -> list[StationView]:
-        if bbox is not None and (bbox[0] > bbox[2] or bbox[1] > bbox[3]):
-            raise ValidationFailed("bbox is min_lon,min_lat,max_lon,max_lat", field="bbox")
         if scope_path is None:
             return []
         rows = await self.repo.stations(

@@ -61,21 +61,38 @@ class StockViews:
             await LocationService(self.session).get(self.principal, location_id)
 
     async def on_hand(
-        self, *, location_id: uuid.UUID | None = None, item_id: uuid.UUID | None = None,
-        kind: LocationKind | None = None,
+        self, *, location_id: uuid.UUID | None = None, kind: LocationKind | None = None,
     ) -> list[OnHandRow]:
+        """Every line, for one location's lots and the CSV export."""
         await self._check_location(location_id)
         return await self.repo.on_hand(scope_path=self.principal.unit_path,
-                                       location_id=location_id, item_id=item_id, kind=kind)
+                                       location_id=location_id, kind=kind)
 
-    async def coverage(
-        self, *, location_id: uuid.UUID | None = None, kind: LocationKind | None = None,
-        item_id: uuid.UUID | None = None, low_only: bool = False,
-    ) -> list[CoverageRow]:
+    async def on_hand_page(
+        self, *, location_id: uuid.UUID | None, item_id: uuid.UUID | None,
+        kind: LocationKind | None, limit: int, offset: int,
+    ) -> tuple[list[OnHandRow], int]:
         await self._check_location(location_id)
-        return await self.repo.coverage(
+        return await self.repo.on_hand_page(
+            scope_path=self.principal.unit_path, location_id=location_id, item_id=item_id,
+            kind=kind, limit=limit, offset=offset,
+        )
+
+    async def coverage(self, *, location_id: uuid.UUID) -> list[CoverageRow]:
+        """Every item at one location."""
+        await self._check_location(location_id)
+        return await self.repo.coverage(scope_path=self.principal.unit_path,
+                                        location_id=location_id)
+
+    async def coverage_page(
+        self, *, location_id: uuid.UUID | None, kind: LocationKind | None,
+        item_id: uuid.UUID | None, low_only: bool, limit: int, offset: int,
+    ) -> tuple[list[CoverageRow], int]:
+        await self._check_location(location_id)
+        return await self.repo.coverage_page(
             scope_path=self.principal.unit_path, location_id=location_id, kind=kind,
-            item_id=item_id, states=("low", "out") if low_only else None,
+            item_id=item_id, states=("low", "out") if low_only else None, limit=limit,
+            offset=offset,
         )
 
     async def expiring(self, within_days: int) -> list[OnHandRow]:

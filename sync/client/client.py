@@ -41,6 +41,7 @@ PUSH_PATH = "/sync/v1/push"
 PULL_PATH = "/sync/v1/pull"
 SCHEMA_PATH = "/sync/v1/schema"
 MAX_RESETS_PER_PULL = 3
+CLOCK_SKEW = "clock_skew"  # a refusal that is not final: correct the clock and retry
 
 T = TypeVar("T")
 Send = Callable[[httpx.Request], Awaitable[httpx.Response]]
@@ -253,6 +254,7 @@ class SyncClient:
     async def _push(self) -> list[MutationResult]:
         results: list[MutationResult] = []
         size = self.batch_size
+        corrected = False
         while batch := self.store.pending(size):
             self.store.mark_sent(m.id for m in batch)
             req = PushRequest(protocol=PROTOCOL_VERSION, device_id=self.device_id, mutations=batch)
@@ -263,19 +265,35 @@ class SyncClient:
                     size = max(1, len(batch) // 2)
                     continue
                 raise
-            self._settle(batch, resp)
-            results.extend(resp.results)
+            skewed = self._settle(batch, resp)
+            if skewed and corrected:  # still refused after one correction: try next sync
+                results.extend(resp.results)
+                break
+            results.extend(r for r in resp.results if r.code != CLOCK_SKEW)
+            if skewed:  # they stay first in the outbox: the next batch retries them
+                self._correct_clock(resp.server_hlc)
+                corrected = True
         return results
 
-    def _settle(self, batch: list[Mutation], resp: PushResponse) -> None:
-        """Every answered mutation leaves the outbox, rejected ones included (they are final)."""
+    def _settle(self, batch: list[Mutation], resp: PushResponse) -> bool:
+        """Answered mutations leave the outbox, rejected ones included (they are final), except
+        those refused for clock skew, which stay; returns whether there were any."""
         if [r.id for r in resp.results] != [m.id for m in batch]:
             raise ProtocolViolation("push results do not match the batch one-to-one")
-        for m, r in zip(batch, resp.results, strict=True):
+        answered = [(m, r) for m, r in zip(batch, resp.results, strict=True)
+                    if r.code != CLOCK_SKEW]
+        for m, r in answered:
             if r.status == "rejected":
                 self.rejections.append(Rejection(m, r.code, r.message, r.current))
-        self.store.settle(list(zip(batch, resp.results, strict=True)))
+        self.store.settle(answered)
         self._observe(resp.server_hlc)
+        return len(answered) < len(batch)
+
+    def _correct_clock(self, server_hlc: str) -> None:
+        """The server found our clock too far ahead: take its time, and re-stamp the queued
+        edits stamped by the wrong clock (ids unchanged), in order, so they can be sent."""
+        self.clock.correct(server_hlc)
+        self.store.restamp(server_hlc, self.clock.now)
 
     async def _pull(self) -> int:
         applied = resets = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -244,6 +244,25 @@ class LocalStore:
 
     def pending_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+
+    def restamp(self, after: str, stamp: Callable[[], str]) -> int:
+        """Give every queued mutation stamped after ``after`` a new HLC from ``stamp``, in
+        outbox order, keeping its id; returns how many.
+
+        Used when the server refused our HLCs as too far ahead: ``after`` is the server's
+        HLC, and ``local_hlc`` follows the new stamps, so a restart cannot bring the refused
+        future back.
+        """
+        with self._tx() as db:
+            queued = [(seq, _mutation_dec.decode(raw)) for seq, raw in db.execute(
+                "SELECT seq, mutation_json FROM outbox ORDER BY seq").fetchall()]
+            ahead = [(seq, m) for seq, m in queued if m.hlc > after]
+            for seq, m in ahead:
+                m.hlc = stamp()
+                db.execute("UPDATE outbox SET mutation_json = ? WHERE seq = ?", (_dumps(m), seq))
+            if ahead:
+                self._set_meta(db, "local_hlc", ahead[-1][1].hlc)
+            return len(ahead)
 
     def mark_sent(self, mutation_ids: Iterable[uuid.UUID]) -> None:
         """Flag mutations as sent at least once (their retry may come back 'duplicate')."""

@@ -41,11 +41,40 @@ async def test_only_coordinators_enrol_and_only_in_their_scope(
     resp = await http.post("/api/devices", json=body, headers=neighbour.headers)
     assert resp.status_code == 404
     district = await world.user(Role.district_logistics, "760")
-    assert (await http.post("/api/devices", json=body, headers=district.headers)).status_code == 201
     assert (await http.get("/api/devices", headers=neighbour.headers)).json()["total"] == 0
     assert (await http.get(f"/api/devices/{unit.device.id}",
                            headers=neighbour.headers)).status_code == 404
-    assert (await http.get("/api/devices", headers=district.headers)).json()["total"] == 2
+    assert (await http.get("/api/devices", headers=district.headers)).json()["total"] == 1
+
+
+async def test_only_who_may_read_the_wards_patients_puts_a_device_there(
+    unit: Unit, world: World, http: httpx.AsyncClient
+) -> None:
+    """A device token pulls the ward's personal data: district and city roles (de-identified
+    views) may neither enrol one nor move one to a station."""
+    body = {"name": "Tablet", "station_id": str(unit.station_id)}
+    other = await world.station(NEIGHBOUR)
+    for role, unit_code in ((Role.district_logistics, "760"), (Role.city_coordinator, "79")):
+        above = await world.user(role, unit_code)
+        resp = await http.post("/api/devices", json=body, headers=above.headers)
+        assert resp.status_code == 403, role
+        assert "personal data" in resp.json()["detail"]
+        move = await http.patch(f"/api/devices/{unit.device.id}",
+                                json={"station_id": str(other)}, headers=above.headers)
+        assert move.status_code == 403, role
+        renamed = await http.patch(f"/api/devices/{unit.device.id}",
+                                   json={"name": f"renamed by {role.value}"},
+                                   headers=above.headers)
+        assert renamed.status_code == 200, role  # managing a device reads no patient
+    officer = await http.post("/api/devices", json=body, headers=unit.officer.headers)
+    assert officer.status_code == 201, officer.text
+    admin = await world.user(Role.administrator, "79")
+    enrolled = await http.post("/api/devices", json=body, headers=admin.headers)
+    assert enrolled.status_code == 201, enrolled.text
+    moved = await http.patch(f"/api/devices/{unit.device.id}", json={"station_id": str(other)},
+                             headers=admin.headers)
+    assert moved.status_code == 200, moved.text
+    assert await world.scalar("SELECT count(*) FROM device") == 3
 
 
 async def test_a_revoked_or_unknown_token_gets_401_and_nothing_is_applied(

@@ -99,6 +99,27 @@ async def test_deletes_reach_every_device_in_scope_as_tombstones(unit: Unit, wor
     assert case_id not in fresh.device.of("f0_case")
 
 
+async def test_deleting_a_case_resolves_its_open_alert(unit: Unit, world: World) -> None:
+    """A case entered twice had an alert open: deleting it takes the alert off the worklist."""
+    a = unit.device
+    [case_id] = await cases(a, unit.station_id, 1)
+    await a.push_ok(a.mutation("observation", uuid.uuid4(), {
+        "case_id": str(case_id), "kind": "spo2", "value": 92.0,
+        "measured_at": datetime.now(UTC).isoformat()}))
+    await a.sync_down()
+    [(alert_id, alert)] = a.of("alert").items()
+    assert alert["status"] == "open"
+    assert (await a.push_ok(a.mutation("f0_case", case_id, op="delete")))[0]["status"] == "applied"
+    await a.sync_down()
+    alert = a.of("alert")[alert_id]
+    assert (alert["status"], alert["resolution_note"], alert["resolved_by"]) == (
+        "resolved", "case deleted", str(unit.staff.id))
+    worklist = await a.http.get("/api/alerts", params={"unresolved": "true"},
+                                headers=unit.officer.headers)
+    assert worklist.status_code == 200, worklist.text
+    assert worklist.json()["total"] == 0
+
+
 async def test_a_delete_racing_an_update_wins_in_either_order(unit: Unit, world: World) -> None:
     a = unit.device
     first, second = await cases(a, unit.station_id, 2)
@@ -125,10 +146,10 @@ async def test_a_moved_station_or_reassigned_device_resets_the_replica(
     await d.sync_down()
     neighbour = await make_unit(world, d.http, NEIGHBOUR)
     theirs = await cases(neighbour.device, neighbour.station_id, 1)
-    logistics = await world.user("district_logistics", "760")
+    admin = await world.user("administrator", "79")  # only they move a device between wards
     resp = await d.http.patch(f"/api/devices/{d.id}",
                               json={"station_id": str(neighbour.station_id)},
-                              headers=logistics.headers)
+                              headers=admin.headers)
     assert resp.status_code == 200, resp.text
     page = await d.pull(d.cursor)
     assert page["reset"] and page["changes"] == []

@@ -85,10 +85,12 @@ async def test_the_conflict_log_is_for_the_units_coordinators_only(
     a = unit.device
     case_id = uuid.uuid4()
     await a.push_ok(a.mutation("f0_case", case_id, new_case(unit.station_id), hlc=hlc(0)))
-    await a.push_ok(a.mutation("f0_case", case_id, {"notes": "new"}, hlc=hlc(20)),
-                    a.mutation("f0_case", case_id, {"notes": "old"}, hlc=hlc(10)))
+    await a.push_ok(a.mutation("f0_case", case_id, {"notes": "new", "vaccine_doses": 2},
+                               hlc=hlc(20)),
+                    a.mutation("f0_case", case_id, {"notes": "old", "vaccine_doses": 1},
+                               hlc=hlc(10)))
     mine = await a.http.get("/api/sync/conflicts", headers=unit.officer.headers)
-    assert mine.json()["total"] == 1
+    assert mine.json()["total"] == 2
     staff = await a.http.get("/api/sync/conflicts", headers=unit.staff.headers)
     assert staff.status_code == 403
     other = await world.user(Role.commune_officer, NEIGHBOUR)
@@ -96,7 +98,19 @@ async def test_the_conflict_log_is_for_the_units_coordinators_only(
     assert theirs.json()["total"] == 0
     district = await world.user(Role.district_logistics, "760")
     above = await a.http.get("/api/sync/conflicts", headers=district.headers)
-    assert above.json()["total"] == 1
+    assert above.json()["total"] == 2
+    # The ward's officer sees the patient's details; the district, whose views are
+    # de-identified, does not, but still sees what is not personal.
+    seen = {c["field"]: (c["kept_value"], c["lost_value"]) for c in mine.json()["items"]}
+    assert seen == {"notes": ("new", "old"), "vaccine_doses": (2, 1)}
+    seen = {c["field"]: (c["kept_value"], c["lost_value"]) for c in above.json()["items"]}
+    assert seen == {"notes": ("[redacted]", "[redacted]"), "vaccine_doses": (2, 1)}
+    city = await world.user(Role.city_coordinator, "79")
+    items = (await a.http.get("/api/sync/conflicts", headers=city.headers)).json()["items"]
+    assert {c["field"]: c["lost_value"] for c in items}["notes"] == "[redacted]"
+    stored = await world.scalar("SELECT lost_value #>> '{}' FROM sync_conflict "
+                                "WHERE field = 'notes'")
+    assert stored == "old"  # reading redacts the answer, never the log
 
 
 async def test_a_transition_not_allowed_now_is_rejected_with_the_current_state(
@@ -116,6 +130,34 @@ async def test_a_transition_not_allowed_now_is_rejected_with_the_current_state(
     logged = await world.scalar(
         "SELECT lost_value #>> '{}' FROM sync_conflict WHERE field = 'status'")
     assert logged == "transfer_requested"
+
+
+async def test_a_refused_transition_keeps_the_descriptive_edits_beside_it(
+    unit: Unit, world: World
+) -> None:
+    """Offline, staff updated the phone and notes and asked for a transfer of a case a doctor
+    had meanwhile marked recovered: the transfer is refused, the new details are not lost."""
+    a = unit.device
+    a.author = unit.doctor.id
+    case_id = uuid.uuid4()
+    await a.push_ok(a.mutation("f0_case", case_id, new_case(unit.station_id)))
+    await a.push_ok(a.mutation("f0_case", case_id, {"status": "recovered"}))
+    b = await second_device(unit, world)
+    b.author = unit.staff.id
+    [result] = await b.push_ok(b.mutation("f0_case", case_id, {
+        "phone": "0909000111", "notes": "moved to her daughter's", "status": "transfer_requested"}))
+    assert (result["status"], result["code"]) == ("merged", "transition_not_allowed")
+    current = result["current"]
+    assert (current["phone"], current["notes"], current["status"]) == (
+        "0909000111", "moved to her daughter's", "recovered")
+    await b.sync_down()
+    assert b.of("f0_case")[case_id]["phone"] == "0909000111"
+    logged = await world.scalar(
+        "SELECT string_agg(field || '=' || (lost_value #>> '{}'), ',') FROM sync_conflict")
+    assert logged == "status=transfer_requested"
+    outcome = await world.scalar("SELECT status || ' ' || code FROM sync_mutation "
+                                 "WHERE device_id = :d", d=b.id)
+    assert outcome == "merged transition_not_allowed"
 
 
 async def test_a_role_may_only_make_its_own_transitions(unit: Unit) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import re
 import uuid
 from datetime import UTC, datetime
 
 import msgspec
+import pytest
 
-from sync.hlc import HLC, system_ms
+from sync import codec
+from sync.hlc import HLC, HLC_PATTERN, system_ms
 from sync.wire import MSGPACK
 from tests.sync.conftest import Unit, World, new_case
 
@@ -96,6 +99,23 @@ async def test_a_clock_far_ahead_is_rejected_and_the_server_clock_answers(unit: 
     assert (await d.pull())["server_hlc"] > slightly
 
 
+async def test_a_clock_skew_refusal_is_not_final(unit: Unit, world: World) -> None:
+    """Refused for skew, the same mutation id re-sent with a corrected HLC is applied: the
+    refusal was not logged, so the retry is judged afresh instead of refused again."""
+    d = unit.device
+    case_id = uuid.uuid4()
+    m = d.mutation("f0_case", case_id, new_case(unit.station_id),
+                   hlc=HLC(system_ms() + 10 * 60 * 1000).format())
+    [first] = await d.push_ok(m)
+    assert (first["status"], first["code"]) == ("rejected", "clock_skew")
+    assert await world.scalar("SELECT count(*) FROM sync_mutation") == 0
+    [again] = await d.push_ok({**m, "hlc": HLC(system_ms()).format()})
+    assert again["status"] == "applied"
+    assert await world.scalar("SELECT count(*) FROM f0_case WHERE id = :i", i=case_id) == 1
+    assert [r["status"] for r in await d.push_ok({**m, "hlc": HLC(system_ms()).format()})] == [
+        "duplicate"]
+
+
 async def test_msgpack_and_gzip_both_ways(unit: Unit) -> None:
     d = unit.device
     case_id = uuid.uuid4()
@@ -177,3 +197,63 @@ async def test_another_devices_id_in_the_body_is_refused(unit: Unit, world: Worl
     resp = await d.post("/sync/v1/push", body)
     assert resp.status_code == 400
     assert resp.json()["field"] == "device_id"
+
+
+async def test_a_nul_character_is_refused_whole_naming_the_field(
+    unit: Unit, world: World
+) -> None:
+    """PostgreSQL cannot store U+0000: a 400 naming the field, not a 500 the device retries."""
+    d = unit.device
+    case_id = uuid.uuid4()
+    symptoms = {"case_id": str(case_id), "kind": "symptoms", "symptoms": ["cough\u0000"],
+                "measured_at": datetime.now(UTC).isoformat()}
+    await assert_refused(unit, world, d.mutation("observation", uuid.uuid4(), symptoms),
+                         status=400, field="mutations[1].fields.symptoms[0]")
+    await assert_refused(unit, world, d.mutation("f0_case", case_id, {"notes": "a\u0000b"}),
+                         status=400, field="mutations[1].fields.notes")
+
+
+async def test_a_value_the_database_refuses_fails_the_batch_with_400(
+    unit: Unit, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The safety net behind the codec: a data error while applying is the batch's fault."""
+    monkeypatch.setattr(codec, "_nul_at", lambda value, path: None)
+    d = unit.device
+    case_id = uuid.uuid4()
+    await d.push_ok(d.mutation("f0_case", case_id, new_case(unit.station_id)))
+    symptoms = {"case_id": str(case_id), "kind": "symptoms", "symptoms": ["cough\u0000"],
+                "measured_at": datetime.now(UTC).isoformat()}
+    resp = await d.push(d.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id)),
+                        d.mutation("observation", uuid.uuid4(), symptoms))
+    assert resp.status_code == 400, resp.text
+    assert (resp.json()["code"], resp.json()["field"]) == ("invalid_request", "mutations")
+    assert await world.scalar("SELECT count(*) FROM f0_case") == 1
+    assert await world.scalar("SELECT count(*) FROM observation") == 0
+
+
+async def test_a_cursor_past_any_position_is_a_bad_request(unit: Unit) -> None:
+    d = unit.device
+    page = await d.pull()
+    fingerprint = page["cursor"].rsplit(".", 1)[1]
+    resp = await d.post("/sync/v1/pull", {
+        "protocol": 1, "device_id": str(d.id),
+        "cursor": f"1.9999999999999999999.9999999999999999999.{fingerprint}"})
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["field"] == "cursor"
+
+
+async def test_every_refused_request_carries_the_server_clock(unit: Unit) -> None:
+    d = unit.device
+    answers = [
+        await d.push(d.mutation("f0_case", uuid.uuid4(), {"shoe_size": 42})),  # 400
+        await d.push(token="fod_unknown"),  # 401
+        await d.push(*[d.mutation("f0_case", uuid.uuid4(), {"phone": "1"})
+                       for _ in range(1001)]),  # 413
+        await d.http.post("/sync/v1/push", content=b"<xml/>", headers={
+            "Authorization": f"Bearer {d.token}", "Content-Type": "text/xml"}),  # 415
+        await d.post("/sync/v1/pull", {"protocol": 2, "device_id": str(d.id)}),  # 426
+    ]
+    assert [r.status_code for r in answers] == [400, 401, 413, 415, 426]
+    hlcs = [r.json()["server_hlc"] for r in answers]
+    assert all(re.fullmatch(HLC_PATTERN, h) for h in hlcs)
+    assert hlcs == sorted(hlcs)  # the server clock never goes back

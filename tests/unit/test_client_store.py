@@ -19,7 +19,7 @@ from sync.client import (
     UnsupportedProtocol,
 )
 from sync.client.client import PULL_PATH, PUSH_PATH, Send
-from sync.hlc import HybridClock
+from sync.hlc import HybridClock, hlc_to_ms
 from sync.wire import (
     JSON,
     Change,
@@ -36,6 +36,7 @@ from sync.wire import (
 )
 
 TOKEN = "device-token"
+WALL = 1_800_000_000_000  # the fake server's wall clock
 AUTHOR = uuid.UUID(int=42)
 
 
@@ -183,12 +184,13 @@ class FakeServer:
         self.log: list[tuple[str, uuid.UUID]] = []
         self.results: dict[uuid.UUID, MutationResult] = {}
         self.pushed_ids: list[list[uuid.UUID]] = []
-        self.clock = HybridClock(lambda: 1_800_000_000_000)
+        self.clock = HybridClock(lambda: WALL)
         self.requests = 0
         self.gzipped = 0
         self.fail_with: list[int] = []
         self.reset_next_pull = False
         self.content_types: set[str] = set()
+        self.max_ahead_ms: int | None = None  # refuse HLCs further ahead with clock_skew
 
     def snapshot(self) -> dict[tuple[str, uuid.UUID], dict[str, Any]]:
         return {k: f for k, (f, deleted) in self.rows.items() if not deleted}
@@ -196,6 +198,8 @@ class FakeServer:
     def _apply(self, m: Mutation) -> MutationResult:
         if m.id in self.results:
             return MutationResult(id=m.id, status="duplicate")
+        if self.max_ahead_ms is not None and hlc_to_ms(m.hlc) > WALL + self.max_ahead_ms:
+            return MutationResult(id=m.id, status="rejected", code="clock_skew", message="ahead")
         self.clock.observe(m.hlc)
         key = (m.entity, m.row_id)
         fields, _ = self.rows.get(key, ({}, False))
@@ -276,11 +280,11 @@ class Sleeps(list[float]):
 def make_client(server: FakeServer, **kw: Any) -> SyncClient:
     http = httpx.AsyncClient(transport=httpx.MockTransport(server), base_url="http://sync.test")
     kw.setdefault("sleep", Sleeps())
+    kw.setdefault("clock", HybridClock(lambda: 1_700_000_000_000))
     return SyncClient(
         device_id=uuid.uuid4(),
         token=TOKEN,
         store=LocalStore(),
-        clock=HybridClock(lambda: 1_700_000_000_000),
         author_id=AUTHOR,
         http=http,
         **kw,
@@ -433,3 +437,32 @@ async def test_reset_drops_replica_but_keeps_outbox(server: FakeServer) -> None:
     assert reader.store.snapshot() == {("cases", row): {"a": 1}, ("cases", pending_row): {"b": 2}}
     await reader.sync()
     assert reader.store.snapshot() == server.snapshot()
+
+
+async def test_a_fast_clock_is_corrected_and_its_edits_retried_in_order(
+    server: FakeServer,
+) -> None:
+    server.max_ahead_ms = 5 * 60_000
+    client = make_client(server, clock=HybridClock(lambda: WALL + 10 * 60_000))
+    first, second = uuid.uuid4(), uuid.uuid4()
+    edits = [await client.edit("cases", first, {"a": 1}), await client.edit("cases", second, {"b": 2})]
+    results = await client.push()
+    assert [(r.id, r.status) for r in results] == [(m.id, "applied") for m in edits]
+    assert server.pushed_ids == [[m.id for m in edits]] * 2  # same ids, sent again once
+    assert client.rejections == [] and client.store.pending_count() == 0
+    assert server.log == [("cases", first), ("cases", second)]  # still in the order made
+    assert hlc_to_ms(client.clock.now()) <= WALL + 1
+    assert hlc_to_ms(client.store.local_hlc or "") <= WALL  # a restart stays corrected
+
+
+async def test_a_clock_still_refused_after_one_correction_waits_in_the_outbox(
+    server: FakeServer,
+) -> None:
+    server.max_ahead_ms = -60 * 60_000  # a server that refuses even its own time
+    client = make_client(server, clock=HybridClock(lambda: WALL + 10 * 60_000))
+    m = await client.edit("cases", uuid.uuid4(), {"a": 1})
+    [result] = await client.push()
+    assert (result.status, result.code) == ("rejected", "clock_skew")
+    assert server.pushed_ids == [[m.id], [m.id]]  # one retry, no loop
+    assert client.rejections == []
+    assert [p.id for p in client.store.pending()] == [m.id]  # not lost: next sync tries again

@@ -121,3 +121,16 @@ def test_max_drift_rejects_far_future_remote() -> None:
     with pytest.raises(ClockDriftError):
         clock.observe("000000001000000-00000")
     assert clock.last == HLC(50_000, 1)
+
+
+def test_correct_adopts_the_server_time_when_far_ahead() -> None:
+    wall = FakeWall(1_000_000 + 600_000)  # ten minutes fast
+    clock = HybridClock(wall)
+    refused = clock.now()
+    server = HLC(1_000_000, 7).format()
+    assert clock.correct(server)
+    nxt = clock.now()
+    assert server < nxt < refused  # back to the server's time, still after all it has seen
+    wall.ms += 5
+    assert hlc_to_ms(clock.now()) == 1_000_005  # the wall clock keeps the offset
+    assert not clock.correct(HLC(1_000_004).format())  # within tolerance: nothing to correct

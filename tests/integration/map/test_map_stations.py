@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from httpx import AsyncClient
 
 from tests.integration.map.conftest import COMMUNES, City
@@ -69,6 +70,25 @@ async def test_filters_by_district_status_and_bbox(
     assert bad.status_code == 422 and bad.json()["field"] == "district"
     malformed = await client.get("/api/map/stations", params={"bbox": "1,2,3"}, headers=headers)
     assert malformed.status_code == 400 and malformed.json()["field"] == "bbox"
+
+
+@pytest.mark.parametrize("bbox", ["200,100,300,120",   # outside WGS84
+                                  "106.8,10.7,106.6,10.9",  # min_lon > max_lon
+                                  "106.6,10.9,106.8,10.7",  # min_lat > max_lat
+                                  "106.6,10.7,106.6,10.9",  # no width
+                                  "106.6,-91,106.8,10.9"])
+async def test_the_map_and_the_station_list_refuse_the_same_bbox(
+    client: AsyncClient, make_user: Any, bbox: str
+) -> None:
+    _, headers = await make_user("city_coordinator", "79")
+    for url in ("/api/map/stations", "/api/stations"):
+        resp = await client.get(url, params={"bbox": bbox}, headers=headers)
+        assert resp.status_code == 400, (url, resp.text)
+        assert resp.headers["content-type"].startswith("application/problem+json")
+        assert resp.json()["field"] == "bbox", url
+    spaced = await client.get("/api/map/stations", params={"bbox": "106.6, 10.7, 106.8, 10.9"},
+                              headers=headers)
+    assert spaced.status_code == 200, spaced.text
 
 
 async def test_station_panel_shows_staff_cases_stock_and_pending_requisitions(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from httpx import AsyncClient
 
 from tests.integration.operations.conftest import World, observe
@@ -182,3 +183,18 @@ async def test_summary_counts_without_people(client: AsyncClient, world: World) 
     assert counts["760"]["by_status"]["home_monitoring"] >= 4
     ward = (await client.get("/api/cases/summary", headers=world.actors["officer_A"].headers)).json()
     assert ward["by"] == "commune" and [u["unit_code"] for u in ward["units"]] == ["26734"]
+
+
+@pytest.mark.parametrize("path", ["/api/cases", "/api/stations", "/api/care-teams",
+                                  "/api/alerts", "/api/audit", "/api/cases/{A}/observations"])
+@pytest.mark.parametrize("offset", ["99999999999999999999", "2147483648", "-1"])
+async def test_an_offset_out_of_range_is_a_400_naming_it(
+    client: AsyncClient, world: World, path: str, offset: str
+) -> None:
+    r = await client.get(path.format(A=world.cases["A"]), params={"offset": offset},
+                         headers=world.actors["officer_A"].headers)
+    assert r.status_code == 400, r.text
+    assert r.json()["field"] == "offset"
+    last = await client.get(path.format(A=world.cases["A"]), params={"offset": "2147483647"},
+                            headers=world.actors["officer_A"].headers)
+    assert last.status_code == 200 and last.json()["items"] == []
