@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -104,31 +105,42 @@ def server(database_url: str, *, workers: int = 1) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "HOST": "127.0.0.1",
            "DB_POOL_SIZE": "20"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "run"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-            try:
-                if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise RuntimeError("server did not become ready in 60 s")
-        yield base
-    finally:
-        proc.terminate()
+    # Its stderr goes to a file, not a pipe: nobody reads a pipe while benches run, and a
+    # server blocked on a full pipe would look like a slow one. The tail is shown at the end.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "run"], cwd=ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited: {_tail(log)}")
+                try:
+                    if httpx.get(f"{base}/ready", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+            else:
+                raise RuntimeError("server did not become ready in 60 s")
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            if tail := _tail(log):
+                print(f"server stderr (last 4 KB):\n{tail}", file=sys.stderr)
+
+
+def _tail(log: IO[bytes], size: int = 4096) -> str:
+    log.seek(0, os.SEEK_END)
+    log.seek(max(0, log.tell() - size))
+    return log.read().decode(errors="replace").strip()
 
 
 def rewrite_readme_table(results: list[Result]) -> None:

@@ -1,0 +1,124 @@
+"""Latency of the coordinator map's stations GeoJSON and of the city dashboard.
+
+Figures: p50 and p99 of ``GET /api/map/stations`` (all 436 stations, the city coordinator's
+token) and of ``GET /api/dashboard?unit=79`` over the demo data, one client on a kept-alive
+connection, requests interleaved with ``GET /health`` so noise hits all three alike; answers
+gzip-compressed as a browser asks for them. Baselines: ``GET /health`` on the same server
+(the HTTP floor), and the raw SQL time: every statement the endpoint ran, captured once from
+the app in-process, replayed in order over a bare asyncpg connection.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api.app import create_app
+from bench.dataset import raw_connect
+from bench.harness import Result, percentile
+from domain.demo.operations import DEMO_LOGINS, DEMO_PASSWORD
+from domain.models.enums import Role
+from domain.settings import Settings
+
+ENDPOINTS = {"map_stations": "/api/map/stations", "dashboard": "/api/dashboard?unit=79"}
+TARGETS_MS = {"map_stations": 50.0}
+
+
+async def _login(http: httpx.AsyncClient) -> dict[str, str]:
+    resp = await http.post("/api/auth/login", json={
+        "username": DEMO_LOGINS[Role.city_coordinator], "password": DEMO_PASSWORD})
+    resp.raise_for_status()
+    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+async def _statements(
+    url: str, engine: AsyncEngine, path: str, headers: dict[str, str]
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """The SQL the endpoint runs (with its parameters), from one in-process request."""
+    captured: list[tuple[str, tuple[Any, ...]]] = []
+
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                executemany: bool) -> None:
+        captured.append((statement, tuple(parameters or ())))
+
+    app: Any = create_app(Settings.from_env(os.environ, database_url=url), engine=engine)
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://bench") as http:
+            (await http.get(path, headers=headers)).raise_for_status()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    return captured
+
+
+async def _raw_sql_ms(
+    url: str, statements: list[tuple[str, tuple[Any, ...]]], n: int
+) -> list[float]:
+    conn = await raw_connect(url)
+    try:
+        times = []
+        for i in range(n + 5):
+            t0 = time.perf_counter()
+            async with conn.transaction():
+                for sql, params in statements:
+                    await conn.fetch(sql, *params)
+            if i >= 5:  # the first few prepare the statements
+                times.append((time.perf_counter() - t0) * 1000)
+        return times
+    finally:
+        await conn.close()
+
+
+async def run(url: str, base: str, engine: AsyncEngine, *, quick: bool) -> list[Result]:
+    """Interleaved HTTP rounds, then the raw SQL replays; three figures per endpoint."""
+    n = 50 if quick else 200
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        headers = await _login(http)
+        times: dict[str, list[float]] = {"health": [], **{k: [] for k in ENDPOINTS}}
+        sizes: dict[str, int] = {}
+        for i in range(n + 10):
+            for name, path in (("health", "/health"), *ENDPOINTS.items()):
+                t0 = time.perf_counter()
+                resp = await http.get(path, headers=headers)
+                elapsed = (time.perf_counter() - t0) * 1000
+                resp.raise_for_status()
+                if i >= 10:  # warm-up: connection, caches, prepared statements
+                    times[name].append(elapsed)
+                sizes[name] = resp.num_bytes_downloaded
+        features = len((await http.get(ENDPOINTS["map_stations"], headers=headers)).json()
+                       ["features"])
+    results = []
+    health = times["health"]
+    for name, path in ENDPOINTS.items():
+        statements = await _statements(url, engine, path, headers)
+        sql = await _raw_sql_ms(url, statements, n // 2)
+        lat = times[name]
+        target = TARGETS_MS.get(name)
+        where = (f"GET {path}, {features} stations, city coordinator" if name == "map_stations"
+                 else f"GET {path}, city coordinator")
+        common: dict[str, object] = {"requests": len(lat), "response_bytes_gzip": sizes[name],
+                  "sql_statements": len(statements)}
+        for p in (50, 99):
+            results.append(Result(
+                name=f"{name}_p{p}", metric="ms", value=percentile(lat, p),
+                baseline_name=f"GET /health p{p}", baseline_value=percentile(health, p),
+                higher_is_better=False,
+                target=f"p{p} < {target:.0f} ms" if target else None,
+                met=percentile(lat, p) < target if target else None,
+                notes=f"{where}; {len(lat)} requests", extra=common,
+            ))
+        results.append(Result(
+            name=f"{name}_vs_sql", metric="ms", value=percentile(lat, 50),
+            baseline_name="its SQL, raw asyncpg p50", baseline_value=percentile(sql, 50),
+            higher_is_better=False,
+            notes=f"{where}; the endpoint's {len(statements)} statements replayed "
+                  f"{len(sql)} times",
+            extra={**common, "sql_p99_ms": percentile(sql, 99)},
+        ))
+    return results

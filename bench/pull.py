@@ -1,0 +1,91 @@
+"""Pull throughput: one device bootstraps its commune's scope of about 50,000 rows.
+
+Figure: changes/s of a bootstrap from ``cursor: null`` over real HTTP, page after page until
+``has_more`` is false (MessagePack, no gzip), at the largest page (5,000) and at the reference
+client's default (500). Baseline: the same rows read with one plain SELECT per entity over a
+bare asyncpg connection (the feed's own scope predicates and columns) and encoded with
+``msgspec.msgpack`` as arrays: no HTTP, no cursor, no ordering, no field names. Both sides
+must count the same rows.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+import msgspec
+
+from bench.dataset import BenchStation, EnrolledDevice, raw_connect
+from bench.device import http_client, pull_all
+from bench.harness import Result
+from sync.entities import REGISTRY
+from sync.feed import SCOPE_SQL, FeedScope, column_sql
+
+ROUNDS = 3
+TARGET_SHARE = 0.5
+
+
+def scope_of(station: BenchStation) -> FeedScope:
+    """The feed scope of a device at the station: its commune, and the commune's district."""
+    return FeedScope(unit=station.scope_path, district=station.scope_path.rsplit(".", 1)[0])
+
+
+def _select(spec: Any, params: dict[str, Any]) -> tuple[str, list[Any]]:
+    where = SCOPE_SQL[spec.scope]
+    names = [n for n in ("unit", "district_like", "lineage") if f":{n}" in where]
+    for i, n in enumerate(names, 1):
+        where = where.replace(f":{n}", f"${i}")
+    sql = f"SELECT id, deleted, {column_sql(spec)} FROM {spec.table} WHERE {where}"
+    return sql, [params[n] for n in names]
+
+
+async def raw_bootstrap(url: str, station: BenchStation) -> tuple[int, float, int]:
+    """(rows, seconds, encoded bytes) of the raw SELECT + msgspec encoding of the scope."""
+    params = scope_of(station).params()
+    queries = [_select(spec, params) for spec in REGISTRY]
+    encoder = msgspec.msgpack.Encoder()
+    conn = await raw_connect(url)
+    try:
+        t0 = time.perf_counter()
+        rows = size = 0
+        for sql, args in queries:
+            records = await conn.fetch(sql, *args)
+            rows += len(records)
+            size += len(encoder.encode([tuple(r) for r in records]))
+        return rows, time.perf_counter() - t0, size
+    finally:
+        await conn.close()
+
+
+async def run(
+    url: str, base: str, station: BenchStation, device: EnrolledDevice, *, quick: bool
+) -> list[Result]:
+    """Raw and HTTP bootstraps interleaved; the median round of each counts."""
+    raw: list[float] = []
+    rates: dict[int, list[float]] = {5000: [], 500: []}
+    rows = 0
+    pages: dict[int, int] = {}
+    async with http_client(base, 1) as http:
+        for _ in range(1 if quick else ROUNDS):
+            rows, seconds, _ = await raw_bootstrap(url, station)
+            raw.append(rows / seconds)
+            for limit, values in rates.items():
+                t0 = time.perf_counter()
+                _, tally = await pull_all(http, device, limit=limit)
+                values.append(tally.changes / (time.perf_counter() - t0))
+                if tally.changes != rows:
+                    raise RuntimeError(f"pulled {tally.changes} changes, the scope has {rows}")
+                pages[limit] = tally.pages
+    baseline = statistics.median(raw)
+    results = []
+    for limit, values in rates.items():
+        value = statistics.median(values)
+        results.append(Result(
+            name=f"pull_bootstrap_page{limit}", metric="changes/s", value=value,
+            baseline_name="SELECT + msgspec", baseline_value=baseline,
+            target=">= 50% of raw", met=value >= TARGET_SHARE * baseline,
+            notes=f"{rows:,} rows in {pages[limit]} pages of {limit}, MessagePack, 1 device",
+            extra={"rows": rows, "pages": pages[limit], "rounds": values, "raw_rounds": raw},
+        ))
+    return results
