@@ -6,7 +6,6 @@ something on a shared, noisy 2-core machine where absolute numbers wander.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -100,7 +99,7 @@ def database() -> Iterator[str]:
 
 
 @contextmanager
-def server(database_url: str, *, workers: int = 1) -> Iterator[str]:
+def server(database_url: str) -> Iterator[str]:
     """A real uvicorn process serving the app on a free loopback port."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "HOST": "127.0.0.1",
@@ -163,6 +162,3 @@ def rewrite_readme_table(results: list[Result]) -> None:
     README.write_text(f"{head}{TABLE_START}\n_Last run: {stamp}, {os.cpu_count()} cores._\n\n"
                       f"{table}\n{TABLE_END}{tail}")
 
-
-def run_async(coro: object) -> object:
-    return asyncio.run(coro)  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import uuid
 from pathlib import Path
@@ -134,8 +135,14 @@ class MapController(Controller):
         return ServerSentEvent(hub.stream(principal.unit_path))
 
 
+@functools.cache
+def _map_page_template() -> str:
+    """Read once per process: the page is a fixed file of the installed app."""
+    return (STATIC_DIR / "map" / "index.html").read_text(encoding="utf-8")
+
+
 @get("/map", include_in_schema=False, media_type=MediaType.HTML, sync_to_thread=False)
 def map_page(state: State) -> str:
     """The coordinator map; the tile server of online deployments is written into the page."""
-    page = (STATIC_DIR / "map" / "index.html").read_text(encoding="utf-8")
-    return page.replace("{{TILE_URL}}", html.escape(state.settings.tile_url or "", quote=True))
+    tile_url = html.escape(state.settings.tile_url or "", quote=True)
+    return _map_page_template().replace("{{TILE_URL}}", tile_url)
