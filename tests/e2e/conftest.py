@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from sqlalchemy import make_url, select, text
+from sqlalchemy import func, make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.app import create_app
@@ -46,6 +46,8 @@ class SeededStation:
     code: str
     district: str
     status: str
+    lon: float
+    lat: float
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,16 @@ async def _seed(url: str, seed: int) -> tuple[tuple[str, str], list[SeededStatio
             logins = await load_operations_demo(s, stations=STATIONS, cases=CASES, seed=seed)
             await s.commit()
             rows = (await s.execute(
-                select(Station.id, Station.code, Station.scope_path, Station.status)
+                select(Station.id, Station.code, Station.scope_path, Station.status,
+                       func.ST_X(Station.position), func.ST_Y(Station.position))
+                .order_by(Station.code)
             )).all()
     finally:
         await engine.dispose()
     coordinator = next((u, p) for u, p, role in logins if role == Role.city_coordinator.value)
     stations = [
-        SeededStation(id=r[0], code=r[1], district=r[2].split(".")[2], status=r[3].value)
+        SeededStation(id=r[0], code=r[1], district=r[2].split(".")[2], status=r[3].value,
+                      lon=r[4], lat=r[5])
         for r in rows
     ]
     return coordinator, stations

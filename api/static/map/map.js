@@ -30,6 +30,9 @@
   legend.onAdd = () => $("legend");
   legend.addTo(map);
   const stationLayer = L.layerGroup().addTo(map);
+  // Pans and zooms animate; scripts (and the browser test) wait for the map to settle.
+  map.on("movestart", () => { document.body.dataset.moving = "1"; });
+  map.on("moveend", () => { delete document.body.dataset.moving; });
 
   // -- language ----------------------------------------------------------------------------
   function applyLanguage() {
@@ -159,7 +162,9 @@
 
   function zoomToShown() {
     const points = [...state.markers.values()].map((m) => m.getLatLng());
-    if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 15 });
+    if (!points.length) return;
+    document.body.dataset.moving = "1"; // at once: Leaflet starts the animation a frame later
+    map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 15 });
   }
 
   function urgency(p) {

@@ -3,7 +3,6 @@ location, item and lot, every requisition state is there, 110,000 bags are in ci
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from httpx import AsyncClient
@@ -50,10 +49,8 @@ async def test_demo_ledger_and_balances_agree_everywhere(
     await make_user("city_coordinator", "79")
 
     seen: list[int] = []
-    started = time.monotonic()
     await load_supplies_demo(db_session, seed=7, progress=seen.append)
     await db_session.commit()
-    assert time.monotonic() - started < 30
     assert sum(seen) == len(stations)
 
     assert (await db_session.execute(text(MISMATCHES))).all() == []
