@@ -19,6 +19,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
+from domain.base import SyncColumns
 from domain.errors import Conflict
 from domain.geo import Point
 from sync import queries
@@ -28,7 +29,9 @@ from sync.registry import Policy
 
 Values = dict[str, Any]
 Create = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[None]]
-Update = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[None]]
+# An update may hand back the row it changed, unflushed: the merge then adds the field stamps
+# to it, and one UPDATE (one round of the row's triggers) writes both.
+Update = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[SyncColumns | None]]
 Transition = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[None]]
 Settles = Callable[[str, Any, Any], bool]
 BeforeDelete = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[None]]
@@ -199,11 +202,7 @@ class RecordApplier:
 
     async def _write_fields(self, ctx: PushContext, item: Item, winners: Values) -> None:
         """The ``lww`` winners to ``update``, stamped with this mutation."""
-        assert self.update is not None, f"{item.spec.name} has fields but no update"
-        row_id = item.mutation.row_id
-        await self.update(ctx.session, ctx.principal(item), row_id, domain_values(winners))
-        await queries.stamp_fields(ctx.session, item.spec, row_id,
-                                   dict.fromkeys(winners, ctx.stamp(item)))
+        await self._update_stamped(ctx, item, winners)
 
     async def _write_state(
         self, ctx: PushContext, item: Item, targets: Values, inputs: Values
@@ -214,9 +213,21 @@ class RecordApplier:
         if self.transition:
             ordered = {f.name: targets[f.name] for f in item.spec.fields if f.name in targets}
             await self.transition(session, principal, row_id, {**ordered, **inputs})
+            if targets:
+                await queries.stamp_fields(session, item.spec, row_id,
+                                           dict.fromkeys(targets, ctx.stamp(item)))
         elif targets:
-            assert self.update is not None, f"{item.spec.name} has fields but no update"
-            await self.update(session, principal, row_id, domain_values(targets))
-        if targets:
-            await queries.stamp_fields(session, item.spec, row_id,
-                                       dict.fromkeys(targets, ctx.stamp(item)))
+            await self._update_stamped(ctx, item, targets)
+
+    async def _update_stamped(self, ctx: PushContext, item: Item, values: Values) -> None:
+        """``update`` with ``values``, and their stamps: in the same UPDATE when the update
+        hands back its unflushed row, else in a second one."""
+        spec, row_id = item.spec, item.mutation.row_id
+        assert self.update is not None, f"{spec.name} has fields but no update"
+        stamps = dict.fromkeys(values, ctx.stamp(item))
+        row = await self.update(ctx.session, ctx.principal(item), row_id, domain_values(values))
+        if row is None:
+            await queries.stamp_fields(ctx.session, spec, row_id, stamps)
+        else:
+            row.field_hlc = {**row.field_hlc, **stamps}
+            await ctx.session.flush()

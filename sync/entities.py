@@ -85,8 +85,8 @@ async def _create_case(
 
 async def _update_case(
     session: AsyncSession, principal: Principal, row_id: uuid.UUID, changes: Values
-) -> None:
-    await cases.update_case(session, principal, row_id, changes)
+) -> F0Case:
+    return await cases.edit_case(session, principal, row_id, changes)
 
 
 async def _case_transition(

@@ -202,6 +202,16 @@ async def update_case(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, changes: dict[str, Any]
 ) -> CaseView:
     """Change person, test or risk fields; the risk group follows the risk factors."""
+    await edit_case(session, principal, case_id, changes)
+    await session.flush()
+    return await get_case(session, principal, case_id)
+
+
+async def edit_case(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, changes: dict[str, Any]
+) -> F0Case:
+    """``update_case`` short of the flush and the re-read: a caller that writes more to the
+    same row (a sync merge, its field stamps) does it in the same UPDATE and reads nothing."""
     case = await _locked_case(session, principal, case_id)
     require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
                  team_id=case.team_id)
@@ -216,8 +226,7 @@ async def update_case(
         setattr(case, field, value)
     if RISK_FIELDS & set(changes):
         case.risk_group = compute_risk(**{f: merged[f] for f in RISK_FIELDS})
-    await session.flush()
-    return await get_case(session, principal, case_id)
+    return case
 
 
 async def set_status(
