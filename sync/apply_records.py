@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
 from domain.authz import Principal
 from domain.base import SyncColumns
-from domain.errors import Conflict
+from domain.errors import Conflict, DomainError
 from domain.geo import Point
 from sync import queries
 from sync.codec import Item
@@ -35,6 +36,9 @@ Update = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[SyncCo
 Transition = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[None]]
 Settles = Callable[[str, Any, Any], bool]
 BeforeDelete = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[None]]
+# The service's rules for an edit, on a row loaded by the caller, in memory; raises a
+# DomainError before it changes anything.
+Edit = Callable[[Principal, Any, Values], None]
 
 
 def wire(value: Any) -> Any:
@@ -63,6 +67,9 @@ class RecordApplier:
     checks the transition itself. ``settles(field, pushed, current)`` says the server state
     already satisfies a pushed state (default: equal values). ``before_delete`` checks the
     author may delete the row and settles what depends on it, before the tombstone.
+    ``edit``, where given, lets runs of plain edits (upserts of existing rows that carry only
+    ``lww`` fields and win them all) be checked in memory and written in one flush; anything
+    else, and any refusal, goes the one-at-a-time way.
     """
 
     update: Update | None = None
@@ -70,31 +77,113 @@ class RecordApplier:
     transition: Transition | None = None
     before_delete: BeforeDelete | None = None
     settles: Settles | None = None
+    edit: Edit | None = None
 
     def locks(self, ctx: PushContext, item: Item) -> list[tuple[str, uuid.UUID]]:
         """The record itself."""
         return [(item.spec.table, item.mutation.row_id)]
 
     async def apply(self, ctx: PushContext, items: Sequence[Item]) -> None:
-        """Each mutation in order, in its own savepoint."""
-        for item in items:
-            await ctx.act_as(item)
-            ctx.session.expire_all()  # rows may have changed under the ORM since the last item
-            locked = await queries.lock_row(ctx.session, item.spec, item.mutation.row_id)
-            if locked is None:
-                await self._create(ctx, item)
-                continue
-            if locked.scope_path != ctx.device.unit_path:
-                ctx.rejected(item, "forbidden", f"the {item.spec.name} belongs to another unit")
-            elif locked.deleted:
-                for name, value in item.values.items():
-                    ctx.conflict(item, name, "delete", kept_value=None,
-                                 kept=locked.stamps.get("deleted"), lost_value=wire(value))
-                ctx.rejected(item, "deleted", f"the {item.spec.name} was deleted")
-            elif item.mutation.op == "delete":
-                await self._delete(ctx, item)
+        """Each mutation in order: runs of plain edits together, the rest one at a time."""
+        start = 0
+        while start < len(items):
+            end = start
+            while end < len(items) and self._plain_edit(items[end]):
+                end += 1
+            if end == start:
+                await self._apply_one(ctx, items[start])
+                start += 1
             else:
-                await self._merge(ctx, item, locked.fields, locked.stamps)
+                start += await self._edit_run(ctx, items[start:end])
+
+    def _plain_edit(self, item: Item) -> bool:
+        spec = item.spec
+        return (self.edit is not None and item.mutation.op == "upsert" and bool(item.values)
+                and all(spec.by_name[n].policy is Policy.lww for n in item.values))
+
+    async def _edit_run(self, ctx: PushContext, items: Sequence[Item]) -> int:
+        """Plain edits, checked in memory and flushed together per author (the audit trail
+        names the author at flush time), each batch inside one savepoint. Returns how many
+        items it settled: it stops after an item that must go the one-at-a-time way (a new or
+        deleted row, a lost field, a refusal), which expires the rows it loaded."""
+        ctx.session.expire_all()
+        rows = await queries.load_rows(ctx.session, items[0].spec,
+                                       list({i.mutation.row_id for i in items}))
+        batch: list[Item] = []
+        savepoint: AsyncSessionTransaction | None = None
+        for n, item in enumerate(items):
+            if savepoint is not None and batch[-1].mutation.author_id != item.mutation.author_id:
+                if not await self._flush_edits(ctx, batch, savepoint):
+                    return n
+                batch, savepoint = [], None
+            if savepoint is None:
+                await ctx.act_as(item)
+                savepoint = await ctx.session.begin_nested()
+            row = rows.get(item.mutation.row_id)
+            if row is not None and self._edit_in_memory(ctx, item, row):
+                batch.append(item)
+                continue
+            await self._flush_edits(ctx, batch, savepoint)
+            await self._apply_one(ctx, item)
+            return n + 1
+        if savepoint is not None:
+            await self._flush_edits(ctx, batch, savepoint)
+        return len(items)
+
+    def _edit_in_memory(self, ctx: PushContext, item: Item, row: Any) -> bool:
+        """Apply a plain edit to its loaded row, if it wins every field and is allowed."""
+        assert self.edit is not None
+        m = item.mutation
+        if row.deleted or row.scope_path != ctx.device.unit_path:
+            return False
+        stamps = row.field_hlc
+        if not all(wins(m.hlc, ctx.device.device_id, stamps.get(n)) for n in item.values):
+            return False  # the conflict log wants the row as it is: the slow way records it
+        try:
+            self.edit(ctx.principal(item), row, domain_values(item.values))
+        except DomainError:
+            return False  # refused with nothing changed; the slow way says why
+        row.field_hlc = {**stamps, **dict.fromkeys(item.values, ctx.stamp(item))}
+        return True
+
+    async def _flush_edits(
+        self, ctx: PushContext, batch: list[Item], savepoint: AsyncSessionTransaction
+    ) -> bool:
+        """Write a batch of in-memory edits. Should the database refuse one, roll the batch
+        back and apply it one at a time, so only the offending mutation is rejected; returns
+        False then (the loaded rows are expired)."""
+        try:
+            await ctx.session.flush()
+            await savepoint.commit()
+        except DBAPIError as exc:
+            refuse_transient(exc)
+            await savepoint.rollback()
+            for item in batch:
+                await self._apply_one(ctx, item)
+            return False
+        for item in batch:
+            ctx.applied(item)
+        return True
+
+    async def _apply_one(self, ctx: PushContext, item: Item) -> None:
+        """One mutation, in its own savepoints."""
+        await ctx.act_as(item)
+        ctx.session.expire_all()  # rows may have changed under the ORM since the last item
+        locked = await queries.lock_row(ctx.session, item.spec, item.mutation.row_id)
+        if locked is None:
+            await self._create(ctx, item)
+            return
+        if locked.scope_path != ctx.device.unit_path:
+            ctx.rejected(item, "forbidden", f"the {item.spec.name} belongs to another unit")
+        elif locked.deleted:
+            for name, value in item.values.items():
+                ctx.conflict(item, name, "delete", kept_value=None,
+                             kept=locked.stamps.get("deleted"), lost_value=wire(value))
+            ctx.rejected(item, "deleted", f"the {item.spec.name} was deleted")
+        elif item.mutation.op == "delete":
+            await self._delete(ctx, item)
+        else:
+            await self._merge(ctx, item, locked.fields, locked.stamps)
 
     async def _create(self, ctx: PushContext, item: Item) -> None:
         spec, m = item.spec, item.mutation

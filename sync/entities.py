@@ -143,7 +143,8 @@ F0_CASE = EntitySpec(
        limits={"year_of_birth": (1900, 2100), "vaccine_doses": (0, 10)}),
     applier=RecordApplier(update=_update_case, create=_create_case,
                           transition=_case_transition,
-                          before_delete=_before_case_delete),
+                          before_delete=_before_case_delete,
+                          edit=cases.apply_case_edit),
     deletes=Deletes.tombstone_wins,
 )
 

@@ -75,6 +75,17 @@ async def lock_row(session: AsyncSession, spec: EntitySpec, row_id: uuid.UUID) -
     return LockedRow(row[0], row[1], row[2], _fields(spec, row[3:]))
 
 
+async def load_rows(
+    session: AsyncSession, spec: EntitySpec, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Any]:
+    """The ORM rows of a run of edits, fresh from the database (the push has locked them)."""
+    model: Any = spec.model
+    rows = await session.scalars(
+        select(model).where(model.id.in_(ids)).execution_options(populate_existing=True)
+    )
+    return {row.id: row for row in rows}
+
+
 async def lock_rows(session: AsyncSession, table: str, ids: Sequence[uuid.UUID]) -> None:
     """Lock rows for update in the order given (callers pass a global order)."""
     await session.execute(

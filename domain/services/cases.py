@@ -213,6 +213,14 @@ async def edit_case(
     """``update_case`` short of the flush and the re-read: a caller that writes more to the
     same row (a sync merge, its field stamps) does it in the same UPDATE and reads nothing."""
     case = await _locked_case(session, principal, case_id)
+    apply_case_edit(principal, case, changes)
+    return case
+
+
+def apply_case_edit(principal: Principal, case: F0Case, changes: dict[str, Any]) -> None:
+    """The rules of an edit, on a case already loaded (and locked) by the caller: a sync
+    merge edits many cases in memory and writes them in one flush. Refuses before it changes
+    anything, so a refusal leaves the case as it was."""
     require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
                  team_id=case.team_id)
     if changes.get("home_position") is not None:
@@ -226,7 +234,6 @@ async def edit_case(
         setattr(case, field, value)
     if RISK_FIELDS & set(changes):
         case.risk_group = compute_risk(**{f: merged[f] for f in RISK_FIELDS})
-    return case
 
 
 async def set_status(
