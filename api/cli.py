@@ -145,8 +145,6 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             logins = asyncio.run(load_demo_if_empty(url, settings))
         else:
             logins = []
-        run_settings = dataclasses.replace(settings, database_url=url)
-        app = create_app(run_settings)
         base = f"http://{settings.host}:{settings.port}"
         print(f"\nField operations service ready in {time.monotonic() - t0:.1f} s")
         print(f"  API docs:   {base}/schema")
@@ -160,8 +158,16 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         # The ~160,000 objects alive after start-up (modules, the app, SQLAlchemy's caches)
         # never die; left in the collector, each full collection walks them all: a 65 ms stall
         # every few map requests (bench/README.md). Frozen, only new objects are scanned.
-        gc.freeze()
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        if settings.workers == 1:
+            app = create_app(dataclasses.replace(settings, database_url=url))
+            gc.freeze()
+            uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        else:
+            # Worker processes build their own app from the environment (api/asgi.py): the
+            # database this process started and the key it signs tokens with go with it.
+            os.environ.update(DATABASE_URL=url, JWT_SECRET=settings.jwt_secret)
+            uvicorn.run("api.asgi:app_from_env", factory=True, workers=settings.workers,
+                        host=settings.host, port=settings.port, log_level="warning")
     return 0
 
 

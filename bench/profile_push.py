@@ -6,7 +6,9 @@ work: decoding, validation, the mutation log, the bulk insert, the answer. It is
 bench/results/push_profile.txt and .html. The same batches pushed without the profiler give
 the in-process rate, read against one asyncpg connection COPYing the same number of rows.
 One batch of 1,000 phone/address edits is profiled too (push_profile_edits.txt): edits are
-applied row by row, and that profile shows where their time goes.
+checked in memory and written in one flush (push_profile_edits.txt). And 20 batches of 100
+in the surge's mix, readings with a few edits, a new patient and a station edit between them
+(push_profile_mixed.txt): a device's day as the surge pushes it, in runs of a few mutations.
 """
 
 from __future__ import annotations
@@ -24,10 +26,17 @@ from pyinstrument import Profiler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from bench.dataset import BenchStation, EnrolledDevice, raw_connect, reading_fields
+from bench.dataset import (
+    BenchStation,
+    EnrolledDevice,
+    new_case_fields,
+    raw_connect,
+    reading_fields,
+)
 from bench.device import Body, Outbox, push, push_body
 from bench.harness import RESULTS, Result
 from bench.push import OBS_COLUMNS
+from bench.surge import MIX
 from domain.models.enums import ObservationKind
 from domain.rules.vitals import LOINC, UNITS
 from domain.settings import Settings
@@ -42,6 +51,30 @@ def _edits(device: EnrolledDevice, station: BenchStation) -> Body:
         box.add("f0_case", case_id, {"phone": f"09{rng.randrange(10**8):08d}",
                                      "address": f"{rng.randint(1, 300)} Hàng Bún, Ba Đình"})
     return push_body(device, box.mutations, "msgpack")
+
+
+def _mixed(device: EnrolledDevice, station: BenchStation, n: int) -> list[Body]:
+    """Batches of 100 in the surge's mix, in a shuffled order as a day's work comes."""
+    rng = random.Random(5)
+    now = datetime.now(UTC)
+    box = Outbox(device)  # one clock: HLCs rise across the batches
+    bodies = []
+    for _ in range(n):
+        box.mutations = []
+        kinds = [k for k, count in MIX.items() for _ in range(count)]
+        rng.shuffle(kinds)
+        for kind in kinds:
+            case = rng.choice(station.case_ids)
+            if kind == "reading":
+                box.add("observation", uuid.uuid4(), reading_fields(rng, case, now))
+            elif kind == "case_edit":
+                box.add("f0_case", case, {"notes": rng.choice(["ổn định", "ho nhiều"])})
+            elif kind == "new_case":
+                box.add("f0_case", uuid.uuid4(), new_case_fields(rng, station.id, now.date()))
+            else:
+                box.add("station", station.id, {"volunteers": rng.randint(3, 30)})
+        bodies.append(push_body(device, box.mutations, "msgpack"))
+    return bodies
 
 
 def _bodies(device: EnrolledDevice, station: BenchStation, n: int, seed: int) -> list[Body]:
@@ -113,11 +146,18 @@ async def run(
         edits_profiler.start()
         await _push_all(http, [edits])
         edits_profiler.stop()
+        mixed = _mixed(device, station, 20)
+        mixed_profiler = Profiler(interval=0.0005)
+        mixed_profiler.start()
+        await _push_all(http, mixed)
+        mixed_profiler.stop()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "push_profile.txt").write_text(profiler.output_text(unicode=True, color=False))
     (RESULTS / "push_profile.html").write_text(profiler.output_html())
     (RESULTS / "push_profile_edits.txt").write_text(
         edits_profiler.output_text(unicode=True, color=False))
+    (RESULTS / "push_profile_mixed.txt").write_text(
+        mixed_profiler.output_text(unicode=True, color=False))
     value, baseline = statistics.median(rates), statistics.median(raw)
     return [Result(
         name="push_inprocess_msgpack_1000", metric="mutations/s", value=value,

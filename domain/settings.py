@@ -36,6 +36,7 @@ class Settings:
     tile_url: str | None = None
     thresholds: VitalThresholds = field(default_factory=VitalThresholds)
     db_pool_size: int = 10
+    workers: int = 1
 
     @classmethod
     def from_env(
@@ -64,6 +65,7 @@ class Settings:
             tile_url=env.get("MAP_TILE_URL") or None,
             thresholds=th,
             db_pool_size=int(env.get("DB_POOL_SIZE", 10)),
+            workers=max(1, int(env.get("WEB_CONCURRENCY", 1))),
         )
 
 
