@@ -23,6 +23,7 @@ from sync.client.store import LocalStore
 from sync.hlc import HybridClock
 from sync.wire import (
     JSON,
+    MAX_PULL_LIMIT,
     MSGPACK,
     PROTOCOL_VERSION,
     Fields,
@@ -134,7 +135,12 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class SyncClient:
-    """Syncs one device's ``LocalStore`` with the server."""
+    """Syncs one device's ``LocalStore`` with the server.
+
+    Pulls ask for ``pull_limit`` changes a page; a bootstrap (no cursor yet, or after a
+    reset) asks for ``bootstrap_limit``: a fresh tablet copies its whole commune, and each
+    page has a fixed cost on the server that a larger page shares out (bench/README.md).
+    """
 
     def __init__(
         self,
@@ -151,6 +157,7 @@ class SyncClient:
         gzip_min_bytes: int = 1024,
         batch_size: int = 200,
         pull_limit: int = 500,
+        bootstrap_limit: int = MAX_PULL_LIMIT,
         max_retries: int = 5,
         backoff_base: float = 0.25,
         backoff_cap: float = 30.0,
@@ -166,6 +173,7 @@ class SyncClient:
         self.author_id = author_id
         self.batch_size = batch_size
         self.pull_limit = pull_limit
+        self.bootstrap_limit = bootstrap_limit
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
@@ -303,7 +311,7 @@ class SyncClient:
                 protocol=PROTOCOL_VERSION,
                 device_id=self.device_id,
                 cursor=cursor,
-                limit=self.pull_limit,
+                limit=self.pull_limit if cursor is not None else self.bootstrap_limit,
             )
             resp = await self._call("POST", PULL_PATH, req, PullResponse)
             self._observe(resp.server_hlc)
