@@ -44,8 +44,8 @@ def log(message: str) -> None:
 
 def _tagged(bench: str, results: list[Result]) -> list[Result]:
     for rank, r in enumerate(results):
-        r.extra["bench"] = bench
-        r.extra["rank"] = rank  # the table keeps each bench's own order across --only runs
+        # (benches may share one extra dict between their figures)
+        r.extra = {**r.extra, "bench": bench, "rank": rank}  # rank: the table keeps the order
         r.write()
         log(f"  {r.name}: {r.value:,.1f} {r.metric} (baseline {r.baseline_value:,.1f}, "
             f"ratio {r.ratio:.2f}{'' if r.met is None else ', met' if r.met else ', MISSED'})")
