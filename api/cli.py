@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -126,6 +127,10 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     import gc
     import time
@@ -158,6 +163,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         # The ~160,000 objects alive after start-up (modules, the app, SQLAlchemy's caches)
         # never die; left in the collector, each full collection walks them all: a 65 ms stall
         # every few map requests (bench/README.md). Frozen, only new objects are scanned.
+        # uvicorn re-raises the signal that stopped it; SIGTERM's default action would end the
+        # process there, skipping the private cluster's shutdown on the way out of database().
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         if settings.workers == 1:
             app = create_app(dataclasses.replace(settings, database_url=url))
             gc.freeze()
