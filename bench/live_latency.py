@@ -19,7 +19,7 @@ import httpx
 
 from bench.dataset import raw_connect
 from bench.harness import Result, percentile
-from bench.map_latency import _login
+from bench.map_latency import coordinator_headers
 
 TARGET_MS = 2000.0
 GAP_S = 0.4  # longer than the hub's coalescing window, so rounds do not share a message
@@ -77,7 +77,7 @@ async def _notify_floor_ms(url: str, n: int) -> list[float]:
 async def run(url: str, base: str, *, quick: bool) -> list[Result]:
     rounds = 10 if quick else 40
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        headers = await _login(http)
+        headers = await coordinator_headers(http)
         token = headers["Authorization"].removeprefix("Bearer ")
         stations: list[dict[str, Any]] = [
             f for f in (await http.get("/api/map/stations", headers=headers)).json()["features"]

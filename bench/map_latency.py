@@ -29,7 +29,8 @@ ENDPOINTS = {"map_stations": "/api/map/stations", "dashboard": "/api/dashboard?u
 TARGETS_MS = {"map_stations": 50.0}
 
 
-async def _login(http: httpx.AsyncClient) -> dict[str, str]:
+async def coordinator_headers(http: httpx.AsyncClient) -> dict[str, str]:
+    """The demo city coordinator's bearer header."""
     resp = await http.post("/api/auth/login", json={
         "username": DEMO_LOGINS[Role.city_coordinator], "password": DEMO_PASSWORD})
     resp.raise_for_status()
@@ -79,7 +80,7 @@ async def run(url: str, base: str, engine: AsyncEngine, *, quick: bool) -> list[
     """Interleaved HTTP rounds, then the raw SQL replays; three figures per endpoint."""
     n = 50 if quick else 200
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-        headers = await _login(http)
+        headers = await coordinator_headers(http)
         times: dict[str, list[float]] = {"health": [], **{k: [] for k in ENDPOINTS}}
         sizes: dict[str, int] = {}
         for i in range(n + 10):

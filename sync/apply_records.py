@@ -253,7 +253,7 @@ class RecordApplier:
         if winners:  # first and on their own: a refused state move must not undo them
             try:
                 async with ctx.session.begin_nested():
-                    await self._write_fields(ctx, item, winners)
+                    await self._update_stamped(ctx, item, winners)
             except DB_ERRORS as exc:
                 refuse_transient(exc)
                 ctx.reject_error(item, exc, await ctx.current(spec, m.row_id))
@@ -289,10 +289,6 @@ class RecordApplier:
             return self.settles(name, pushed, current)
         return bool(wire(pushed) == wire(current))
 
-    async def _write_fields(self, ctx: PushContext, item: Item, winners: Values) -> None:
-        """The ``lww`` winners to ``update``, stamped with this mutation."""
-        await self._update_stamped(ctx, item, winners)
-
     async def _write_state(
         self, ctx: PushContext, item: Item, targets: Values, inputs: Values
     ) -> None:
@@ -309,8 +305,9 @@ class RecordApplier:
             await self._update_stamped(ctx, item, targets)
 
     async def _update_stamped(self, ctx: PushContext, item: Item, values: Values) -> None:
-        """``update`` with ``values``, and their stamps: in the same UPDATE when the update
-        hands back its unflushed row, else in a second one."""
+        """``update`` with ``values`` (``lww`` winners, or state targets without a
+        ``transition``), and their stamps: in the same UPDATE when the update hands back its
+        unflushed row, else in a second one."""
         spec, row_id = item.spec, item.mutation.row_id
         assert self.update is not None, f"{spec.name} has fields but no update"
         stamps = dict.fromkeys(values, ctx.stamp(item))

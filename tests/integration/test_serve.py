@@ -5,16 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from scripts.pgcluster import PrivateCluster
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,6 +36,31 @@ async def _listeners(engine: AsyncEngine) -> int:
         return int((await conn.execute(text(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'fieldops-live'"
         ))).scalar_one())
+
+
+async def _serve(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "api.cli", "run", cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+async def _until_ready(proc: asyncio.subprocess.Process, http: httpx.AsyncClient) -> None:
+    deadline = time.monotonic() + 90
+    ready = False
+    while not ready and time.monotonic() < deadline:
+        assert proc.returncode is None, "the server exited"
+        with contextlib.suppress(httpx.TransportError):
+            ready = (await http.get("/ready")).status_code == 200
+        if not ready:
+            await asyncio.sleep(0.2)
+    assert ready, "the server did not become ready"
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(proc.wait(), 30) == 0
 
 
 async def _listeners_settle(engine: AsyncEngine, want: int, within_s: float = 10) -> int:
@@ -49,25 +80,45 @@ async def test_two_workers_serve_and_each_follows_live_changes(
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port),
            "WEB_CONCURRENCY": "2", "FIELDOPS_DATA_DIR": str(tmp_path), "DB_POOL_SIZE": "2"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "api.cli", "run", cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    proc = await _serve(env)
     try:
-        deadline = time.monotonic() + 60
-        ready = False
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as http:
-            while not ready and time.monotonic() < deadline:
-                assert proc.returncode is None, "the server exited"
-                with contextlib.suppress(httpx.TransportError):
-                    ready = (await http.get("/ready")).status_code == 200
-                if not ready:
-                    await asyncio.sleep(0.2)
-            assert ready, "the server did not become ready"
+            await _until_ready(proc, http)
             # Each worker holds its own LISTEN connection, so a map on either hears changes.
             assert await _listeners_settle(engine, before + 2, within_s=30) == before + 2
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(proc.wait(), 20) == 0
+        await _stop(proc)
     assert await _listeners_settle(engine, before) == before  # closed with their workers
+
+
+@pytest.fixture
+def private_data_dir() -> Iterator[Path]:
+    """A data directory of its own; whatever cluster is left in it is stopped afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="fieldops-serve-"))
+    root.chmod(0o755)  # the postgres user must reach its files when we are root
+    data = (root / "data").resolve()
+    try:
+        yield data
+    finally:
+        cluster = PrivateCluster(data)
+        if cluster.running():
+            cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+async def test_a_service_stopped_by_sigterm_stops_its_private_database(
+    private_data_dir: Path,
+) -> None:
+    """As a process manager stops it: no PostgreSQL is left running under the data directory."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "WEB_CONCURRENCY")}
+    env.update(PORT=str(port), FIELDOPS_DATA_DIR=str(private_data_dir))
+    cluster = PrivateCluster(private_data_dir)
+    proc = await _serve(env)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as http:
+            await _until_ready(proc, http)
+        assert cluster.running()
+    finally:
+        await _stop(proc)
+    assert not cluster.running()
