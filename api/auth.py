@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
 from domain.repositories.users import set_audit_context
+from domain.repositories.write_locks import lock_units
 from domain.services.users import UserService
 from domain.settings import Settings
 
 ALGORITHM = "HS256"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def issue_token(settings: Settings, user_id: uuid.UUID, role: str) -> tuple[str, int]:
@@ -39,8 +41,16 @@ def _bearer(request: Request[Any, Any, Any]) -> str:
 async def provide_principal(
     request: Request[Any, Any, Any], state: State, db_session: NamedDependency[AsyncSession]
 ) -> Principal:
-    """Resolve the caller and record it as the audit actor of this request's transaction."""
-    return await principal_from_token(_bearer(request), state.settings, db_session)
+    """Resolve the caller and record it as the audit actor of this request's transaction.
+
+    A request that may write first takes the unit locks of the caller's unit, the start of
+    the one global lock order (domain/repositories/write_locks.py), so online writes and the
+    pushes of the ward's tablets queue instead of deadlocking.
+    """
+    principal = await principal_from_token(_bearer(request), state.settings, db_session)
+    if request.method not in SAFE_METHODS:
+        await lock_units(db_session, [principal.unit_path])
+    return principal
 
 
 async def principal_from_token(

@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
@@ -30,9 +31,8 @@ from domain.rules.vitals import ACCEPTED_LOINC, LOINC, UNITS, assess
 from domain.services import observations
 from domain.services.cases import require_care
 from domain.settings import VitalThresholds
-from sync.apply_records import wire
 from sync.codec import Item
-from sync.push import DB_ERRORS, PushContext, refuse_transient
+from sync.push import DB_ERRORS, PushContext, refuse_transient, wire
 
 EVENT_FIELDS = ("case_id", "kind", "value", "value2", "symptoms", "measured_at", "measured_by",
                 "loinc")
@@ -102,13 +102,6 @@ def _reading(item: Item, thresholds: VitalThresholds) -> Reading:
 class ObservationApplier:
     """Applies runs of observation mutations (see the module docstring)."""
 
-    def locks(self, ctx: PushContext, item: Item) -> list[tuple[str, uuid.UUID]]:
-        """A reading that alerts locks its case (to move it and open the alert)."""
-        r = self._reading(ctx, item)
-        if isinstance(r, Reading) and r.alerts:
-            return [("f0_case", r.case_id)]
-        return []
-
     @staticmethod
     def _reading(ctx: PushContext, item: Item) -> Reading | DomainError:
         r = ctx.memo.get(item.index)
@@ -128,7 +121,7 @@ class ObservationApplier:
             if isinstance(r, Reading):
                 readings.append(r)
             else:
-                ctx.rejected(item, r.code, r.message)
+                ctx.rejected(item, r.code, r.message, field=ctx.field_of(item, r))
         session = ctx.session
         cases = {r[0]: r for r in await session.execute(
             _CASES, {"ids": list({r.case_id for r in readings})})}
@@ -138,6 +131,8 @@ class ObservationApplier:
         plain: dict[uuid.UUID, list[Reading]] = defaultdict(list)
         alerting: list[Reading] = []
         for r in readings:
+            if r.case_id not in cases and await ctx.reject_orphan(r.item, r.case_id, "case_id"):
+                continue
             if not self._admit(ctx, r, cases, stored):
                 continue
             stored[r.item.mutation.row_id] = r  # a repeat later in the batch compares with it
@@ -148,9 +143,7 @@ class ObservationApplier:
         for group in plain.values():
             group.sort(key=lambda r: r.case_id.int)  # foreign-key locks in one global order
             await ctx.act_as(group[0].item)
-            await self._insert(ctx, group)
-            for r in group:
-                ctx.applied(r.item)
+            await self._insert_run(ctx, group)
         for r in alerting:
             await self._record(ctx, r)
 
@@ -172,7 +165,7 @@ class ObservationApplier:
             require_care(ctx.principal(item), scope_path=case[1], station_id=case[2],
                          team_id=case[3])
         except DomainError as exc:
-            ctx.rejected(item, exc.code, exc.message)
+            ctx.rejected(item, exc.code, exc.message, field=ctx.field_of(item, exc))
             return False
         previous = stored.get(item.mutation.row_id)
         if previous is not None:
@@ -190,6 +183,27 @@ class ObservationApplier:
             ctx.rejected(item, "conflict", f"the case is {case[4]} since {case[5]:%Y-%m-%d}")
             return False
         return True
+
+    async def _insert_run(self, ctx: PushContext, group: list[Reading]) -> None:
+        """One INSERT for the run; should the database refuse a value, each reading again
+        alone, so only the one at fault is rejected."""
+        try:
+            async with ctx.session.begin_nested():
+                await self._insert(ctx, group)
+        except DBAPIError as exc:
+            refuse_transient(exc)
+            for r in group:
+                try:
+                    async with ctx.session.begin_nested():
+                        await self._insert(ctx, [r])
+                except DBAPIError as one:
+                    refuse_transient(one)
+                    ctx.reject_error(r.item, one, None)
+                else:
+                    ctx.applied(r.item)
+            return
+        for r in group:
+            ctx.applied(r.item)
 
     async def _insert(self, ctx: PushContext, group: list[Reading]) -> None:
         rows = [(r.item.mutation.row_id, r.case_id, r.kind, r.loinc, r.value, r.value2,
@@ -229,9 +243,6 @@ class ServiceEventApplier:
     the same content and raises Conflict(field="id") for one with other content."""
 
     record: RecordEvent
-
-    def locks(self, ctx: PushContext, item: Item) -> list[tuple[str, uuid.UUID]]:
-        return []  # the service locks its own derived rows (balances), one key at a time
 
     async def apply(self, ctx: PushContext, items: Sequence[Item]) -> None:
         for item in items:

@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import msgspec
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
@@ -25,7 +24,7 @@ from domain.errors import Conflict, DomainError
 from domain.geo import Point
 from sync import queries
 from sync.codec import Item
-from sync.push import DB_ERRORS, PushContext, Stamp, refusal, refuse_transient
+from sync.push import DB_ERRORS, PushContext, Stamp, refusal, refuse_transient, wire
 from sync.registry import Policy
 
 Values = dict[str, Any]
@@ -39,11 +38,6 @@ BeforeDelete = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[None]]
 # The service's rules for an edit, on a row loaded by the caller, in memory; raises a
 # DomainError before it changes anything.
 Edit = Callable[[Principal, Any, Values], None]
-
-
-def wire(value: Any) -> Any:
-    """A value as JSON would carry it, to compare pushed and stored values and to log them."""
-    return msgspec.to_builtins(value)
 
 
 def domain_values(values: Values) -> Values:
@@ -79,10 +73,6 @@ class RecordApplier:
     settles: Settles | None = None
     edit: Edit | None = None
 
-    def locks(self, ctx: PushContext, item: Item) -> list[tuple[str, uuid.UUID]]:
-        """The record itself."""
-        return [(item.spec.table, item.mutation.row_id)]
-
     async def apply(self, ctx: PushContext, items: Sequence[Item]) -> None:
         """Each mutation in order: runs of plain edits together, the rest one at a time."""
         start = 0
@@ -103,7 +93,8 @@ class RecordApplier:
 
     async def _edit_run(self, ctx: PushContext, items: Sequence[Item]) -> int:
         """Plain edits, checked in memory and flushed together per author (the audit trail
-        names the author at flush time), each batch inside one savepoint. Returns how many
+        names the author at flush time) and at most one edit per row in a flush, each batch
+        inside one savepoint. Returns how many
         items it settled: it stops after an item that must go the one-at-a-time way (a new or
         deleted row, a lost field, a refusal), which expires the rows it loaded."""
         ctx.session.expire_all()
@@ -112,7 +103,11 @@ class RecordApplier:
         batch: list[Item] = []
         savepoint: AsyncSessionTransaction | None = None
         for n, item in enumerate(items):
-            if savepoint is not None and batch[-1].mutation.author_id != item.mutation.author_id:
+            # A second edit of a row already in the batch is flushed apart, so each edit
+            # is its own UPDATE and the audit trail keeps the value it replaced.
+            if savepoint is not None and (
+                    batch[-1].mutation.author_id != item.mutation.author_id
+                    or any(b.mutation.row_id == item.mutation.row_id for b in batch)):
                 if not await self._flush_edits(ctx, batch, savepoint):
                     return n
                 batch, savepoint = [], None
@@ -181,18 +176,21 @@ class RecordApplier:
                              kept=locked.stamps.get("deleted"), lost_value=wire(value))
             ctx.rejected(item, "deleted", f"the {item.spec.name} was deleted")
         elif item.mutation.op == "delete":
-            await self._delete(ctx, item)
+            await self._delete(ctx, item, locked.fields, locked.stamps)
         else:
             await self._merge(ctx, item, locked.fields, locked.stamps)
 
     async def _create(self, ctx: PushContext, item: Item) -> None:
         spec, m = item.spec, item.mutation
+        if await ctx.reject_orphan(item, m.row_id, "row_id"):
+            return  # its creation was refused: this edit of it cannot stand alone
         if m.op == "delete" or self.create is None:
             ctx.rejected(item, "not_found", f"no {spec.name} {m.row_id}")
             return
         missing = [f.name for f in spec.fields if f.required and f.name not in item.values]
         if missing:
-            ctx.rejected(item, "invalid", f"creating a {spec.name} needs {', '.join(missing)}")
+            ctx.rejected(item, "invalid", f"creating a {spec.name} needs {', '.join(missing)}",
+                         field=f"mutations[{item.index}].fields.{missing[0]}")
             return
         stamped = {f.name for f in spec.fields if f.policy in (Policy.lww, Policy.state_machine)}
         try:
@@ -208,7 +206,9 @@ class RecordApplier:
             return
         ctx.applied(item)
 
-    async def _delete(self, ctx: PushContext, item: Item) -> None:
+    async def _delete(
+        self, ctx: PushContext, item: Item, current: Values, stamps: dict[str, Stamp]
+    ) -> None:
         spec, m = item.spec, item.mutation
         if self.before_delete is None:  # the codec refuses such deletes; kept for safety
             ctx.rejected(item, "forbidden", f"devices cannot delete a {spec.name}")
@@ -221,6 +221,12 @@ class RecordApplier:
             refuse_transient(exc)
             ctx.reject_error(item, exc, await ctx.current(spec, m.row_id))
             return
+        # The delete wins whatever the order: writes stamped after it, which it wipes
+        # although they are newer, are kept in the conflict log.
+        mine = ctx.stamp(item)
+        for name, stamp in stamps.items():
+            if name in current and stamp and not wins(m.hlc, ctx.device.device_id, stamp):
+                ctx.superseded(item, name, wire(current[name]), stamp, mine)
         ctx.applied(item)
 
     async def _merge(

@@ -1,13 +1,19 @@
 """Bodies of the sync endpoints: gzip, JSON or MessagePack, limits, and static validation.
 
-Everything here runs before the database is touched, so a batch that is malformed anywhere
-is refused whole (400/413/415/426) and nothing from it is applied.
+Everything here runs before the database is touched. A problem of the envelope (protocol,
+device id, body format or size, a ``mutations`` that is not a list) refuses the request
+(400/413/415/426) and nothing from it is applied. A problem of one mutation (a wrong type, an
+unknown field, a field the server maintains) refuses that mutation alone (``Refused``), so one
+bad value in an outbox never blocks the mutations queued behind it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 import zlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import msgspec
@@ -25,7 +31,6 @@ from sync.wire import (
     PROTOCOL_VERSION,
     Mutation,
     PullRequest,
-    PushRequest,
     decode,
     media_type,
 )
@@ -42,14 +47,63 @@ class _Envelope(msgspec.Struct):
     mutations: list[msgspec.Raw] | None = None
 
 
+class _PushEnvelope(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A push with its mutations still undecoded: each is judged on its own."""
+
+    protocol: int
+    device_id: uuid.UUID
+    mutations: list[msgspec.Raw]
+
+
+class _MutationId(msgspec.Struct):
+    """Just the id of a mutation that did not decode, to name it in its result."""
+
+    id: Any = None
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One validated mutation: its position in the batch and its pushed values, typed."""
+    """One validated mutation: its position in the batch and its pushed values, typed.
+
+    ``content`` is the hash a retry must match (section 4 of PROTOCOL.md): the mutation
+    without its HLC, values in a canonical form, so a JSON push retried as MessagePack, or
+    re-stamped after a clock correction, is still the same mutation.
+    """
 
     index: int
     mutation: Mutation
     spec: EntitySpec
     values: dict[str, Any]
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A mutation refused by the static checks, with the field at fault.
+
+    ``mutation`` is None when the mutation itself did not decode; ``id`` is then its id if
+    that much could be read. ``raw`` is what the device sent, kept in the conflict log.
+    """
+
+    index: int
+    id: uuid.UUID | None
+    mutation: Mutation | None
+    field: str
+    message: str
+    raw: Any
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class PushBatch:
+    """A decoded push: the device it names and, in request order, its mutations."""
+
+    device_id: uuid.UUID
+    entries: list[Item | Refused]
+
+    @property
+    def items(self) -> list[Item]:
+        return [e for e in self.entries if isinstance(e, Item)]
 
 
 def request_body(raw: bytes, content_encoding: str | None, max_bytes: int) -> bytes:
@@ -118,10 +172,8 @@ def decode_pull(body: bytes, fmt: str) -> PullRequest:
     return _decode(body, PullRequest, fmt)
 
 
-def decode_push(
-    body: bytes, fmt: str, registry: Registry, max_mutations: int
-) -> tuple[PushRequest, list[Item]]:
-    """Decode and validate a push, or raise a whole-batch error."""
+def decode_push(body: bytes, fmt: str, registry: Registry, max_mutations: int) -> PushBatch:
+    """Decode a push: whole-request problems raise, each mutation is judged on its own."""
     envelope = _decode(body, _Envelope, fmt)
     _check_protocol(envelope.protocol)
     if envelope.mutations is not None and len(envelope.mutations) > max_mutations:
@@ -129,8 +181,65 @@ def decode_push(
             f"{len(envelope.mutations)} mutations in one push; at most {max_mutations}",
             field="mutations", max_mutations=max_mutations,
         )
-    request = _decode(body, PushRequest, fmt)
-    return request, [validate(i, m, registry) for i, m in enumerate(request.mutations)]
+    request = _decode(body, _PushEnvelope, fmt)
+    return PushBatch(request.device_id, [
+        _judge(i, raw, fmt, registry) for i, raw in enumerate(request.mutations)
+    ])
+
+
+def _judge(index: int, raw: msgspec.Raw, fmt: str, registry: Registry) -> Item | Refused:
+    at = f"mutations[{index}]"
+    try:
+        m = decode(bytes(raw), Mutation, fmt)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        plain = _plain(raw, fmt)
+        ident = plain.get("id") if isinstance(plain, dict) else None
+        where = _field_of(exc, f"{at}.") if isinstance(exc, msgspec.ValidationError) else None
+        return Refused(index, _uuid_or_none(ident), None, where or at, str(exc), plain,
+                       _hash(plain))
+    try:
+        return validate(index, m, registry)
+    except BadSyncRequest as exc:
+        plain = msgspec.to_builtins(m)
+        return Refused(index, m.id, m, exc.field or at, exc.detail, plain, _hash(plain))
+
+
+def _plain(raw: msgspec.Raw, fmt: str) -> Any:
+    """A mutation that did not decode as a Mutation, as plain data (or its text)."""
+    try:
+        return decode(bytes(raw), Any, fmt)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return bytes(raw).decode("utf-8", "replace")
+
+
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    return msgspec.to_builtins(value)
+
+
+_sorted_json = msgspec.json.Encoder(order="sorted")
+
+
+def _hash(value: Any) -> str:
+    return hashlib.sha256(_sorted_json.encode(_canonical(value))).hexdigest()
+
+
+def content_hash(m: Mutation, values: dict[str, Any]) -> str:
+    """What identifies a mutation's content: all but its HLC (and clock correction)."""
+    return _hash({"entity": m.entity, "row_id": m.row_id, "op": m.op,
+                  "author_id": m.author_id, "fields": values})
 
 
 def _nul_at(value: Any, path: str) -> str | None:
@@ -164,7 +273,7 @@ def validate(index: int, m: Mutation, registry: Registry) -> Item:
             raise BadSyncRequest(f"`{m.entity}` is {what}", field=f"{at}.op")
         if m.fields:
             raise BadSyncRequest("a delete carries no fields", field=f"{at}.fields")
-        return Item(index, m, spec, {})
+        return Item(index, m, spec, {}, content_hash(m, {}))
     if not m.fields:
         raise BadSyncRequest("an upsert carries at least one field", field=f"{at}.fields")
     if spec.kind is Kind.event:  # an event is always sent whole
@@ -197,4 +306,4 @@ def validate(index: int, m: Mutation, registry: Registry) -> Item:
         if value is not None and f.type is FieldType.enum and f.enum_class is not None:
             value = f.enum_class(value)
         values[name] = value
-    return Item(index, m, spec, values)
+    return Item(index, m, spec, values, content_hash(m, values))

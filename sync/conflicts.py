@@ -7,6 +7,7 @@ Values of a patient's personal fields are masked for readers who may not see the
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,15 +19,28 @@ from sync import queries
 
 def _as_read_by(row: SyncConflict, principal: Principal) -> SyncConflict:
     """The entry with its values redacted for this reader (a detached copy, never flushed)."""
-    kept = redact_personal(row.entity, {row.field: row.kept_value}, principal, row.scope_path)
-    lost = redact_personal(row.entity, {row.field: row.lost_value}, principal, row.scope_path)
-    assert kept is not None and lost is not None
-    if kept[row.field] is row.kept_value and lost[row.field] is row.lost_value:
+    kept, lost = (_redacted(row, value, principal) for value in (row.kept_value, row.lost_value))
+    if kept is row.kept_value and lost is row.lost_value:
         return row
     copy = SyncConflict(**{a.key: getattr(row, a.key)
                            for a in SyncConflict.__mapper__.column_attrs})
-    copy.kept_value, copy.lost_value = kept[row.field], lost[row.field]
+    copy.kept_value, copy.lost_value = kept, lost
     return copy
+
+
+def _redacted(row: SyncConflict, value: Any, principal: Principal) -> Any:
+    """One side of an entry as this reader may see it: a field's value, or for "*" every
+    value a refused mutation carried (its ``fields``, or the fields object itself)."""
+    if row.field != "*":
+        shown = redact_personal(row.entity, {row.field: value}, principal, row.scope_path)
+        assert shown is not None
+        return shown[row.field]
+    if not isinstance(value, dict):
+        return value
+    if isinstance(value.get("fields"), dict):  # a malformed mutation kept whole
+        fields = redact_personal(row.entity, value["fields"], principal, row.scope_path)
+        return value if fields is value["fields"] else {**value, "fields": fields}
+    return redact_personal(row.entity, value, principal, row.scope_path)
 
 
 async def list_conflicts(

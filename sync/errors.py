@@ -42,3 +42,12 @@ class UnsupportedMediaType(SyncRequestError):
 class UnsupportedProtocol(SyncRequestError):
     status = 426
     code = "unsupported_protocol"
+
+
+class ServiceUnavailable(SyncRequestError):
+    """Nothing wrong with the request: the server could not apply it now (the ward stayed
+    busy, or the database kept reporting transient failures). Nothing was applied; retry
+    after ``retry_after`` seconds, with the same mutation ids."""
+
+    status = 503
+    code = "unavailable"

@@ -1,10 +1,13 @@
 """Applying a pushed batch: one transaction, idempotent, in the order the device sent it.
 
-The batch is validated whole before anything is written (codec.py). Inside the transaction the
-device row is locked, so two copies of a batch, or two batches of one device, apply one after
-the other; every mutation id is then claimed in the mutation log, and only the ids this batch
-claimed are applied. Consecutive mutations of one entity are handed to its applier together,
-so append-only events become a single bulk insert while order is kept between entities.
+Each mutation is validated on its own before anything is written (codec.py); one that fails is
+refused alone. The transaction first takes the unit locks of the wards the batch writes in
+(domain/repositories/write_locks.py: the one global lock order), then the device row, so two
+copies of a batch, two batches of one device, or two devices of one ward apply one after the
+other and can never deadlock. Every mutation id is then claimed in the device's mutation log,
+and only the ids this batch claimed are applied. Consecutive mutations of one entity are handed
+to its applier together, so append-only events become a single bulk insert while order is kept
+between entities.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,14 +28,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.authz import Principal
 from domain.errors import DomainError
 from domain.models.user import User
-from domain.repositories.devices import DeviceRepository, DeviceScope
+from domain.repositories.devices import DeviceMoveRecord, DeviceRepository, DeviceScope
 from domain.repositories.users import set_audit_context
+from domain.repositories.write_locks import lock_units
 from domain.services.devices import authenticate_device
 from domain.services.users import UserService
 from domain.settings import Settings
 from sync import queries
-from sync.codec import Item, decode_push
-from sync.errors import BadSyncRequest, Unauthenticated
+from sync.codec import Item, Refused, decode_push
+from sync.errors import BadSyncRequest, ServiceUnavailable, Unauthenticated
 from sync.hlc import HybridClock, hlc_to_ms, system_ms
 from sync.queries import ConflictRecord
 from sync.registry import EntitySpec, Registry
@@ -40,19 +45,24 @@ from sync.wire import Fields, MutationResult, PushResponse
 Stamp = dict[str, str | None]
 
 
+def wire(value: Any) -> Any:
+    """A value as JSON would carry it, to compare pushed and stored values and to log them."""
+    return msgspec.to_builtins(value)
+
+
 class Applier(Protocol):
     """Applies a run of consecutive mutations of one entity, setting one result for each."""
-
-    def locks(self, ctx: PushContext, item: Item) -> list[tuple[str, uuid.UUID]]:
-        """(table, id) of rows the mutation will lock for update (see ``_lock_in_order``)."""
-        ...
 
     async def apply(self, ctx: PushContext, items: Sequence[Item]) -> None: ...
 
 
 @dataclass
 class PushContext:
-    """What appliers share while one batch is applied."""
+    """What appliers share while one batch is applied.
+
+    ``device`` is the device as it was when the mutations being applied were recorded: its
+    scope before a move for mutations stamped before it (see ``_scoped_runs``).
+    """
 
     session: AsyncSession
     device: DeviceScope
@@ -61,6 +71,7 @@ class PushContext:
     results: list[MutationResult | None]
     conflicts: list[ConflictRecord] = field(default_factory=list)
     memo: dict[int, Any] = field(default_factory=dict)  # per item index, for appliers
+    refused_rows: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # row -> mutation
     _actor: uuid.UUID | None = None
 
     def principal(self, item: Item) -> Principal:
@@ -98,20 +109,54 @@ class PushContext:
         )
 
     def rejected(
-        self, item: Item, code: str, message: str, current: Fields | None = None
+        self, item: Item, code: str, message: str, current: Fields | None = None,
+        field: str | None = None,
     ) -> None:
         """Record a refusal of this mutation alone."""
         self.results[item.index] = MutationResult(
-            id=item.mutation.id, status="rejected", code=code, message=message, current=current
+            id=item.mutation.id, status="rejected", code=code, message=message,
+            field=field, current=current,
         )
+        if item.mutation.op == "upsert":
+            self.refused_rows.setdefault(item.mutation.row_id, item.mutation.id)
 
     def reject_error(self, item: Item, exc: Exception, current: Fields | None) -> None:
         """A domain rule or a database constraint refused one mutation (not the batch)."""
-        self.rejected(item, *refusal(exc), current)
+        code, message = refusal(exc)
+        self.rejected(item, code, message, current, field=self.field_of(item, exc))
+
+    @staticmethod
+    def field_of(item: Item, exc: Exception) -> str | None:
+        """The pushed field a domain error names, as a path into the batch."""
+        name = getattr(exc, "field", None)
+        if not name:
+            return None
+        where = f"mutations[{item.index}]"
+        return f"{where}.fields.{name}" if name in item.values else where
+
+    async def refused_parent(self, row_id: uuid.UUID) -> uuid.UUID | None:
+        """The mutation whose refusal left ``row_id`` uncreated, in this batch or before."""
+        found = self.refused_rows.get(row_id)
+        if found is None:
+            found = await queries.refused_creation(self.session, self.device.device_id, row_id)
+        return found
+
+    async def reject_orphan(self, item: Item, parent: uuid.UUID, field_name: str) -> bool:
+        """Reject a mutation that refers to a row whose creation was refused, naming it;
+        False when ``parent`` was never refused (the row is simply unknown)."""
+        refused = await self.refused_parent(parent)
+        if refused is None:
+            return False
+        self.rejected(item, "parent_rejected",
+                      f"{field_name} {parent} was not created: mutation {refused} that "
+                      f"created it was refused", field=f"mutations[{item.index}].fields."
+                      f"{field_name}" if field_name in item.values else None)
+        return True
 
     def conflict(
         self, item: Item, field_name: str, policy: str, *, kept_value: Any,
-        kept: Stamp | None, lost_value: Any,
+        kept: Stamp | None, lost_value: Any, code: str | None = None,
+        message: str | None = None,
     ) -> None:
         """Keep a losing write in the conflict log, next to the write that won."""
         m = item.mutation
@@ -122,6 +167,23 @@ class PushContext:
             kept_hlc=kept.get("hlc"), kept_author=_uuid_or_none(kept.get("author")),
             kept_device=_uuid_or_none(kept.get("device")), lost_value=lost_value,
             lost_hlc=m.hlc, lost_author=m.author_id, lost_device=self.device.device_id,
+            code=code, message=message,
+        ))
+
+    def superseded(
+        self, item: Item, field_name: str, value: Any, lost: Stamp, kept: Stamp
+    ) -> None:
+        """An applied write that a later-applied one wiped although it was newer (a delete
+        wins whatever the order): the write already stored goes to the conflict log."""
+        self.conflicts.append(ConflictRecord(
+            scope_path=self.device.unit_path, entity=item.spec.name,
+            row_id=item.mutation.row_id, field=field_name, policy="delete",
+            mutation_id=item.mutation.id, kept_value=None, kept_hlc=kept.get("hlc"),
+            kept_author=_uuid_or_none(kept.get("author")),
+            kept_device=_uuid_or_none(kept.get("device")), lost_value=value,
+            lost_hlc=lost.get("hlc"), lost_author=_uuid_or_none(lost.get("author")),
+            lost_device=_uuid_or_none(lost.get("device")), code="deleted",
+            message=f"the {item.spec.name} was deleted by an older mutation, which wins",
         ))
 
     async def current(self, spec: EntitySpec, row_id: uuid.UUID) -> Fields | None:
@@ -133,6 +195,9 @@ def refusal(exc: Exception) -> tuple[str, str]:
     """The code and message of a domain rule or a database constraint refusing a write."""
     if isinstance(exc, DomainError):
         return exc.code, exc.message
+    if is_data_error(exc):
+        cause = getattr(getattr(exc, "orig", None), "__cause__", None)
+        return "invalid", f"a value cannot be stored: {cause or exc}"
     constraint = getattr(getattr(getattr(exc, "orig", None), "__cause__", None),
                          "constraint_name", None)
     what = f" ({constraint})" if constraint else ""
@@ -145,20 +210,31 @@ def _uuid_or_none(value: str | None) -> uuid.UUID | None:
 
 DB_ERRORS = (DomainError, DBAPIError)
 # Deadlock and serialization failures: nothing wrong with the batch, it just met another one.
-TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
-ATTEMPTS = 8
+# The unit locks make deadlocks between writers of one ward impossible; these remain for what
+# the order cannot see (a script writing beside the service), and are retried.
+RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
+LOCK_TIMEOUT_SQLSTATE = "55P03"
+TRANSIENT_SQLSTATES = RETRIED_SQLSTATES | {LOCK_TIMEOUT_SQLSTATE}
+ATTEMPTS = 5
+# A push waiting longer than this for its ward (others' batches ahead of it) gives up with
+# 503 and Retry-After, instead of holding the device's link open.
+LOCK_WAIT = "20s"
+RETRY_AFTER_S = 5
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    cause = getattr(getattr(exc, "orig", None), "__cause__", None)
+    return getattr(cause, "sqlstate", None) if isinstance(exc, DBAPIError) else None
 
 
 def is_transient(exc: BaseException) -> bool:
-    """A deadlock or serialization failure: retrying the batch will do."""
-    cause = getattr(getattr(exc, "orig", None), "__cause__", None)
-    return isinstance(exc, DBAPIError) and getattr(cause, "sqlstate", None) in TRANSIENT_SQLSTATES
+    """A deadlock, serialization failure or lock timeout: the batch may simply be retried."""
+    return _sqlstate(exc) in TRANSIENT_SQLSTATES
 
 
 def is_data_error(exc: BaseException) -> bool:
     """SQLSTATE class 22 (data exception): the batch carries a value the database refuses."""
-    cause = getattr(getattr(exc, "orig", None), "__cause__", None)
-    return isinstance(exc, DBAPIError) and str(getattr(cause, "sqlstate", "")).startswith("22")
+    return str(_sqlstate(exc) or "").startswith("22")
 
 
 def refuse_transient(exc: BaseException) -> None:
@@ -167,18 +243,23 @@ def refuse_transient(exc: BaseException) -> None:
         raise exc
 
 
+class _ScopeChanged(Exception):
+    """The device moved while the push waited for its ward: lock the new ward and start over."""
+
+
 async def _principals(
-    session: AsyncSession, device: DeviceScope, authors: set[uuid.UUID]
+    session: AsyncSession, device_id: uuid.UUID, authors: set[uuid.UUID], units: set[str]
 ) -> dict[uuid.UUID, Principal]:
-    """Authors who belong to the device's unit, as Principals acting through the device."""
+    """Authors who are active members of any of ``units``, as Principals acting through the
+    device (whether each may author a given mutation is decided by ``_screen``)."""
     members = await session.scalars(
         select(User.id).where(User.id.in_(authors), User.active.is_(True),
-                              User.unit_path == device.unit_path)
+                              User.unit_path.in_(units))
     )
     users = UserService(session)
     found: dict[uuid.UUID, Principal] = {}
     for user_id in members:
-        principal = await users.principal(user_id, device.device_id)
+        principal = await users.principal(user_id, device_id)
         if principal is not None:
             found[user_id] = principal
     return found
@@ -188,75 +269,193 @@ async def push(
     session: AsyncSession, token: str, body: bytes, fmt: str, *, registry: Registry,
     settings: Settings, clock: HybridClock,
 ) -> PushResponse:
-    """Apply one pushed batch and commit; raises SyncRequestError for a refused batch.
+    """Apply one pushed batch and commit; raises SyncRequestError for a refused request.
 
-    Batches touching the same rows can deadlock; the loser is rolled back whole and applied
-    again, which is safe because nothing of it was committed.
+    A deadlock or serialization failure rolls the batch back whole and applies it again,
+    which is safe because nothing of it was committed; when that keeps failing, or the ward
+    stays busy past ``LOCK_WAIT``, the answer is 503 with Retry-After, never a 500.
     """
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return await _push_once(session, token, body, fmt, registry=registry,
                                     settings=settings, clock=clock)
+        except _ScopeChanged:
+            await session.rollback()
         except DBAPIError as exc:
             await session.rollback()
             if is_data_error(exc):  # a value the codec let through but PostgreSQL refuses
                 raise BadSyncRequest(f"a value cannot be stored: {exc.orig}",
                                      field="mutations") from exc
-            if not is_transient(exc) or attempt == ATTEMPTS:
+            state = _sqlstate(exc)
+            if state == LOCK_TIMEOUT_SQLSTATE or (state in RETRIED_SQLSTATES
+                                                  and attempt == ATTEMPTS):
+                raise ServiceUnavailable(
+                    "the ward is busy with other pushes; nothing was applied, retry later",
+                    retry_after=RETRY_AFTER_S) from exc
+            if state not in RETRIED_SQLSTATES:
                 raise
             await asyncio.sleep(random.uniform(0, 0.01 * 2**attempt))
-    raise AssertionError("unreachable")
+    raise ServiceUnavailable("the push kept meeting other writers; nothing was applied",
+                             retry_after=RETRY_AFTER_S)
+
+
+def _scope_at(
+    device: DeviceScope, moves: Sequence[DeviceMoveRecord], hlc: str
+) -> DeviceScope:
+    """The device as it was when a mutation stamped ``hlc`` was recorded (before any move
+    made after that time; a move is dated by the server's wall clock)."""
+    ms = hlc_to_ms(hlc)
+    for move in moves:  # oldest first
+        if ms < move.moved_at_ms:
+            return DeviceScope(device.device_id, move.from_station_id, move.from_scope_path,
+                               revoked=False)
+    return device
 
 
 async def _push_once(
     session: AsyncSession, token: str, body: bytes, fmt: str, *, registry: Registry,
     settings: Settings, clock: HybridClock,
 ) -> PushResponse:
-    device = await authenticate_device(session, token, lock=True)
+    device = await authenticate_device(session, token)
     if device is None:
         raise Unauthenticated("unknown or revoked device token")
-    request, items = decode_push(body, fmt, registry, settings.max_push_mutations)
-    if request.device_id != device.device_id:
+    batch = decode_push(body, fmt, registry, settings.max_push_mutations)
+    if batch.device_id != device.device_id:
         raise BadSyncRequest("device_id is not the device the token belongs to",
                              field="device_id")
-    results: list[MutationResult | None] = [None] * len(items)
+    repo = DeviceRepository(session)
+    moves = await repo.moves(device.device_id)
+    items = batch.items
+    scopes = {i.index: _scope_at(device, moves, i.mutation.hlc) for i in items}
+    await queries.set_lock_timeout(session, LOCK_WAIT)
+    await lock_units(session, {device.unit_path, *(s.unit_path for s in scopes.values())})
+    locked = await authenticate_device(session, token, lock=True)
+    if locked is None:
+        raise Unauthenticated("unknown or revoked device token")
+    if locked.unit_path != device.unit_path or locked.station_id != device.station_id:
+        raise _ScopeChanged
+    results: list[MutationResult | None] = [None] * len(batch.entries)
+    units = {s.unit_path for s in scopes.values()} | {device.unit_path}
     ctx = PushContext(session, device, settings,
-                      await _principals(session, device, {i.mutation.author_id for i in items}),
+                      await _principals(session, device.device_id,
+                                       {i.mutation.author_id for i in items}, units),
                       results)
-    to_claim = _screen(ctx, items)
+    refused = [e for e in batch.entries if isinstance(e, Refused)]
+    for r in refused:
+        results[r.index] = MutationResult(id=r.id, status="rejected", code="invalid_request",
+                                          message=r.message, field=r.field)
+    to_claim = _screen(ctx, items, scopes)
     claimed = await queries.claim_mutations(session, device.device_id, [
-        (m.id, m.entity, m.row_id, m.op, m.hlc, m.author_id)
-        for m in (i.mutation for i in to_claim)
-    ])
+        (i.mutation.id, i.mutation.entity, i.mutation.row_id, i.mutation.op, i.mutation.hlc,
+         i.mutation.author_id, i.content) for i in to_claim
+    ] + [(r.id, None, None, None, None, None, r.content) for r in _loggable(refused)])
     await _replay_known(ctx, [i for i in to_claim if i.mutation.id not in claimed])
+    fresh_refusals = [r for r in _loggable(refused) if r.id in claimed]
+    await _replay_refusals(ctx, [r for r in _loggable(refused) if r.id not in claimed])
     to_apply = [i for i in to_claim if i.mutation.id in claimed and results[i.index] is None]
-    await _lock_in_order(ctx, to_apply)
-    await _apply_runs(ctx, to_apply)
+    for run_scope, run in _scoped_runs(to_apply, scopes):
+        ctx.device = run_scope
+        await _apply_runs(ctx, run)
+    ctx.device = device
     final = [r for r in results if r is not None]
-    if len(final) != len(items):
+    if len(final) != len(batch.entries):
         raise RuntimeError("a mutation was left without a result")
-    await queries.record_outcomes(session, [
-        r for r, i in zip(final, items, strict=True)
-        if i.mutation.id in claimed and r.status != "applied"
+    _log_refusals(ctx, to_claim, claimed, scopes)
+    _log_static_refusals(ctx, fresh_refusals)
+    await queries.record_outcomes(session, device.device_id, [
+        r for r, e in zip(final, batch.entries, strict=True)
+        if r.status != "applied" and r.id is not None and r.id in claimed
+        and (isinstance(e, Refused) or e.mutation.id in claimed)
     ])
     await queries.insert_conflicts(session, ctx.conflicts)
-    accepted = [i.mutation.hlc for i, r in zip(items, final, strict=True)
-                if r.code != "clock_skew"]
+    accepted = [i.mutation.hlc for i in items if results[i.index].code != "clock_skew"]  # type: ignore[union-attr]
     if accepted:
         clock.observe(max(accepted))
-    await DeviceRepository(session).touch(device.device_id, datetime.now(UTC))
+    await repo.touch(device.device_id, datetime.now(UTC))
     await session.commit()
     return PushResponse(results=final, server_hlc=clock.now())
 
 
-def _screen(ctx: PushContext, items: Sequence[Item]) -> list[Item]:
+def _loggable(refused: Sequence[Refused]) -> list[Refused]:
+    """Static refusals whose id could be read (the first of each id), to log and replay."""
+    seen: set[uuid.UUID] = set()
+    out = []
+    for r in refused:
+        if r.id is not None and r.id not in seen:
+            seen.add(r.id)
+            out.append(r)
+    return out
+
+
+def _scoped_runs(
+    items: Sequence[Item], scopes: dict[int, DeviceScope]
+) -> list[tuple[DeviceScope, list[Item]]]:
+    """Consecutive items recorded in the same scope (before or after a move), in order."""
+    runs: list[tuple[DeviceScope, list[Item]]] = []
+    for item in items:
+        scope = scopes[item.index]
+        if runs and runs[-1][0] == scope:
+            runs[-1][1].append(item)
+        else:
+            runs.append((scope, [item]))
+    return runs
+
+
+def _log_refusals(
+    ctx: PushContext, judged: Sequence[Item], claimed: set[uuid.UUID],
+    scopes: dict[int, DeviceScope],
+) -> None:
+    """Every value a device pushed can be found afterwards: a refused mutation (or the
+    refused part of a merge) whose loss no conflict entry records yet gets one, with all
+    its values and the refusal's code."""
+    recorded = {c.mutation_id for c in ctx.conflicts}
+    device = ctx.device
+    for item in judged:
+        result = ctx.results[item.index]
+        assert result is not None
+        if (item.mutation.id not in claimed or item.mutation.id in recorded
+                or result.code is None or result.status not in ("rejected", "merged")):
+            continue
+        ctx.device = scopes[item.index]
+        ctx.conflict(item, _short_field(result.field), "rejected", kept_value=None,
+                     kept=None, lost_value=wire(item.values), code=result.code,
+                     message=result.message)
+    ctx.device = device
+
+
+def _short_field(path: str | None) -> str:
+    """``mutations[3].fields.phone`` -> ``phone``; anything else -> ``*`` (all values)."""
+    if path and ".fields." in path:
+        return path.split(".fields.", 1)[1].split(".", 1)[0].split("[", 1)[0][:64]
+    return "*"
+
+
+def _log_static_refusals(ctx: PushContext, refused: Sequence[Refused]) -> None:
+    """Mutations that did not pass the static checks, kept whole in the conflict log."""
+    for r in refused:
+        m = r.mutation
+        ctx.conflicts.append(ConflictRecord(
+            scope_path=ctx.device.unit_path, entity=m.entity[:64] if m else "*",
+            row_id=m.row_id if m else None, field=_short_field(r.field), policy="rejected",
+            mutation_id=r.id, kept_value=None, kept_hlc=None, kept_author=None,
+            kept_device=None, lost_value=r.raw, lost_hlc=m.hlc if m else None,
+            lost_author=m.author_id if m else None, lost_device=ctx.device.device_id,
+            code="invalid_request", message=r.message,
+        ))
+
+
+def _screen(
+    ctx: PushContext, items: Sequence[Item], scopes: dict[int, DeviceScope]
+) -> list[Item]:
     """Checks that need no database: clock skew, repeated ids, authors outside the unit.
 
     Returns the items to claim in the log (a rejected mutation is logged too, so a retry of
     it gets the same answer). A clock_skew refusal is neither claimed nor logged: the
-    mutation was not judged, and its retry with a corrected HLC is judged afresh.
+    mutation was not judged, and its retry with a corrected HLC is judged afresh. An id that
+    comes twice in one batch is a retry of the first when its content is the same, and a
+    reused id (``immutable``) when it is not.
     """
-    seen: set[uuid.UUID] = set()
+    seen: dict[uuid.UUID, str] = {}
     limit_ms = system_ms() + ctx.settings.clock_skew_ms
     to_claim = []
     for item in items:
@@ -265,44 +464,60 @@ def _screen(ctx: PushContext, items: Sequence[Item]) -> list[Item]:
         if ahead > 0:
             ctx.rejected(item, "clock_skew",
                          f"the mutation's clock is {ahead + ctx.settings.clock_skew_ms} ms ahead "
-                         f"of the server's (at most {ctx.settings.clock_skew_ms} ms allowed)")
+                         f"of the server's (at most {ctx.settings.clock_skew_ms} ms allowed)",
+                         field=f"mutations[{item.index}].hlc")
             continue
         if m.id in seen:
-            ctx.duplicate(item)
+            if seen[m.id] == item.content:
+                ctx.duplicate(item)
+            else:
+                _reused(ctx, item)
             continue
-        seen.add(m.id)
+        seen[m.id] = item.content
         to_claim.append(item)
-        if m.author_id not in ctx.principals:
+        principal = ctx.principals.get(m.author_id)
+        if principal is None or principal.unit_path != scopes[item.index].unit_path:
             ctx.rejected(item, "forbidden",
-                         "the author is not an active member of the device's unit")
+                         "the author is not an active member of the device's unit",
+                         field=f"mutations[{item.index}].author_id")
     return to_claim
 
 
+def _reused(ctx: PushContext, item: Item) -> None:
+    """A mutation id this device already used for other content: refused and logged."""
+    ctx.rejected(item, "immutable",
+                 "this mutation id was already used by this device for another mutation; "
+                 "a new mutation needs a new id", field=f"mutations[{item.index}].id")
+
+
 async def _replay_known(ctx: PushContext, items: Sequence[Item]) -> None:
-    """Mutations already in the log: applied ones are duplicates, refusals are repeated."""
-    logged = await queries.logged_outcomes(ctx.session, [i.mutation.id for i in items])
+    """Mutations already in the log: a retry (same content) of an applied one is a
+    duplicate and of a refused one gets the same refusal; other content is ``immutable``."""
+    logged = await queries.logged_outcomes(ctx.session, ctx.device.device_id,
+                                           [i.mutation.id for i in items])
     for item in items:
-        status, code, message = logged[item.mutation.id]
-        if status == "rejected":
+        status, code, message, content = logged[item.mutation.id]
+        if content is not None and content != item.content:
+            _reused(ctx, item)
+        elif status == "rejected":
             ctx.rejected(item, code or "rejected", message or "rejected earlier")
         else:
             ctx.duplicate(item)
 
 
-async def _lock_in_order(ctx: PushContext, items: Sequence[Item]) -> None:
-    """Lock every row the batch will update, up front, in one global order (table, id).
-
-    Batches of devices sharing a ward edit the same cases in whatever order their users did;
-    taking those locks in a fixed order first means two batches queue instead of deadlocking.
-    """
-    wanted: dict[str, set[uuid.UUID]] = {}
-    for item in items:
-        applier = item.spec.applier
-        assert applier is not None
-        for table, row_id in applier.locks(ctx, item):
-            wanted.setdefault(table, set()).add(row_id)
-    for table in sorted(wanted):
-        await queries.lock_rows(ctx.session, table, sorted(wanted[table]))
+async def _replay_refusals(ctx: PushContext, refused: Sequence[Refused]) -> None:
+    """Malformed mutations whose id is already logged: the same refusal again, or
+    ``immutable`` when the id was used for something else."""
+    logged = await queries.logged_outcomes(ctx.session, ctx.device.device_id,
+                                           [r.id for r in refused if r.id is not None])
+    for r in refused:
+        assert r.id is not None
+        _, _, _, content = logged[r.id]
+        if content is not None and content != r.content:
+            ctx.results[r.index] = MutationResult(
+                id=r.id, status="rejected", code="immutable",
+                message="this mutation id was already used by this device for another "
+                        "mutation", field=f"mutations[{r.index}].id")
 
 
 async def _apply_runs(ctx: PushContext, items: Sequence[Item]) -> None:

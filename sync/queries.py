@@ -86,12 +86,9 @@ async def load_rows(
     return {row.id: row for row in rows}
 
 
-async def lock_rows(session: AsyncSession, table: str, ids: Sequence[uuid.UUID]) -> None:
-    """Lock rows for update in the order given (callers pass a global order)."""
-    await session.execute(
-        text(f"SELECT id FROM {table} WHERE id = ANY(CAST(:ids AS uuid[])) ORDER BY id FOR UPDATE"),
-        {"ids": list(ids)},
-    )
+async def set_lock_timeout(session: AsyncSession, wait: str) -> None:
+    """Bound how long this transaction waits for any one lock (SQLSTATE 55P03 past it)."""
+    await session.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": wait})
 
 
 async def stamp_fields(
@@ -122,10 +119,12 @@ async def tombstone(
 # Bulk rows travel as one JSON array of arrays: encoded in C by msgspec and parsed in C by
 # PostgreSQL, instead of one driver-encoded array per column.
 _CLAIM = text("""
-INSERT INTO sync_mutation (id, device_id, entity, row_id, op, hlc, author_id, status)
-SELECT (m->>0)::uuid, :device_id, m->>1, (m->>2)::uuid, m->>3, m->>4, (m->>5)::uuid, 'applied'
+INSERT INTO sync_mutation (id, device_id, entity, row_id, op, hlc, author_id, content_hash,
+                           status)
+SELECT (m->>0)::uuid, :device_id, m->>1, (m->>2)::uuid, m->>3, m->>4, (m->>5)::uuid, m->>6,
+       'applied'
 FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS m
-ON CONFLICT (id) DO NOTHING
+ON CONFLICT (device_id, id) DO NOTHING
 RETURNING id
 """)
 
@@ -133,17 +132,19 @@ _RECORD = text("""
 UPDATE sync_mutation s SET status = r.status, code = r.code, message = r.message
 FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:codes AS text[]),
             CAST(:messages AS text[])) AS r(id, status, code, message)
-WHERE s.id = r.id
+WHERE s.device_id = :device_id AND s.id = r.id
 """)
 
 
 async def claim_mutations(
     session: AsyncSession, device_id: uuid.UUID, rows: Sequence[tuple[Any, ...]]
 ) -> set[uuid.UUID]:
-    """Insert (id, entity, row_id, op, hlc, author) rows; returns the ids this batch owns.
+    """Insert (id, entity, row_id, op, hlc, author, content hash) rows of the device's log;
+    returns the ids this batch owns.
 
-    An id already logged (or being logged by a concurrent copy of the batch, which we wait
-    for) is not returned: that mutation was applied before and must not be applied again.
+    An id the device already logged (or is logging in a concurrent copy of the batch, which
+    we wait for) is not returned: that mutation was judged before and must not be applied
+    again. Ids are the device's own: another device may use the same one.
     """
     if not rows:
         return set()
@@ -152,55 +153,76 @@ async def claim_mutations(
     return {r[0] for r in result}
 
 
-async def record_outcomes(session: AsyncSession, results: Sequence[MutationResult]) -> None:
+async def record_outcomes(
+    session: AsyncSession, device_id: uuid.UUID, results: Sequence[MutationResult]
+) -> None:
     """Store the outcome of claimed mutations that were not simply applied."""
     if not results:
         return
     await session.execute(_RECORD, {
+        "device_id": device_id,
         "ids": [r.id for r in results], "statuses": [r.status for r in results],
-        "codes": [r.code for r in results], "messages": [r.message for r in results],
+        "codes": [r.code for r in results],
+        "messages": [storable(r.message) for r in results],
     })
 
 
 async def logged_outcomes(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, tuple[str, str | None, str | None]]:
-    """Stored outcomes of mutation ids already in the log."""
+    session: AsyncSession, device_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str | None, str | None, str | None]]:
+    """(status, code, message, content hash) of the device's mutation ids already logged."""
     if not ids:
         return {}
     result = await session.execute(
-        text("SELECT id, status, code, message FROM sync_mutation "
-             "WHERE id = ANY(CAST(:ids AS uuid[]))"),
-        {"ids": list(ids)},
+        text("SELECT id, status, code, message, content_hash FROM sync_mutation "
+             "WHERE device_id = :device_id AND id = ANY(CAST(:ids AS uuid[]))"),
+        {"device_id": device_id, "ids": list(ids)},
     )
-    return {r[0]: (r[1], r[2], r[3]) for r in result}
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in result}
+
+
+async def refused_creation(
+    session: AsyncSession, device_id: uuid.UUID, row_id: uuid.UUID
+) -> uuid.UUID | None:
+    """A refused mutation of the device that would have created ``row_id``, if any."""
+    found = await session.scalar(
+        text("SELECT id FROM sync_mutation WHERE device_id = :device_id AND row_id = :row_id "
+             "AND op = 'upsert' AND status = 'rejected' LIMIT 1"),
+        {"device_id": device_id, "row_id": row_id},
+    )
+    return found if isinstance(found, uuid.UUID) else None
 
 
 # -- conflict log ------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class ConflictRecord:
+    """One entry of the conflict log: a losing or refused write beside what was kept."""
+
     scope_path: str
     entity: str
-    row_id: uuid.UUID
+    row_id: uuid.UUID | None
     field: str
     policy: str
-    mutation_id: uuid.UUID
+    mutation_id: uuid.UUID | None
     kept_value: Any
     kept_hlc: str | None
     kept_author: uuid.UUID | None
     kept_device: uuid.UUID | None
     lost_value: Any
-    lost_hlc: str
-    lost_author: uuid.UUID
-    lost_device: uuid.UUID
+    lost_hlc: str | None
+    lost_author: uuid.UUID | None
+    lost_device: uuid.UUID | None
+    code: str | None = None
+    message: str | None = None
 
 
 _CONFLICT_COLUMNS = (
     ("scope_path", "text"), ("entity", "text"), ("row_id", "uuid"), ("field", "text"),
     ("policy", "text"), ("mutation_id", "uuid"), ("kept_value", "text"), ("kept_hlc", "text"),
     ("kept_author", "uuid"), ("kept_device", "uuid"), ("lost_value", "text"),
-    ("lost_hlc", "text"), ("lost_author", "uuid"), ("lost_device", "uuid"),
+    ("lost_hlc", "text"), ("lost_author", "uuid"), ("lost_device", "uuid"), ("code", "text"),
+    ("message", "text"),
 )
 _SELECTED = [f"c.{c}::jsonb" if c.endswith("_value") else f"c.{c}" for c, _ in _CONFLICT_COLUMNS]
 _CONFLICTS = text(
@@ -209,6 +231,18 @@ _CONFLICTS = text(
     f"FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in _CONFLICT_COLUMNS)}) "
     f"AS c({', '.join(c for c, _ in _CONFLICT_COLUMNS)})"
 )
+
+
+def storable(value: Any) -> Any:
+    """``value`` with every NUL character (which PostgreSQL text and jsonb refuse) replaced by
+    U+FFFD, so a refused mutation that carried one can still be kept in the log."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(v) for v in value]
+    return value
 
 
 async def insert_conflicts(session: AsyncSession, conflicts: Sequence[ConflictRecord]) -> None:
@@ -220,7 +254,9 @@ async def insert_conflicts(session: AsyncSession, conflicts: Sequence[ConflictRe
         for c, _ in _CONFLICT_COLUMNS:
             value = getattr(rec, c)
             if c.endswith("_value"):
-                value = _json.encode(value).decode()
+                value = _json.encode(storable(value)).decode()
+            elif isinstance(value, str):
+                value = storable(value)
             params[c].append(value)
     await session.execute(_CONFLICTS, params)
 

@@ -49,12 +49,17 @@ class PushRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class MutationResult(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """Outcome for one mutation; ``current`` is the server row after a merge or rejection."""
+    """Outcome for one mutation; ``current`` is the server row after a merge or rejection.
 
-    id: uuid.UUID
+    Results are in request order. ``id`` is null only for a mutation whose own id could not
+    be read; ``field`` names the value at fault when one is (``mutations[3].fields.phone``).
+    """
+
+    id: uuid.UUID | None
     status: Status
     code: str | None = None
     message: str | None = None
+    field: str | None = None
     current: Fields | None = None
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +22,7 @@ from domain.settings import Settings
 from sync import pull, push
 from sync.codec import body_format, decode_pull, request_body, response_format
 from sync.entities import REGISTRY
-from sync.errors import SyncRequestError, Unauthenticated
+from sync.errors import PayloadTooLarge, SyncRequestError, Unauthenticated
 from sync.hlc import HybridClock
 from sync.wire import PullRequest, PullResponse, PushRequest, PushResponse, encode
 
@@ -36,6 +37,8 @@ ERRORS = {
     413: _problem("Too many mutations or too large a body"),
     415: _problem("Body neither JSON nor MessagePack"),
     426: _problem("Protocol version not supported"),
+    503: _problem("The server could not apply the request now (nothing was applied); retry "
+                  "after the Retry-After seconds with the same mutation ids"),
 }
 # The device's enrolment token, not a login.
 DEVICE_TOKEN: list[dict[str, list[str]]] = [{"BearerToken": []}]
@@ -58,7 +61,11 @@ def _device_token(request: Request[Any, Any, Any]) -> str:
 
 async def _body(request: Request[Any, Any, Any], settings: Settings) -> tuple[bytes, str]:
     fmt = body_format(request.headers.get("content-type"))
-    raw = await request.body()
+    try:
+        raw = await request.body()
+    except RequestEntityTooLarge as exc:  # the framework's own limit: answered as the protocol's
+        raise PayloadTooLarge(f"the body is larger than {settings.max_body_bytes} bytes",
+                              field="body") from exc
     return request_body(raw, request.headers.get("content-encoding"), settings.max_body_bytes), fmt
 
 
@@ -77,6 +84,8 @@ def sync_error_handler(
         server_hlc=server_clock(request.app.state).now(),
     )
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    if exc.status == 503:
+        headers = {"Retry-After": str(exc.extra.get("retry_after", 5))}
     return Response(body, status_code=exc.status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -80,13 +80,17 @@ class SyncSchema(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class SyncConflict(msgspec.Struct, kw_only=True, frozen=True):
-    """A write that lost a merge (``lost_*``) next to the write that was kept (``kept_*``)."""
+    """A write that lost a merge (``lost_*``) next to the write that was kept (``kept_*``), or
+    a refused mutation (``policy`` "rejected", with the refusal's ``code`` and ``message``;
+    ``field`` "*" when ``lost_value`` holds all the mutation's values). ``lost_device`` is
+    null for an online edit that a delete wiped; ``row_id``, ``lost_hlc`` and ``lost_author``
+    for a mutation too malformed to read them."""
 
     id: int
     at: datetime
     scope_path: str
     entity: str
-    row_id: uuid.UUID
+    row_id: uuid.UUID | None
     field: str
     policy: str
     mutation_id: uuid.UUID | None
@@ -95,9 +99,11 @@ class SyncConflict(msgspec.Struct, kw_only=True, frozen=True):
     kept_author: uuid.UUID | None
     kept_device: uuid.UUID | None
     lost_value: Any
-    lost_hlc: str
-    lost_author: uuid.UUID
-    lost_device: uuid.UUID
+    lost_hlc: str | None
+    lost_author: uuid.UUID | None
+    lost_device: uuid.UUID | None
+    code: str | None
+    message: str | None
 
     @classmethod
     def of(cls, row: SyncConflictRow) -> SyncConflict:

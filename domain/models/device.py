@@ -35,25 +35,49 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class SyncMutation(Base):
-    """Every mutation id the server has processed, with its outcome: the idempotency log.
+class DeviceMove(Base):
+    """A device moved to another station: the scope it had before, and when it left it.
 
-    The primary key is what makes "applied at most once, ever" hold even when two copies of
-    a batch arrive at the same time: the second insert of an id waits for the first
-    transaction and then finds the id taken.
+    Mutations a device recorded before a move are judged against the ward they were made in.
+    """
+
+    __tablename__ = "device_move"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("device.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    from_station_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    from_scope_path: Mapped[str] = mapped_column(String(64), nullable=False)
+    to_station_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    moved_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class SyncMutation(Base):
+    """Every mutation a device pushed and the server judged, with its outcome: the
+    idempotency log.
+
+    The key is (device, id): an id is its device's idempotency key. The primary key is what
+    makes "applied at most once, ever" hold even when two copies of a batch arrive at the same
+    time: the second insert of an id waits for the first transaction and then finds it taken.
+    ``content_hash`` tells a retry (same content) from a reused id (other content). Entity,
+    row and author are null for a mutation refused before they could be read.
     """
 
     __tablename__ = "sync_mutation"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
     device_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("device.id", ondelete="CASCADE"), nullable=False
+        ForeignKey("device.id", ondelete="CASCADE"), primary_key=True
     )
-    entity: Mapped[str] = mapped_column(String(64), nullable=False)
-    row_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
-    op: Mapped[str] = mapped_column(String(8), nullable=False)
-    hlc: Mapped[str] = mapped_column(String(21), nullable=False)
-    author_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    entity: Mapped[str | None] = mapped_column(String(64))
+    row_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    op: Mapped[str | None] = mapped_column(String(8))
+    hlc: Mapped[str | None] = mapped_column(String(21))
+    author_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     code: Mapped[str | None] = mapped_column(String(40))
     message: Mapped[str | None] = mapped_column(Text)
@@ -63,7 +87,9 @@ class SyncMutation(Base):
 
 
 class SyncConflict(Base):
-    """A write that lost a merge, kept with the write that won so a coordinator can redo it."""
+    """A write that lost a merge, kept with the write that won so a coordinator can redo it;
+    or a mutation the server refused (``policy`` "rejected", with ``code`` and ``message``),
+    kept with the values it carried (``field`` "*": all of them)."""
 
     __tablename__ = "sync_conflict"
     __table_args__ = (
@@ -78,7 +104,7 @@ class SyncConflict(Base):
     )
     scope_path: Mapped[str] = mapped_column(String(64), nullable=False)
     entity: Mapped[str] = mapped_column(String(64), nullable=False)
-    row_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    row_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     field: Mapped[str] = mapped_column(String(64), nullable=False)
     policy: Mapped[str] = mapped_column(String(16), nullable=False)
     mutation_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
@@ -87,6 +113,8 @@ class SyncConflict(Base):
     kept_author: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     kept_device: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     lost_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
-    lost_hlc: Mapped[str] = mapped_column(String(21), nullable=False)
-    lost_author: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
-    lost_device: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    lost_hlc: Mapped[str | None] = mapped_column(String(21))
+    lost_author: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    code: Mapped[str | None] = mapped_column(String(40))
+    message: Mapped[str | None] = mapped_column(Text)
+    lost_device: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))

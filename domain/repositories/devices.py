@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models.device import Device
+from domain.models.device import Device, DeviceMove
 from domain.models.station import Station
 from domain.repositories.scope import in_scope
 
@@ -35,6 +35,15 @@ class DeviceScope:
     def district_path(self) -> str:
         """The district above the device's commune."""
         return self.unit_path.rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceMoveRecord:
+    """The station and scope a device left, and when (ms since the epoch, server clock)."""
+
+    from_station_id: uuid.UUID
+    from_scope_path: str
+    moved_at_ms: int
 
 
 def _view_select() -> Select[Device, str, str]:
@@ -93,6 +102,26 @@ class DeviceRepository:
         if row is None:
             return None
         return DeviceScope(row[0], row[1], row[2], revoked=row[3] is not None)
+
+    async def record_move(
+        self, device_id: uuid.UUID, *, from_station_id: uuid.UUID, from_scope_path: str,
+        to_station_id: uuid.UUID,
+    ) -> None:
+        """Remember the scope a device leaves, for the mutations it recorded there."""
+        self.session.add(DeviceMove(device_id=device_id, from_station_id=from_station_id,
+                                    from_scope_path=from_scope_path,
+                                    to_station_id=to_station_id))
+        await self.session.flush()
+
+    async def moves(self, device_id: uuid.UUID) -> list[DeviceMoveRecord]:
+        """The device's moves, oldest first."""
+        rows = await self.session.execute(
+            select(DeviceMove.from_station_id, DeviceMove.from_scope_path,
+                   func.floor(func.extract("epoch", DeviceMove.moved_at) * 1000))
+            .where(DeviceMove.device_id == device_id)
+            .order_by(DeviceMove.moved_at, DeviceMove.id)
+        )
+        return [DeviceMoveRecord(r[0], r[1], int(r[2])) for r in rows]
 
     async def touch(self, device_id: uuid.UUID, at: datetime) -> None:
         """Note when the device last synced."""

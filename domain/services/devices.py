@@ -99,6 +99,10 @@ async def update_device(
         raise Conflict("the device is revoked", field="device_id")
     if "station_id" in changes and changes["station_id"] != view.device.station_id:
         await _device_station(session, principal, changes["station_id"])
+        # Mutations the tablet recorded before the move are still judged where it was.
+        await repo.record_move(device_id, from_station_id=view.device.station_id,
+                               from_scope_path=view.scope_path,
+                               to_station_id=changes["station_id"])
     for field, value in changes.items():
         setattr(device, field, value)
     await session.flush()

@@ -41,6 +41,8 @@ class Ledger:
     def record(self, results: list[MutationResult]) -> None:
         """Keep each mutation's latest answer."""
         for r in results:
+            if r.id is None:  # the simulator's own mutations always carry a readable id
+                continue
             self.outcomes[r.id] = r.status
             if r.status == "rejected":
                 self.codes[r.code or "?"] += 1

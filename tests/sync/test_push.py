@@ -148,6 +148,7 @@ async def test_unknown_protocol_version_gets_426_with_supported_versions(unit: U
 
 async def assert_refused(unit: Unit, world: World, *mutations: dict[str, object],
                          status: int, field: str) -> None:
+    """The whole request is refused: nothing of it is applied or logged."""
     good = unit.device.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id))
     resp = await unit.device.push(good, *mutations)
     assert resp.status_code == status, resp.text
@@ -156,25 +157,65 @@ async def assert_refused(unit: Unit, world: World, *mutations: dict[str, object]
     assert await world.scalar("SELECT count(*) FROM sync_mutation") == 0
 
 
-async def test_bad_payloads_are_refused_whole_naming_the_fault(unit: Unit, world: World) -> None:
+async def assert_rejected_alone(unit: Unit, world: World, bad: dict[str, object],
+                                field: str) -> None:
+    """One malformed mutation is refused alone, naming the field; the mutations before and
+    after it apply, and what it carried is kept in the conflict log."""
+    d = unit.device
+    before = d.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id))
+    after = d.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id, full_name="Lê Thị Hoa"))
+    cases = await world.scalar("SELECT count(*) FROM f0_case")
+    resp = await d.push(before, bad, after)
+    assert resp.status_code == 200, resp.text
+    results = resp.json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
+    assert results[1]["code"] == "invalid_request"
+    assert results[1]["field"] == field
+    assert await world.scalar("SELECT count(*) FROM f0_case") == cases + 2
+    logged = await world.scalar(
+        "SELECT lost_value::text FROM sync_conflict WHERE mutation_id = :id AND code = "
+        "'invalid_request'", id=str(bad["id"]))
+    assert logged is not None and str(bad["id"]) in logged
+    again = (await d.push_ok(bad))[0]  # a retry gets the same answer, logged once
+    assert (again["status"], again["code"]) == ("rejected", "invalid_request")
+    assert await world.scalar("SELECT count(*) FROM sync_conflict WHERE mutation_id = :id",
+                              id=str(bad["id"])) == 1
+
+
+async def test_a_bad_mutation_is_rejected_alone_naming_the_fault(unit: Unit, world: World) -> None:
     d = unit.device
     row = uuid.uuid4()
-    await assert_refused(unit, world, {**d.mutation("f0_case", row, {"phone": "1"}), "hlc": "soon"},
-                         status=400, field="mutations[1].hlc")
-    await assert_refused(unit, world, d.mutation("vaccination", row, {"dose": 1}),
-                         status=400, field="mutations[1].entity")
-    await assert_refused(unit, world, d.mutation("f0_case", row, {"shoe_size": 42}),
-                         status=400, field="mutations[1].fields.shoe_size")
-    await assert_refused(unit, world, d.mutation("f0_case", row, {"year_of_birth": "1980"}),
-                         status=400, field="mutations[1].fields.year_of_birth")
-    await assert_refused(unit, world, d.mutation("f0_case", row, {"risk_group": "low"}),
-                         status=400, field="mutations[1].fields.risk_group")
-    await assert_refused(unit, world, d.mutation("admin_unit", row, {"name": "x"}),
-                         status=400, field="mutations[1].entity")
-    await assert_refused(unit, world, d.mutation("observation", row, op="delete"),
-                         status=400, field="mutations[1].op")
-    await assert_refused(unit, world, d.mutation("observation", row, {"kind": "spo2"}),
-                         status=400, field="mutations[1].fields.case_id")
+    await assert_rejected_alone(unit, world,
+                                {**d.mutation("f0_case", row, {"phone": "1"}), "hlc": "soon"},
+                                "mutations[1].hlc")
+    await assert_rejected_alone(unit, world, d.mutation("vaccination", row, {"dose": 1}),
+                                "mutations[1].entity")
+    await assert_rejected_alone(unit, world, d.mutation("f0_case", row, {"shoe_size": 42}),
+                                "mutations[1].fields.shoe_size")
+    await assert_rejected_alone(unit, world, d.mutation("f0_case", row, {"year_of_birth": "1980"}),
+                                "mutations[1].fields.year_of_birth")
+    await assert_rejected_alone(unit, world, d.mutation("f0_case", row, {"risk_group": "low"}),
+                                "mutations[1].fields.risk_group")
+    await assert_rejected_alone(unit, world, d.mutation("admin_unit", row, {"name": "x"}),
+                                "mutations[1].entity")
+    await assert_rejected_alone(unit, world, d.mutation("observation", row, op="delete"),
+                                "mutations[1].op")
+    await assert_rejected_alone(unit, world, d.mutation("observation", row, {"kind": "spo2"}),
+                                "mutations[1].fields.case_id")
+
+
+async def test_a_mutation_that_is_not_even_an_object_is_rejected_alone(
+    unit: Unit, world: World
+) -> None:
+    d = unit.device
+    good = d.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id))
+    body = {"protocol": 1, "device_id": str(d.id), "mutations": [42, good, {"id": "nope"}]}
+    resp = await d.post("/sync/v1/push", body)
+    assert resp.status_code == 200, resp.text
+    results = resp.json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "applied", "rejected"]
+    assert results[0]["id"] is None and results[0]["field"] == "mutations[0]"
+    assert results[2]["field"].startswith("mutations[2]")
 
 
 async def test_too_many_mutations_or_bytes_get_413(unit: Unit, world: World) -> None:
@@ -184,6 +225,9 @@ async def test_too_many_mutations_or_bytes_get_413(unit: Unit, world: World) -> 
     huge = d.mutation("f0_case", uuid.uuid4(), {"notes": "x" * (5 * 1024 * 1024)})
     resp = await d.push(huge)
     assert resp.status_code == 413
+    problem = resp.json()  # the protocol's problem body, not the framework's bare 413
+    assert (problem["code"], problem["field"]) == ("too_large", "body")
+    assert re.fullmatch(HLC_PATTERN, problem["server_hlc"])
     bomb = d.mutation("f0_case", uuid.uuid4(), {"notes": "0" * (6 * 1024 * 1024)})
     resp = await d.push(bomb, compress=True)  # small on the wire, too large inflated
     assert resp.status_code == 413
@@ -199,36 +243,37 @@ async def test_another_devices_id_in_the_body_is_refused(unit: Unit, world: Worl
     assert resp.json()["field"] == "device_id"
 
 
-async def test_a_nul_character_is_refused_whole_naming_the_field(
-    unit: Unit, world: World
-) -> None:
-    """PostgreSQL cannot store U+0000: a 400 naming the field, not a 500 the device retries."""
+async def test_a_nul_character_is_rejected_naming_the_field(unit: Unit, world: World) -> None:
+    """PostgreSQL cannot store U+0000: a refusal naming the field, not a 500 the device
+    retries for ever."""
     d = unit.device
     case_id = uuid.uuid4()
     symptoms = {"case_id": str(case_id), "kind": "symptoms", "symptoms": ["cough\u0000"],
                 "measured_at": datetime.now(UTC).isoformat()}
-    await assert_refused(unit, world, d.mutation("observation", uuid.uuid4(), symptoms),
-                         status=400, field="mutations[1].fields.symptoms[0]")
-    await assert_refused(unit, world, d.mutation("f0_case", case_id, {"notes": "a\u0000b"}),
-                         status=400, field="mutations[1].fields.notes")
+    await assert_rejected_alone(unit, world, d.mutation("observation", uuid.uuid4(), symptoms),
+                                "mutations[1].fields.symptoms[0]")
+    await assert_rejected_alone(unit, world, d.mutation("f0_case", case_id, {"notes": "a\u0000b"}),
+                                "mutations[1].fields.notes")
 
-
-async def test_a_value_the_database_refuses_fails_the_batch_with_400(
+async def test_a_value_the_database_refuses_rejects_that_mutation_alone(
     unit: Unit, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The safety net behind the codec: a data error while applying is the batch's fault."""
+    """The safety net behind the codec: a value PostgreSQL refuses while a run of readings is
+    inserted in bulk rejects that reading only; the rest of the run and the batch apply."""
     monkeypatch.setattr(codec, "_nul_at", lambda value, path: None)
     d = unit.device
     case_id = uuid.uuid4()
     await d.push_ok(d.mutation("f0_case", case_id, new_case(unit.station_id)))
     symptoms = {"case_id": str(case_id), "kind": "symptoms", "symptoms": ["cough\u0000"],
                 "measured_at": datetime.now(UTC).isoformat()}
-    resp = await d.push(d.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id)),
-                        d.mutation("observation", uuid.uuid4(), symptoms))
-    assert resp.status_code == 400, resp.text
-    assert (resp.json()["code"], resp.json()["field"]) == ("invalid_request", "mutations")
-    assert await world.scalar("SELECT count(*) FROM f0_case") == 1
-    assert await world.scalar("SELECT count(*) FROM observation") == 0
+    results = await d.push_ok(d.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id)),
+                              d.mutation("observation", uuid.uuid4(), reading(case_id)),
+                              d.mutation("observation", uuid.uuid4(), symptoms),
+                              d.mutation("observation", uuid.uuid4(), reading(case_id, 98)))
+    assert [r["status"] for r in results] == ["applied", "applied", "rejected", "applied"]
+    assert results[2]["code"] == "invalid"
+    assert await world.scalar("SELECT count(*) FROM f0_case") == 2
+    assert await world.scalar("SELECT count(*) FROM observation") == 2
 
 
 async def test_a_cursor_past_any_position_is_a_bad_request(unit: Unit) -> None:
@@ -245,7 +290,8 @@ async def test_a_cursor_past_any_position_is_a_bad_request(unit: Unit) -> None:
 async def test_every_refused_request_carries_the_server_clock(unit: Unit) -> None:
     d = unit.device
     answers = [
-        await d.push(d.mutation("f0_case", uuid.uuid4(), {"shoe_size": 42})),  # 400
+        await d.post("/sync/v1/push", {"protocol": 1, "device_id": str(d.id),
+                                       "mutations": "all of them"}),  # 400
         await d.push(token="fod_unknown"),  # 401
         await d.push(*[d.mutation("f0_case", uuid.uuid4(), {"phone": "1"})
                        for _ in range(1001)]),  # 413

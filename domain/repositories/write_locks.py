@@ -1,0 +1,72 @@
+"""The one global lock order of every write transaction, and the unit locks that start it.
+
+Writers of one ward (the ward's tablets pushing, its staff online) used to take row locks in
+whatever order their users worked: a batch locked the cases it edited while another batch's
+readings took foreign-key locks on the same cases, and triggers and alert openings locked more
+rows on the way, so PostgreSQL found deadlocks and pushes failed. Instead every write
+transaction takes its locks in this order, and never the other way round:
+
+1. **Unit locks** (this module), before any row lock: transaction-level advisory locks on the
+   administrative units it writes in, from the root of the hierarchy down, *shared* on every
+   ancestor and *exclusive* on the unit itself. Two writers in one ward therefore run one after
+   the other, a district writer waits for the ward writers below it (and they for it), and two
+   wards never wait on each other. Locks are taken in (depth, path) order, so two transactions
+   can never wait on each other's unit locks.
+2. **The device row** of a sync push (``DeviceRepository.scope_by_token(lock=True)``), which
+   keeps a revocation or a move from passing a push halfway.
+3. **Rows**, as the services take them (cases FOR NO KEY UPDATE, so that foreign-key checks of
+   rows that merely reference them never wait); inside one unit nobody else holds them.
+
+The server clock row is never locked inside a request's transaction (sync/clock.py ticks it on
+its own connection), so it has no place in this order.
+
+Writes that reach this module's callers without a unit (logins, scripts) take no unit lock;
+they touch rows no push or online edit of a ward locks in another order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+# hashtextextended is PostgreSQL's stable 64-bit hash; the seed keeps these keys apart from
+# any other advisory-lock user of the database. One SELECT takes all of a transaction's unit
+# locks: PostgreSQL evaluates a target list left to right, which is the order of the plan.
+_SEED = 7902021
+
+
+def _lock_sql(plan: list[tuple[str, bool]]) -> str:
+    calls = [
+        f"pg_advisory_xact_lock{'' if exclusive else '_shared'}(hashtextextended(:p{i}, {_SEED}))"
+        for i, (_, exclusive) in enumerate(plan)
+    ]
+    return "SELECT " + ", ".join(calls)
+
+
+def lock_plan(units: Iterable[str]) -> list[tuple[str, bool]]:
+    """(path, exclusive) in the global order: shared on ancestors, exclusive on the units.
+
+    A unit below another written unit needs nothing more (the exclusive lock above covers it).
+    """
+    written = sorted(set(units), key=lambda p: (p.count("."), p))
+    exclusive: list[str] = []
+    for path in written:
+        if not any(path.startswith(e + ".") for e in exclusive):
+            exclusive.append(path)
+    plan: dict[str, bool] = {}
+    for path in exclusive:
+        parts = path.split(".")
+        for depth in range(1, len(parts)):
+            plan.setdefault(".".join(parts[:depth]), False)
+        plan[path] = True
+    return sorted(plan.items(), key=lambda pe: (pe[0].count("."), pe[0]))
+
+
+async def lock_units(session: AsyncSession, units: Iterable[str]) -> None:
+    """Take the unit locks of a write transaction in the units given (first in the order)."""
+    plan = lock_plan(units)
+    if not plan:
+        return
+    await session.execute(text(_lock_sql(plan)), {f"p{i}": p for i, (p, _) in enumerate(plan)})
