@@ -344,11 +344,13 @@ async def _push_once(
     for r in refused:
         results[r.index] = MutationResult(id=r.id, status="rejected", code="invalid_request",
                                           message=r.message, field=r.field)
+        if r.mutation is not None and r.mutation.op == "upsert":
+            ctx.refused_rows.setdefault(r.mutation.row_id, r.mutation.id)
     to_claim = _screen(ctx, items, scopes)
     claimed = await queries.claim_mutations(session, device.device_id, [
         (i.mutation.id, i.mutation.entity, i.mutation.row_id, i.mutation.op, i.mutation.hlc,
          i.mutation.author_id, i.content) for i in to_claim
-    ] + [(r.id, None, None, None, None, None, r.content) for r in _loggable(refused)])
+    ] + [_log_row(r) for r in _loggable(refused)])
     await _replay_known(ctx, [i for i in to_claim if i.mutation.id not in claimed])
     fresh_refusals = [r for r in _loggable(refused) if r.id in claimed]
     await _replay_refusals(ctx, [r for r in _loggable(refused) if r.id not in claimed])
@@ -374,6 +376,14 @@ async def _push_once(
     await repo.touch(device.device_id, datetime.now(UTC))
     await session.commit()
     return PushResponse(results=final, server_hlc=clock.now())
+
+
+def _log_row(r: Refused) -> tuple[Any, ...]:
+    """The mutation-log row of a static refusal: as much of the mutation as could be read."""
+    m = r.mutation
+    if m is None:
+        return (r.id, None, None, None, None, None, r.content)
+    return (m.id, m.entity[:64], m.row_id, m.op, m.hlc, m.author_id, r.content)
 
 
 def _loggable(refused: Sequence[Refused]) -> list[Refused]:
@@ -438,7 +448,8 @@ def _log_static_refusals(ctx: PushContext, refused: Sequence[Refused]) -> None:
             scope_path=ctx.device.unit_path, entity=m.entity[:64] if m else "*",
             row_id=m.row_id if m else None, field=_short_field(r.field), policy="rejected",
             mutation_id=r.id, kept_value=None, kept_hlc=None, kept_author=None,
-            kept_device=None, lost_value=r.raw, lost_hlc=m.hlc if m else None,
+            kept_device=None, lost_value=m.fields if m else r.raw,
+            lost_hlc=m.hlc if m else None,
             lost_author=m.author_id if m else None, lost_device=ctx.device.device_id,
             code="invalid_request", message=r.message,
         ))
@@ -484,10 +495,15 @@ def _screen(
 
 
 def _reused(ctx: PushContext, item: Item) -> None:
-    """A mutation id this device already used for other content: refused and logged."""
-    ctx.rejected(item, "immutable",
-                 "this mutation id was already used by this device for another mutation; "
-                 "a new mutation needs a new id", field=f"mutations[{item.index}].id")
+    """A mutation id this device already used for other content: refused, and what it
+    carried kept in the conflict log."""
+    message = ("this mutation id was already used by this device for another mutation; "
+               "a new mutation needs a new id")
+    ctx.results[item.index] = MutationResult(
+        id=item.mutation.id, status="rejected", code="immutable", message=message,
+        field=f"mutations[{item.index}].id")
+    ctx.conflict(item, "*", "immutable", kept_value=None, kept=None,
+                 lost_value=wire(item.values), code="immutable", message=message)
 
 
 async def _replay_known(ctx: PushContext, items: Sequence[Item]) -> None:
