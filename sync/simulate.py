@@ -2,10 +2,12 @@
 
     python -m sync.simulate --devices 200 --mutations 50 --seed 7 [--url http://host:8000]
 
-Devices edit shared rows of their wards while going offline and online; the network drops
-answers after the server committed, delivers requests twice, refuses connections and holds
-requests back so devices overtake each other; some device clocks run ahead (a few past the
-server's bound). At the end every device syncs without faults and the simulator checks that
+Devices edit shared rows of their wards while going offline and online, eight to a station,
+all at once; the network drops answers after the server committed, delivers requests twice,
+refuses connections and holds requests back so devices overtake each other; the server is
+killed in the middle of requests and started afresh (in-process runs only); some device
+clocks run ahead (a few past the server's bound) or behind; now and then a device pushes a
+malformed mutation in the middle of a batch. At the end every device syncs without faults and the simulator checks that
 each replica equals the server's view of its scope (a fresh bootstrap, itself checked against
 the tables), and that no mutation a device was told was accepted is missing or applied twice.
 
@@ -25,6 +27,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,9 +69,10 @@ class Summary:
 
     @property
     def ok(self) -> bool:
-        """Every replica converged and the server kept every accepted mutation once."""
+        """Every replica converged, the server kept every accepted mutation once, and it
+        never answered a 5xx."""
         return not (self.divergent or self.lost or self.doubled or self.unexpected
-                    or self.unanswered)
+                    or self.unanswered or self.injected.server_errors)
 
     def render(self) -> str:
         """The summary as printed by the command line."""
@@ -82,7 +86,8 @@ class Summary:
                                           ("applied", "merged", "duplicate", "rejected"))
             + (f" ({rejected})" if rejected else ""),
             f"  faults:      refused {f.refused}, answers dropped {f.dropped}, "
-            f"delivered twice {f.duplicated}, delayed {f.delayed}",
+            f"delivered twice {f.duplicated}, delayed {f.delayed}, server killed {f.killed}",
+            f"  answers 5xx: {f.server_errors}",
             f"  convergence: {len(self.divergent)} divergent devices of {self.devices}; "
             f"{self.lost} lost, {self.doubled} applied twice, {self.unexpected} unexpected, "
             f"{self.unanswered} unanswered",
@@ -136,20 +141,24 @@ async def simulate(
     summary = Summary(devices, n_stations, devices * mutations, seed, faults)
     ledger = Ledger()
     limit = asyncio.Semaphore(concurrency)
+    restart: Callable[[], None] | None = None
     if url:
         http = httpx.AsyncClient(base_url=url, timeout=120)
     else:
         from api.app import create_app
 
-        app: Any = create_app(settings, engine=engine)
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=create_app(settings, engine=engine))
+
+        def restart() -> None:  # a new server process: nothing kept but the database
+            transport.app = create_app(settings, engine=engine)
+
         http = httpx.AsyncClient(transport=transport, base_url="http://simulator", timeout=120)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="fieldops-sim-") as tmp:
         fleet: list[SimulatedDevice] = []
         for i, sim in enumerate(sims):
             rng = random.Random(f"{seed}:{i}")
-            injector = FaultInjector(rng, summary.injected, FaultRates())
+            injector = FaultInjector(rng, summary.injected, FaultRates(), restart)
             injector.enabled = faults
 
             def connect(clock: HybridClock, i: int = i, sim: world.SimDevice = sim,

@@ -113,9 +113,12 @@ class SimulatedDevice:
             await self._move(*self.rng.choice(cases))
         elif r < 0.88:
             await self._station()
-        elif r < 0.995:
+        elif r < 0.985:
             if not await self._alert():
                 await self._reading(self.rng.choice(cases)[0])
+        elif r < 0.995:  # a value the app should not have let through
+            await self._mutate("f0_case", self.rng.choice(cases)[0],
+                               {"vaccine_doses": self.rng.choice(["two", -1, 99])})
         else:  # a case entered twice
             await self._mutate("f0_case", self.rng.choice(cases)[0], None)
 
