@@ -23,7 +23,16 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench import live_latency, map_latency, profile_push, pull, push, surge, wire_size
+from bench import (
+    contention,
+    live_latency,
+    map_latency,
+    profile_push,
+    pull,
+    push,
+    surge,
+    wire_size,
+)
 from bench.dataset import (
     PULL_WARD,
     PUSH_WARD,
@@ -35,7 +44,7 @@ from bench.dataset import (
 from bench.harness import RESULTS, Result, database, rewrite_readme_table, server
 from domain.db import create_engine
 
-BENCHES = ("map", "live", "pull", "wire", "push", "profile", "surge")
+BENCHES = ("map", "live", "pull", "wire", "push", "contention", "profile", "surge")
 
 
 def log(message: str) -> None:
@@ -58,7 +67,7 @@ async def _stations(engine: AsyncEngine, names: Sequence[str]) -> dict[str, Benc
         log("bench ward for pulls: 5,000 cases and their readings (about 50,000 rows)")
         made["pull"] = await bench_station(engine, ward_code=PULL_WARD, tag="PULL",
                                            cases=5000, readings_per_case=7)
-    if {"push", "wire", "profile"} & set(names):
+    if {"push", "wire", "profile", "contention"} & set(names):
         log("bench station for pushes: 4,000 cases in home care")
         made["push"] = await bench_station(engine, ward_code=PUSH_WARD, tag="PUSH",
                                            cases=4000, readings_per_case=1)
@@ -92,6 +101,12 @@ async def _run(url: str, base: str, names: Sequence[str], quick: bool) -> list[R
                                   "bench push")
             results += _tagged("push", await push.run(url, base, st["push"], devices,
                                                       quick=quick))
+        if "contention" in names:
+            log(f"contention: {contention.WRITERS} devices of one ward push at once")
+            devices = await enrol(engine, [(st["push"].id, st["push"].staff_id)]
+                                  * contention.WRITERS, "bench contention")
+            results += _tagged("contention", await contention.run(base, st["push"], devices,
+                                                                  quick=quick))
         if "profile" in names:
             log("profile: the push path in-process under pyinstrument")
             (device,) = await enrol(engine, [(st["push"].id, st["push"].staff_id)],

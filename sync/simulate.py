@@ -147,10 +147,13 @@ async def simulate(
     else:
         from api.app import create_app
 
-        transport = httpx.ASGITransport(app=create_app(settings, engine=engine))
+        def server() -> Any:
+            return create_app(settings, engine=engine)
+
+        transport = httpx.ASGITransport(app=server())
 
         def restart() -> None:  # a new server process: nothing kept but the database
-            transport.app = create_app(settings, engine=engine)
+            transport.app = server()
 
         http = httpx.AsyncClient(transport=transport, base_url="http://simulator", timeout=120)
     started = time.monotonic()
