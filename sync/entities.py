@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
+from domain.contract import CASE_FIELDS, STATION_FIELDS, reading_ranges
 from domain.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFailed
 from domain.models.admin_unit import AdminUnit
 from domain.models.case import CaseAssignment, CaseStatusEvent, F0Case
@@ -52,8 +53,7 @@ STATION = EntitySpec(
         P.lww: ("name", "address", "phone", "opening_hours", "capacity", "doctors", "nurses",
                 "volunteers", "position"),
         P.state_machine: ("status",),
-    }, limits={"capacity": (1, 1000), "doctors": (0, 10_000), "nurses": (0, 10_000),
-               "volunteers": (0, 10_000)}),
+    }, contract=STATION_FIELDS),
     applier=RecordApplier(update=_update_station),
 )
 
@@ -141,7 +141,7 @@ F0_CASE = EntitySpec(
         P.derived: ("risk_group",),
         P.read_only: ("commune_code", "team_id", "status_changed_at"),
     }, required=("station_id", "full_name", "year_of_birth", "sex", "test_date", "test_type"),
-       limits={"year_of_birth": (1900, 2100), "vaccine_doses": (0, 10)}),
+       contract=CASE_FIELDS),
     applier=RecordApplier(update=_update_case, create=_create_case,
                           transition=_case_transition,
                           before_delete=_before_case_delete,
@@ -166,6 +166,10 @@ OBSERVATION = EntitySpec(
         P.read_only: ("unit", "recorded_at", "device_id"),
     }, required=("case_id", "kind", "measured_at")),
     applier=ObservationApplier(),
+    rules={"value_ranges": reading_ranges(),
+           "value2": "blood_pressure only: the diastolic, at least half the lowest systolic "
+                     "and below the systolic",
+           "symptoms": "symptoms readings only, and they carry no value"},
 )
 
 ALERT_PROGRESS = {AlertStatus.open: 0, AlertStatus.acknowledged: 1, AlertStatus.resolved: 2}

@@ -33,6 +33,7 @@ from sqlalchemy import UUID as SA_UUID
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
+from domain.contract import describe
 from domain.geo import Point
 
 if TYPE_CHECKING:
@@ -101,15 +102,36 @@ class FieldSpec:
     maximum: int | None = None
     values: tuple[str, ...] = ()  # members of an enum
     enum_class: builtins.type[enum.Enum] | None = field(default=None, compare=False)
+    # The domain's constrained type of the field (domain/contract.py), when it has one: the
+    # push validator converts to it, so sync refuses exactly what the API refuses.
+    contract: Any = field(default=None, compare=False)
 
     @property
     def pushable(self) -> bool:
         return self.policy in PUSHABLE
 
+    @property
+    def constraints(self) -> dict[str, Any]:
+        """What the server checks of a pushed value beyond its type, as the schema says it."""
+        if self.contract is not None:
+            return describe(self.contract)
+        out: dict[str, Any] = {}
+        if self.max_length is not None:
+            out["max_length" if self.type is FieldType.string else "items"] = (
+                self.max_length if self.type is FieldType.string
+                else {"max_length": self.max_length})
+        if self.minimum is not None:
+            out["ge"] = self.minimum
+        if self.maximum is not None:
+            out["le"] = self.maximum
+        return out
+
     def python_type(self) -> Any:
         """Type the push validator converts a pushed value to (constraints included)."""
         t: Any
-        if self.type is FieldType.string:
+        if self.contract is not None:
+            t = self.contract
+        elif self.type is FieldType.string:
             t = Annotated[str, msgspec.Meta(max_length=self.max_length)] if self.max_length else str
         elif self.type is FieldType.int:
             t = Annotated[int, msgspec.Meta(ge=self.minimum, le=self.maximum)]
@@ -147,6 +169,8 @@ class EntitySpec:
     description: str
     applier: Applier | None = None
     deletes: Deletes = Deletes.none
+    # Rules beyond single fields that a device can check before pushing (published as is).
+    rules: Mapping[str, Any] | None = None
     by_name: Mapping[str, FieldSpec] = field(init=False, repr=False)
     push_type: type[msgspec.Struct] | None = field(init=False, repr=False)
 
@@ -210,9 +234,11 @@ def model_fields(
     required: Sequence[str] = (),
     limits: Mapping[str, tuple[int, int]] | None = None,
     inputs: Sequence[str] = (),
+    contract: Mapping[str, Any] | None = None,
 ) -> tuple[FieldSpec, ...]:
     """Field specs for the named columns of ``model``, in the order the policies list them,
-    then the ``inputs`` (JSON values that go with a creation or a transition)."""
+    then the ``inputs`` (JSON values that go with a creation or a transition). ``contract``
+    maps fields to their domain types (domain/contract.py), which then decide validity."""
     columns = model.__table__.columns
     specs: list[FieldSpec] = []
     for policy, names in policies.items():
@@ -222,7 +248,8 @@ def model_fields(
             lo, hi = (limits or {}).get(name, (None, None))
             specs.append(FieldSpec(
                 name=name, type=ftype, policy=policy, nullable=bool(column.nullable),
-                required=name in required, minimum=lo, maximum=hi, **extra,
+                required=name in required, minimum=lo, maximum=hi,
+                contract=(contract or {}).get(name), **extra,
             ))
     specs += [FieldSpec(name=n, type=FieldType.json, policy=Policy.input, nullable=True,
                         required=n in required) for n in inputs]

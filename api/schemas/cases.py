@@ -9,23 +9,24 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from api.schemas.stations import Address, Phone
+from domain.contract import (
+    Address,
+    CaseCode,
+    Conditions,
+    NationalId,
+    Notes,
+    PersonName,
+    Phone,
+    Reason,
+    VaccineDoses,
+    YearOfBirth,
+)
 from domain.geo import Point
 from domain.models.admin_unit import AdminLevel
 from domain.models.case import CaseAssignment, CaseStatusEvent
 from domain.models.enums import CaseStatus, RiskGroup, Sex, TestType
 from domain.repositories.cases import CaseView
 from domain.services.cases import MedicineBag
-
-CaseCode = Annotated[str, Meta(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-PersonName = Annotated[str, Meta(min_length=1, max_length=120)]
-YearOfBirth = Annotated[int, Meta(ge=1900, le=2100)]
-NationalId = Annotated[str, Meta(pattern=r"^([0-9]{9}|[0-9]{12})$", description="CMND or CCCD")]
-Condition = Annotated[str, Meta(pattern=r"^[a-z][a-z0-9_]{1,39}$", examples=["diabetes"])]
-Conditions = Annotated[list[Condition], Meta(max_length=20)]
-VaccineDoses = Annotated[int, Meta(ge=0, le=10)]
-Notes = Annotated[str, Meta(max_length=2000)]
-Reason = Annotated[str, Meta(min_length=1, max_length=255)]
 
 
 class CaseCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -11,6 +11,15 @@ from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 from msgspec import UNSET, Meta, UnsetType
 
+from domain.contract import (
+    Address,
+    Capacity,
+    OpeningHours,
+    Phone,
+    StaffCount,
+    StationCode,
+    StationName,
+)
 from domain.geo import Point
 from domain.models.enums import StationStatus
 from domain.repositories.stations import StationView
@@ -25,16 +34,7 @@ def changes_of(struct: msgspec.Struct) -> dict[str, Any]:
     }
 
 
-StationCode = Annotated[str, Meta(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-StationName = Annotated[str, Meta(min_length=1, max_length=160)]
 CommuneCode = Annotated[str, Meta(pattern=r"^[0-9]{5}$", description="commune or ward code")]
-Address = Annotated[str, Meta(min_length=1, max_length=255)]
-Capacity = Annotated[
-    int, Meta(ge=1, le=1000, description="F0 patients the station is staffed for (designed for 50–100)")
-]
-StaffCount = Annotated[int, Meta(ge=0, le=500)]
-OpeningHours = Annotated[str, Meta(min_length=1, max_length=120, examples=["07:00–21:00"])]
-Phone = Annotated[str, Meta(pattern=r"^\+?[0-9][0-9 .-]{5,18}$", max_length=20)]
 
 _NUMBER = r"\s*-?[0-9]+(\.[0-9]+)?\s*"
 BBox = Annotated[

@@ -34,15 +34,21 @@ class SchemaField(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True)
     minimum: int | None = None
     maximum: int | None = None
     values: list[str] | None = None
+    # Every check the server applies to a pushed value beyond its type (msgspec/JSON Schema
+    # names: pattern, min_length, max_length, ge, le; ``items`` for a list's elements).
+    constraints: dict[str, Any] | None = None
 
     @classmethod
     def of(cls, f: FieldSpec) -> SchemaField:
+        c = f.constraints
         return cls(name=f.name, type=f.type.value, policy=f.policy.value, nullable=f.nullable,
-                   pushable=f.pushable, required_on_create=f.required, max_length=f.max_length,
-                   minimum=f.minimum, maximum=f.maximum, values=list(f.values) or None)
+                   pushable=f.pushable, required_on_create=f.required,
+                   max_length=c.get("max_length") if f.type.value == "string" else None,
+                   minimum=c.get("ge"), maximum=c.get("le"), values=list(f.values) or None,
+                   constraints=c or None)
 
 
-class SchemaEntity(msgspec.Struct, kw_only=True, frozen=True):
+class SchemaEntity(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
     name: str
     kind: str
     scope: str
@@ -50,12 +56,14 @@ class SchemaEntity(msgspec.Struct, kw_only=True, frozen=True):
     deletes: str
     description: str
     fields: list[SchemaField]
+    rules: dict[str, Any] | None = None  # checks across fields, e.g. value ranges per kind
 
     @classmethod
     def of(cls, e: EntitySpec) -> SchemaEntity:
         return cls(name=e.name, kind=e.kind.value, scope=e.scope.value, push=e.pushable,
                    deletes=e.deletes.value, description=e.description,
-                   fields=[SchemaField.of(f) for f in e.fields])
+                   fields=[SchemaField.of(f) for f in e.fields],
+                   rules=dict(e.rules) if e.rules else None)
 
 
 class SyncSchema(msgspec.Struct, kw_only=True, frozen=True):
