@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from sync.client import LocalStore, SyncClient
 from sync.cursor import Cursor, InvalidCursor, LegacyCursor, Position, cursor_key
+from sync.hlc import HybridClock
 from tests.sync.conftest import RawDevice, Unit, World, new_case
 
 
@@ -90,3 +92,24 @@ def test_decode_is_pure_and_binds_key_position_scope_and_device() -> None:
         Cursor.decode(text.replace(".0123456789abcdef.", ".0123456789abcdee."), key, device)
     with pytest.raises(LegacyCursor):
         Cursor.decode("1.41.7.0123456789abcdef", key, device)
+
+
+async def test_the_reference_client_rebootstraps_when_its_cursor_is_refused(
+    unit: Unit, world: World
+) -> None:
+    """A rotated server secret refuses every stored cursor; the client must not stay stuck."""
+    d = unit.device
+    await caught_up(unit)
+    store = LocalStore()
+    client = SyncClient(device_id=d.id, token=d.token, store=store, author_id=unit.staff.id,
+                        clock=HybridClock(), http=d.http, fmt="json")
+    await client.pull()
+    replica = store.rows()
+    good = store.cursor
+    assert good is not None and replica
+    damaged = good[:-1] + ("0" if good[-1] != "0" else "1")
+    assert refused(await pull_with(d, damaged))
+    store.apply_changes([], cursor=damaged)
+    await client.pull()
+    assert store.cursor == good  # re-bootstrapped to the same position
+    assert store.rows() == replica
