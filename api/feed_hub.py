@@ -124,6 +124,7 @@ class FeedHub:
 
     @property
     def listening(self) -> bool:
+        """Whether the listener connection is open (a wait can then hear every commit)."""
         return self._conn is not None and not self._closed
 
     @contextlib.asynccontextmanager

@@ -34,6 +34,8 @@ RECHECK_S = (0.1, 0.3, 1.0, 3.0)
 
 
 class Wake(enum.Enum):
+    """Why a long-poll's wait ended."""
+
     changed = "changed"  # a change this scope may pull has committed
     timeout = "timeout"
     closed = "closed"  # the client left, the listener was lost or the server stops

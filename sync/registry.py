@@ -240,6 +240,7 @@ class Registry:
     def __init__(self, entities: Sequence[EntitySpec]) -> None:
         self.entities = tuple(entities)
         self._by_name = {e.name: e for e in entities}
+        self._by_table = {e.table: e for e in entities}
 
     def __getitem__(self, name: str) -> EntitySpec:
         return self._by_name[name]
@@ -264,4 +265,4 @@ class Registry:
 
     def by_table(self, table: str) -> EntitySpec | None:
         """The entity stored in that table, or None."""
-        return next((e for e in self.entities if e.table == table), None)
+        return self._by_table.get(table)
