@@ -20,6 +20,7 @@ from api.controllers.auth import AuthController
 from api.controllers.health import HealthController
 from api.db import provide_session
 from api.errors import EXCEPTION_HANDLERS
+from api.feed_hub import stop_feed
 from api.live import start_live, stop_live
 from domain import migrations
 from domain.db import create_engine, create_session_maker
@@ -67,6 +68,7 @@ def create_app(
             yield
         finally:
             await stop_live(app)
+            await stop_feed(app)
             if owns_engine and engine is not None:
                 await engine.dispose()
 

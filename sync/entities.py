@@ -19,6 +19,7 @@ from domain.models.case import CaseAssignment, CaseStatusEvent, F0Case
 from domain.models.enums import AlertStatus, CaseStatus
 from domain.models.observation import Alert, Observation
 from domain.models.station import CareTeam, Station
+from domain.models.user import User
 from domain.repositories.cases import CaseRepository
 from domain.repositories.stations import StationRepository
 from domain.services import alerts, cases, stations
@@ -239,6 +240,19 @@ CARE_TEAM = EntitySpec(
     fields=model_fields(CareTeam, {P.read_only: ("station_id", "commune_code", "name")}),
 )
 
+WARD_USER = EntitySpec(
+    name="ward_user",
+    model=User,
+    kind=Kind.reference,
+    scope=Scope.unit,
+    description=(
+        "The users of the device's commune, so a tablet offline from its first start can "
+        "offer the authors it may name (active users of the commune). Maintained online; "
+        "no login name, phone or credential travels."
+    ),
+    fields=model_fields(User, {P.read_only: ("full_name", "role", "active", "station_id")}),
+)
+
 CASE_STATUS_EVENT = EntitySpec(
     name="case_status_event",
     model=CaseStatusEvent,
@@ -264,6 +278,6 @@ CASE_ASSIGNMENT = EntitySpec(
 )
 
 REGISTRY = Registry([
-    ADMIN_UNIT, STATION, CARE_TEAM, F0_CASE, CASE_STATUS_EVENT, CASE_ASSIGNMENT, OBSERVATION,
-    ALERT, *SUPPLY_ENTITIES,
+    ADMIN_UNIT, STATION, CARE_TEAM, WARD_USER, F0_CASE, CASE_STATUS_EVENT, CASE_ASSIGNMENT,
+    OBSERVATION, ALERT, *SUPPLY_ENTITIES,
 ])

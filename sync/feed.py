@@ -34,12 +34,27 @@ class FeedScope:
 
     def params(self) -> dict[str, Any]:
         """Query parameters of the scope predicates."""
-        parts = self.district.split(".")
         return {
             "unit": self.unit,
             "district_like": escape_like(self.district) + ".%",
-            "lineage": [".".join(parts[: i + 1]) for i in range(len(parts))],
+            "lineage": self.lineage(),
         }
+
+    def lineage(self) -> list[str]:
+        """The district's path and its ancestors' ("VN", "VN.79", "VN.79.760")."""
+        parts = self.district.split(".")
+        return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+    def covers(self, scope: Scope, path: str) -> bool:
+        """Whether a row at ``path`` pulled by ``scope`` may be in this feed: SCOPE_SQL in
+        Python, for the long-poll to tell which notifications concern a waiting device (for
+        ``places`` it cannot see the row's kind, so it may say yes to a household elsewhere)."""
+        below = path.startswith(self.district + ".")
+        if scope is Scope.unit:
+            return path == self.unit
+        if scope is Scope.district:
+            return below
+        return below or path in self.lineage()
 
 
 SCOPE_SQL = {
@@ -47,6 +62,11 @@ SCOPE_SQL = {
     Scope.district: "scope_path LIKE :district_like ESCAPE '\\'",
     Scope.lineage: (
         "(scope_path = ANY(CAST(:lineage AS text[])) OR scope_path LIKE :district_like ESCAPE '\\')"
+    ),
+    # A household location names an F0 patient: only the device's own commune's.
+    Scope.places: (
+        "(scope_path = ANY(CAST(:lineage AS text[])) OR scope_path LIKE :district_like ESCAPE '\\')"
+        " AND (kind <> 'household' OR scope_path = :unit)"
     ),
 }
 _AFTER = "(sync_txid, sync_version) > (:after_txid, :after_version) AND sync_txid < :xmin"

@@ -69,6 +69,8 @@ class Scope(enum.StrEnum):
     unit = "unit"  # rows of the device's commune
     district = "district"  # rows anywhere in the device's district
     lineage = "lineage"  # the district, its ancestors and everything below it
+    # The lineage, but a household (it names a patient) only of the device's own commune.
+    places = "places"
 
 
 class Deletes(enum.StrEnum):
@@ -265,6 +267,7 @@ class Registry:
     def __init__(self, entities: Sequence[EntitySpec]) -> None:
         self.entities = tuple(entities)
         self._by_name = {e.name: e for e in entities}
+        self._by_table = {e.table: e for e in entities}
 
     def __getitem__(self, name: str) -> EntitySpec:
         return self._by_name[name]
@@ -278,5 +281,15 @@ class Registry:
 
     @property
     def names(self) -> list[str]:
-        """Entity names in registry order (part of the scope fingerprint)."""
+        """Entity names in registry order."""
         return [e.name for e in self.entities]
+
+    @property
+    def feed_shape(self) -> list[str]:
+        """What the scope fingerprint covers: each entity with the scope rule it is pulled by,
+        so a new entity or a changed scope rule resets the devices once."""
+        return [f"{e.name}:{e.scope.value}" for e in self.entities]
+
+    def by_table(self, table: str) -> EntitySpec | None:
+        """The entity stored in that table, or None."""
+        return self._by_table.get(table)

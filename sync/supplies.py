@@ -58,8 +58,11 @@ STOCK_LOCATION = EntitySpec(
     name="stock_location",
     model=StockLocation,
     kind=Kind.reference,
-    scope=Scope.lineage,
-    description="Places holding stock in the device's district and the warehouses above it.",
+    scope=Scope.places,
+    description=(
+        "Places holding stock in the device's district and the warehouses above it; F0 "
+        "households (they name a patient) only of the device's own commune."
+    ),
     fields=model_fields(StockLocation, {
         P.read_only: ("code", "name", "kind", "unit_code", "station_id", "case_id"),
     }),

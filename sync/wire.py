@@ -21,6 +21,7 @@ MSGPACK = "application/msgpack"
 MAX_MUTATIONS_PER_PUSH = 1000
 MAX_PULL_LIMIT = 5000
 DEFAULT_PULL_LIMIT = 500
+MAX_PULL_WAIT_MS = 30_000
 
 Protocol = Annotated[int, msgspec.Meta(ge=1)]
 EntityName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_]{1,64}$")]  # "f0_case" has a digit
@@ -82,6 +83,8 @@ class PullRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     device_id: uuid.UUID
     cursor: str | None = None
     limit: Annotated[int, msgspec.Meta(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT
+    # Long-poll: an empty page first waits up to this long for a change in the device's scope.
+    wait_ms: Annotated[int, msgspec.Meta(ge=0, le=MAX_PULL_WAIT_MS)] = 0
 
 
 class PullResponse(msgspec.Struct, kw_only=True, omit_defaults=True):

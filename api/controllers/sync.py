@@ -17,10 +17,12 @@ from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import PROBLEM_JSON, TITLES
+from api.feed_hub import long_poll
 from api.schemas.sync import SyncProblem, SyncSchema, body_operation
 from domain.settings import Settings
 from sync import pull, push
 from sync.codec import body_format, decode_pull, request_body, response_format
+from sync.cursor import cursor_key
 from sync.entities import REGISTRY
 from sync.errors import PayloadTooLarge, SyncRequestError, Unauthenticated
 from sync.hlc import HybridClock
@@ -132,7 +134,10 @@ class SyncController(Controller):
         summary="The next page of changes in the device's scope after its cursor",
         description=(
             "Whole rows in feed order; deletes are tombstones. `reset: true` means the "
-            "device's scope changed: drop the replica and pull again from a null cursor."
+            "device's scope changed: drop the replica and pull again from a null cursor. "
+            "With `wait_ms`, an empty page first waits (long-poll) up to that long for a "
+            "change in the device's scope. A cursor this server did not issue to this "
+            "device is refused (400, field `cursor`)."
         ),
         status_code=200,
         operation_class=body_operation(PullRequest),
@@ -145,6 +150,13 @@ class SyncController(Controller):
     ) -> Response[PullResponse]:
         token = _device_token(request)
         body, fmt = await _body(request, state.settings)
-        result = await pull.pull(db_session, token, decode_pull(body, fmt), registry=REGISTRY,
-                                 clock=server_clock(state))
+        wanted = decode_pull(body, fmt)
+        key = cursor_key(state.settings.jwt_secret)
+        if wanted.wait_ms == 0:
+            result = await pull.pull(db_session, token, wanted, registry=REGISTRY,
+                                     clock=server_clock(state), key=key)
+        else:
+            async with long_poll(request) as waiter:
+                result = await pull.pull(db_session, token, wanted, registry=REGISTRY,
+                                         clock=server_clock(state), key=key, waiter=waiter)
         return _encoded(result, request)

@@ -119,6 +119,11 @@ def _problem(response: httpx.Response) -> Any:
         return response.text
 
 
+def _problem_field(problem: Any) -> str | None:
+    field = problem.get("field") if isinstance(problem, dict) else None
+    return field if isinstance(field, str) else None
+
+
 def _supported_versions(problem: Any) -> list[int]:
     if isinstance(problem, dict):
         versions = problem.get("supported_versions", problem.get("supported", []))
@@ -313,9 +318,16 @@ class SyncClient:
                 cursor=cursor,
                 limit=self.pull_limit if cursor is not None else self.bootstrap_limit,
             )
-            resp = await self._call("POST", PULL_PATH, req, PullResponse)
-            self._observe(resp.server_hlc)
-            if resp.reset:
+            resp: PullResponse | None = None
+            try:
+                resp = await self._call("POST", PULL_PATH, req, PullResponse)
+                self._observe(resp.server_hlc)
+            except BadBatch as exc:
+                # A cursor the server does not recognise (its secret was rotated, or the
+                # stored cursor was damaged) is replaced by a fresh bootstrap, as on a reset.
+                if cursor is None or _problem_field(exc.problem) != "cursor":
+                    raise
+            if resp is None or resp.reset:
                 resets += 1
                 if resets > MAX_RESETS_PER_PULL:
                     raise ProtocolViolation("server keeps demanding a replica reset")
