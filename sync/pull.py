@@ -12,19 +12,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.services.devices import authenticate_device
 from sync import feed
+from sync.clock import ServerClock, server_time
 from sync.cursor import START, Cursor, InvalidCursor, Position, scope_fingerprint
 from sync.errors import BadSyncRequest, Unauthenticated
 from sync.feed import FeedScope
-from sync.hlc import HybridClock
 from sync.registry import Registry
 from sync.wire import Change, PullRequest, PullResponse
 
 
 async def pull(
     session: AsyncSession, token: str, request: PullRequest, *, registry: Registry,
-    clock: HybridClock,
+    clock: ServerClock,
 ) -> PullResponse:
-    """One page of changes after the request's cursor (or a reset when the scope changed)."""
+    """One page of changes after the request's cursor (or a reset when the scope changed).
+
+    The server clock ticks after the page is read, so the ``server_hlc`` a device observes is
+    above every stamp of every row the page can contain.
+    """
     await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     device = await authenticate_device(session, token)
     if device is None:
@@ -42,12 +46,14 @@ async def pull(
             raise BadSyncRequest(str(exc), field="cursor") from exc
         if cursor.fingerprint != fingerprint:
             return PullResponse(changes=[], cursor=Cursor(START, fingerprint).encode(),
-                                has_more=True, server_hlc=clock.now(), reset=True)
+                                has_more=True, server_hlc=await clock.tick(), reset=True,
+                                server_time=server_time())
         after = cursor.position
     changes, last, has_more = await _page(session, registry, scope, after, request.limit)
     await session.commit()
     return PullResponse(changes=changes, cursor=Cursor(last, fingerprint).encode(),
-                        has_more=has_more, server_hlc=clock.now(), reset=False)
+                        has_more=has_more, server_hlc=await clock.tick(), reset=False,
+                        server_time=server_time())
 
 
 async def _page(

@@ -26,18 +26,22 @@ from domain.errors import DomainError
 from domain.models.user import User
 from domain.repositories.devices import DeviceRepository, DeviceScope
 from domain.repositories.users import set_audit_context
+from domain.rules.recorded_time import is_future
 from domain.services.devices import authenticate_device
 from domain.services.users import UserService
 from domain.settings import Settings
 from sync import queries
+from sync.clock import ServerClock, server_time
 from sync.codec import Item, decode_push
 from sync.errors import BadSyncRequest, Unauthenticated
-from sync.hlc import HybridClock, hlc_to_ms, system_ms
+from sync.hlc import hlc_to_ms, system_ms
 from sync.queries import ConflictRecord
-from sync.registry import EntitySpec, Registry
+from sync.registry import EntitySpec, FieldType, Registry
 from sync.wire import Fields, MutationResult, PushResponse
 
 Stamp = dict[str, str | None]
+# Refusals saying the device's clock is wrong: not final, neither claimed nor logged.
+CLOCK_CODES = frozenset({"clock_skew", "clock_behind"})
 
 
 class Applier(Protocol):
@@ -186,7 +190,7 @@ async def _principals(
 
 async def push(
     session: AsyncSession, token: str, body: bytes, fmt: str, *, registry: Registry,
-    settings: Settings, clock: HybridClock,
+    settings: Settings, clock: ServerClock,
 ) -> PushResponse:
     """Apply one pushed batch and commit; raises SyncRequestError for a refused batch.
 
@@ -210,7 +214,7 @@ async def push(
 
 async def _push_once(
     session: AsyncSession, token: str, body: bytes, fmt: str, *, registry: Registry,
-    settings: Settings, clock: HybridClock,
+    settings: Settings, clock: ServerClock,
 ) -> PushResponse:
     device = await authenticate_device(session, token, lock=True)
     if device is None:
@@ -225,7 +229,7 @@ async def _push_once(
                       results)
     to_claim = _screen(ctx, items)
     claimed = await queries.claim_mutations(session, device.device_id, [
-        (m.id, m.entity, m.row_id, m.op, m.hlc, m.author_id)
+        (m.id, m.entity, m.row_id, m.op, m.hlc, m.author_id, m.clock_correction_ms)
         for m in (i.mutation for i in to_claim)
     ])
     await _replay_known(ctx, [i for i in to_claim if i.mutation.id not in claimed])
@@ -241,31 +245,29 @@ async def _push_once(
     ])
     await queries.insert_conflicts(session, ctx.conflicts)
     accepted = [i.mutation.hlc for i, r in zip(items, final, strict=True)
-                if r.code != "clock_skew"]
-    if accepted:
-        clock.observe(max(accepted))
+                if r.code not in CLOCK_CODES]
+    # Observed before the commit: once anything of this batch is visible, the server clock
+    # (and so every later online stamp and server HLC) is above all of its HLCs.
+    server_hlc = await clock.tick(max(accepted) if accepted else None)
     await DeviceRepository(session).touch(device.device_id, datetime.now(UTC))
     await session.commit()
-    return PushResponse(results=final, server_hlc=clock.now())
+    return PushResponse(results=final, server_hlc=server_hlc, server_time=server_time())
 
 
 def _screen(ctx: PushContext, items: Sequence[Item]) -> list[Item]:
-    """Checks that need no database: clock skew, repeated ids, authors outside the unit.
+    """Checks that need no database: the device's clock, repeated ids, authors outside the unit.
 
     Returns the items to claim in the log (a rejected mutation is logged too, so a retry of
-    it gets the same answer). A clock_skew refusal is neither claimed nor logged: the
-    mutation was not judged, and its retry with a corrected HLC is judged afresh.
+    it gets the same answer). A clock refusal (``clock_skew``, ``clock_behind``) is neither
+    claimed nor logged: the mutation was not judged, and its retry, corrected, is judged afresh.
     """
     seen: set[uuid.UUID] = set()
-    limit_ms = system_ms() + ctx.settings.clock_skew_ms
     to_claim = []
     for item in items:
         m = item.mutation
-        ahead = hlc_to_ms(m.hlc) - limit_ms
-        if ahead > 0:
-            ctx.rejected(item, "clock_skew",
-                         f"the mutation's clock is {ahead + ctx.settings.clock_skew_ms} ms ahead "
-                         f"of the server's (at most {ctx.settings.clock_skew_ms} ms allowed)")
+        wrong = _clock_refusal(ctx, item)
+        if wrong is not None:
+            ctx.rejected(item, *wrong)
             continue
         if m.id in seen:
             ctx.duplicate(item)
@@ -276,6 +278,35 @@ def _screen(ctx: PushContext, items: Sequence[Item]) -> list[Item]:
             ctx.rejected(item, "forbidden",
                          "the author is not an active member of the device's unit")
     return to_claim
+
+
+def _clock_refusal(ctx: PushContext, item: Item) -> tuple[str, str] | None:
+    """Why the mutation shows a clock no working device can have, if it does.
+
+    Its HLC more than ``clock_skew_ms`` ahead of the server's wall clock, or earlier than the
+    device's enrolment (minus the same margin); or a time it recorded (a pushed datetime field:
+    ``measured_at``, ``occurred_at``...) later than the domain allows, which the domain would
+    refuse as ``invalid`` and the device would drop, though only its clock was wrong.
+    """
+    skew = ctx.settings.clock_skew_ms
+    hlc_ms = hlc_to_ms(item.mutation.hlc)
+    ahead = hlc_ms - system_ms()
+    if ahead > skew:
+        return "clock_skew", (f"the mutation's clock is {ahead} ms ahead of the server's "
+                              f"(at most {skew} ms allowed)")
+    enrolled_ms = int(ctx.device.enrolled_at.timestamp() * 1000)
+    if hlc_ms < enrolled_ms - skew:
+        return "clock_behind", (f"the mutation's clock is {enrolled_ms - hlc_ms} ms behind the "
+                                f"device's enrolment: the device's clock is wrong")
+    now = datetime.now(UTC)
+    for f in item.spec.fields:
+        value = item.values.get(f.name)
+        if (f.type is FieldType.datetime and isinstance(value, datetime)
+                and value.tzinfo is not None and is_future(value, now)):
+            late = int((value - now).total_seconds() * 1000)
+            return "clock_skew", (f"`{f.name}` is {late} ms ahead of the server's time: the "
+                                  f"device's clock is ahead")
+    return None
 
 
 async def _replay_known(ctx: PushContext, items: Sequence[Item]) -> None:

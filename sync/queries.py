@@ -122,8 +122,10 @@ async def tombstone(
 # Bulk rows travel as one JSON array of arrays: encoded in C by msgspec and parsed in C by
 # PostgreSQL, instead of one driver-encoded array per column.
 _CLAIM = text("""
-INSERT INTO sync_mutation (id, device_id, entity, row_id, op, hlc, author_id, status)
-SELECT (m->>0)::uuid, :device_id, m->>1, (m->>2)::uuid, m->>3, m->>4, (m->>5)::uuid, 'applied'
+INSERT INTO sync_mutation (id, device_id, entity, row_id, op, hlc, author_id, status,
+                           clock_correction_ms)
+SELECT (m->>0)::uuid, :device_id, m->>1, (m->>2)::uuid, m->>3, m->>4, (m->>5)::uuid, 'applied',
+       (m->>6)::bigint
 FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS m
 ON CONFLICT (id) DO NOTHING
 RETURNING id
@@ -140,7 +142,8 @@ WHERE s.id = r.id
 async def claim_mutations(
     session: AsyncSession, device_id: uuid.UUID, rows: Sequence[tuple[Any, ...]]
 ) -> set[uuid.UUID]:
-    """Insert (id, entity, row_id, op, hlc, author) rows; returns the ids this batch owns.
+    """Insert (id, entity, row_id, op, hlc, author, clock correction) rows; returns the ids
+    this batch owns.
 
     An id already logged (or being logged by a concurrent copy of the batch, which we wait
     for) is not returned: that mutation was applied before and must not be applied again.

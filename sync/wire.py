@@ -9,11 +9,12 @@ silently ignored; responses omit unset optionals to stay small on slow links.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
-from sync.hlc import HLC_PATTERN
+from sync.hlc import HLC_PATTERN, MAX_MS
 
 PROTOCOL_VERSION = 1
 JSON = "application/json"
@@ -25,12 +26,13 @@ DEFAULT_PULL_LIMIT = 500
 Protocol = Annotated[int, msgspec.Meta(ge=1)]
 EntityName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_]{1,64}$")]  # "f0_case" has a digit
 HLCString = Annotated[str, msgspec.Meta(pattern=HLC_PATTERN)]
+ClockCorrection = Annotated[int, msgspec.Meta(ge=-MAX_MS, le=MAX_MS)]
 Op = Literal["upsert", "delete"]
 Status = Literal["applied", "duplicate", "merged", "rejected"]
 Fields = dict[str, Any]
 
 
-class Mutation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class Mutation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     """One local edit; ``id`` is the idempotency key, so retries must reuse it."""
 
     id: uuid.UUID
@@ -40,6 +42,9 @@ class Mutation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     hlc: HLCString
     author_id: uuid.UUID
     fields: Fields = {}  # an upsert carries only the fields it changes
+    # Set by a device that re-stamped this mutation after the server found its clock wrong:
+    # the milliseconds it shifted the mutation's own times by (sync/protocol-drafts/clock.md).
+    clock_correction_ms: ClockCorrection | None = None
 
 
 class PushRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -61,6 +66,7 @@ class MutationResult(msgspec.Struct, kw_only=True, omit_defaults=True):
 class PushResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
     results: list[MutationResult]  # same order as the request's mutations
     server_hlc: HLCString
+    server_time: datetime  # the server's wall clock, for a device to measure its own offset
 
 
 class Change(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -87,6 +93,7 @@ class PullResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
     has_more: bool
     server_hlc: HLCString
     reset: bool
+    server_time: datetime  # the server's wall clock, for a device to measure its own offset
 
 
 class SchemaEntity(msgspec.Struct, kw_only=True):
