@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from litestar import Litestar
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
@@ -354,3 +355,32 @@ async def test_concurrent_answers_from_two_apps_are_never_below_what_was_observe
             assert all(p["server_hlc"] > ahead for p in pages)
     finally:
         await other_app.state.server_clock.aclose()
+
+
+async def test_an_online_edit_waiting_on_a_push_is_stamped_above_what_the_push_observed(
+    unit: Unit, world: World
+) -> None:
+    """The trigger reads the clock after the row lock wait: an online UPDATE queued behind a
+    push sees the tick that push committed just before its own commit."""
+    case_id = await created_case(unit.device, unit)
+    far = system_ms() + FOUR_MINUTES
+    async with world.engine.connect() as push_conn, world.engine.connect() as api_conn:
+        push_tx = await push_conn.begin()
+        await push_conn.execute(text("SELECT set_config('fieldops.via', 'device', true)"))
+        await push_conn.execute(text("SELECT id FROM f0_case WHERE id = :i FOR UPDATE"),
+                                {"i": case_id})
+        api_tx = await api_conn.begin()
+        online = asyncio.ensure_future(api_conn.execute(
+            text("UPDATE f0_case SET phone = '0903333333' WHERE id = :i"), {"i": case_id}))
+        await asyncio.sleep(0.3)
+        assert not online.done()  # waiting for the push's lock
+        async with world.engine.connect() as clock_conn:  # as sync/clock.py: autocommit
+            await clock_conn.execution_options(isolation_level="AUTOCOMMIT")
+            observed = (await clock_conn.execute(text("SELECT sync_clock_tick(:ms)"),
+                                                 {"ms": far})).scalar_one()
+        await push_tx.commit()
+        await online
+        await api_tx.commit()
+    stamp = await world.scalar(
+        "SELECT field_hlc -> 'phone' ->> 'hlc' FROM f0_case WHERE id = :i", i=case_id)
+    assert stamp > HLC(observed, 99_999).format()
