@@ -267,28 +267,9 @@ class LocalStore:
     def pending_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
-    def restamp(self, after: str, stamp: Callable[[], str]) -> int:
-        """Give every queued mutation stamped after ``after`` a new HLC from ``stamp``, in
-        outbox order, keeping its id; returns how many.
-
-        Used when the server refused our HLCs as too far ahead: ``after`` is the server's
-        HLC, and ``local_hlc`` follows the new stamps, so a restart cannot bring the refused
-        future back.
-        """
-        with self._tx() as db:
-            queued = [(seq, _mutation_dec.decode(raw)) for seq, raw in db.execute(
-                "SELECT seq, mutation_json FROM outbox ORDER BY seq").fetchall()]
-            ahead = [(seq, m) for seq, m in queued if m.hlc > after]
-            for seq, m in ahead:
-                m.hlc = stamp()
-                db.execute("UPDATE outbox SET mutation_json = ? WHERE seq = ?", (_dumps(m), seq))
-            if ahead:
-                self._set_meta(db, "local_hlc", ahead[-1][1].hlc)
-            return len(ahead)
-
     def restamp_ids(self, mutation_ids: Sequence[uuid.UUID], stamp: Callable[[], str]) -> int:
         """Give the queued mutations named a new HLC from ``stamp``, in outbox order, keeping
-        their ids; returns how many."""
+        their ids; returns how many. (For a clock found right again, after it refused them.)"""
         wanted = {str(i) for i in mutation_ids}
         with self._tx() as db:
             queued = [(seq, _mutation_dec.decode(raw)) for seq, mid, raw in db.execute(
@@ -297,7 +278,8 @@ class LocalStore:
             for seq, m in queued:
                 m.hlc = stamp()
                 db.execute("UPDATE outbox SET mutation_json = ? WHERE seq = ?", (_dumps(m), seq))
-                self._set_meta(db, "local_hlc", max(m.hlc, self.local_hlc or ""))
+            if queued:  # the refused future is gone: a restart must not bring it back
+                self._set_meta(db, "local_hlc", queued[-1][1].hlc)
             return len(queued)
 
     def shift_queued(self, shift_ms: int) -> int:
