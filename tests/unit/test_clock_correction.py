@@ -71,3 +71,20 @@ def test_a_shifted_mutation_stays_above_what_the_device_knew_and_in_outbox_order
     store.shift_queued(-DAY)
     assert [m.hlc for m in store.pending()] == [known.successor().format(),
                                                 known.successor().successor().format()]
+
+
+async def test_a_clock_right_again_gives_its_refused_edits_fresh_hlcs() -> None:
+    """The server refused an HLC from a clock that was wrong earlier, but the device's clock
+    is right now (offset below network delay): nothing to shift, the edit gets a fresh HLC."""
+    from tests.unit.test_client_store import WALL as SERVER_WALL
+    from tests.unit.test_client_store import FakeServer, make_client
+
+    server = FakeServer()
+    server.max_ahead_ms = 5 * 60_000
+    client = make_client(server, clock=HybridClock(lambda: SERVER_WALL))
+    m = mutation(HLC(SERVER_WALL + 10 * 60_000), {"a": 1}, "cases")
+    client.store.enqueue(m)  # recorded while the clock was 10 minutes fast
+    [result] = await client.push()
+    assert (result.id, result.status) == (m.id, "applied")
+    assert server.pushed_ids == [[m.id], [m.id]]
+    assert client.clock.offset_ms == 0
