@@ -384,3 +384,33 @@ async def test_an_online_edit_waiting_on_a_push_is_stamped_above_what_the_push_o
     stamp = await world.scalar(
         "SELECT field_hlc -> 'phone' ->> 'hlc' FROM f0_case WHERE id = :i", i=case_id)
     assert stamp > HLC(observed, 99_999).format()
+
+
+async def test_concurrent_pushes_and_online_edits_of_one_case_neither_fail_nor_deadlock(
+    unit: Unit, world: World, http: httpx.AsyncClient
+) -> None:
+    """Pushes tick the clock while holding the case row; online edits of that row read the
+    clock in their trigger. The clock row is only ever locked in autocommit, so nobody waits
+    for it while holding a row someone else waits for."""
+    devices = [unit.device, await second_device(world, unit, http)]
+    case_id = await created_case(unit.device, unit)
+
+    async def device_edits(d: RawDevice, n: int) -> list[int]:
+        codes = []
+        for i in range(n):
+            resp = await d.push(d.mutation("f0_case", case_id, {"notes": f"{d.id} {i}"}))
+            codes.append(resp.status_code)
+        return codes
+
+    async def online_edits(n: int) -> list[int]:
+        codes = []
+        for i in range(n):
+            resp = await http.patch(f"/api/cases/{case_id}", json={"notes": f"online {i}"},
+                                    headers=unit.staff.headers)
+            codes.append(resp.status_code)
+        return codes
+
+    runs = await asyncio.wait_for(asyncio.gather(
+        device_edits(devices[0], 8), device_edits(devices[1], 8), online_edits(8),
+        online_edits(8)), 120)
+    assert {code for run in runs for code in run} == {200}
