@@ -25,6 +25,7 @@ from api.live import start_live, stop_live
 from domain import migrations
 from domain.db import create_engine, create_session_maker
 from domain.settings import Settings
+from sync.clock import ServerClock
 
 API_VERSION = "0.1.0"
 
@@ -69,6 +70,7 @@ def create_app(
         finally:
             await stop_live(app)
             await stop_feed(app)
+            await app.state.server_clock.aclose()
             if owns_engine and engine is not None:
                 await engine.dispose()
 
@@ -97,6 +99,9 @@ def create_app(
         debug=False,
     )
     app.state.settings = settings
+    # Its own small AUTOCOMMIT engine (connected on first use), even when the app is given a
+    # session maker: the clock must never ride in a request's transaction (sync/clock.py).
+    app.state.server_clock = ServerClock(settings.database_url)
     app.state.migration_heads = migrations.heads()
     if not owns_engine:
         app.state.engine = engine

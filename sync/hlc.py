@@ -121,6 +121,15 @@ class HybridClock:
     def _read_wall(self) -> int:
         return self._wall() + self._offset_ms
 
+    def wall_ms(self) -> int:
+        """The wall clock as corrected so far: what a device stamps its recorded times with."""
+        return self._read_wall()
+
+    @property
+    def offset_ms(self) -> int:
+        """The correction added to the wall clock (persist it with the clock's last value)."""
+        return self._offset_ms
+
     @property
     def last(self) -> HLC:
         """Most recent value issued or observed (persist it to survive restarts)."""
@@ -160,6 +169,20 @@ class HybridClock:
                 nxt = HLC(min(ms, MAX_MS), 0)
             self._last = nxt
             return nxt.format()
+
+    def shift(self, delta_ms: int, server_hlc: str, tolerance_ms: int = 1000) -> None:
+        """Move the wall clock by ``delta_ms`` (either way), measured against the server's time
+        after it refused our clock (``clock_skew`` or ``clock_behind``).
+
+        A clock that was ahead also restarts from ``server_hlc``, as in ``correct``: the values
+        above it were refused, and the device gives its queued mutations new ones. A clock that
+        was behind keeps its last value, and observing ``server_hlc`` moves it forward.
+        """
+        remote = HLC.parse(server_hlc)
+        with self._lock:
+            self._offset_ms += delta_ms
+            if self._last.ms - remote.ms > tolerance_ms:
+                self._last = remote
 
     def correct(self, server_hlc: str, tolerance_ms: int = 1000) -> bool:
         """Adopt the server's time after it refused our HLCs as too far ahead (clock_skew).

@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.services.devices import authenticate_device
 from sync import feed
+from sync.clock import ServerClock, server_time
 from sync.cursor import START, Cursor, InvalidCursor, LegacyCursor, Position, scope_fingerprint
 from sync.errors import BadSyncRequest, Unauthenticated
 from sync.feed import FeedScope
-from sync.hlc import HybridClock
 from sync.registry import Registry
 from sync.wire import Change, PullRequest, PullResponse
 
@@ -53,10 +53,14 @@ class FeedWaiter(Protocol):
 
 async def pull(
     session: AsyncSession, token: str, request: PullRequest, *, registry: Registry,
-    clock: HybridClock, key: bytes, waiter: FeedWaiter | None = None,
+    clock: ServerClock, key: bytes, waiter: FeedWaiter | None = None,
 ) -> PullResponse:
     """One page of changes after the request's cursor (or a reset when the scope changed);
-    with ``wait_ms`` and a waiter, an empty page waits for a change in scope first."""
+    with ``wait_ms`` and a waiter, an empty page waits for a change in scope first.
+
+    The server clock ticks after the page is read, so the ``server_hlc`` a device observes is
+    above every stamp of every row the page can contain.
+    """
     deadline = time.monotonic() + request.wait_ms / 1000
     page, scope = await _serve(session, token, request, registry, clock, key)
     if waiter is None or request.wait_ms == 0 or page.changes or page.reset or page.has_more:
@@ -74,12 +78,12 @@ async def pull(
         if wake is Wake.changed:
             rechecks = list(RECHECK_S)
     return PullResponse(changes=[], cursor=page.cursor, has_more=False,
-                        server_hlc=clock.now(), reset=False)
+                        server_hlc=await clock.tick(), reset=False, server_time=server_time())
 
 
 async def _serve(
     session: AsyncSession, token: str, request: PullRequest, registry: Registry,
-    clock: HybridClock, key: bytes,
+    clock: ServerClock, key: bytes,
 ) -> tuple[PullResponse, FeedScope]:
     """Read one page in its own transaction, committed before returning (the connection goes
     back to the pool, so a long-poll holds none while it waits)."""
@@ -96,11 +100,13 @@ async def _serve(
     if after is None:
         await session.commit()
         return PullResponse(changes=[], cursor=Cursor(START, fingerprint).encode(
-            key, device.device_id), has_more=True, server_hlc=clock.now(), reset=True), scope
+            key, device.device_id), has_more=True, server_hlc=await clock.tick(), reset=True,
+            server_time=server_time()), scope
     changes, last, has_more = await _page(session, registry, scope, after, request.limit)
     await session.commit()
     return PullResponse(changes=changes, cursor=Cursor(last, fingerprint).encode(
-        key, device.device_id), has_more=has_more, server_hlc=clock.now(), reset=False), scope
+        key, device.device_id), has_more=has_more, server_hlc=await clock.tick(), reset=False,
+        server_time=server_time()), scope
 
 
 def _after(

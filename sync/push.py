@@ -16,7 +16,7 @@ import asyncio
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -31,18 +31,22 @@ from domain.models.user import User
 from domain.repositories.devices import DeviceMoveRecord, DeviceRepository, DeviceScope
 from domain.repositories.users import set_audit_context
 from domain.repositories.write_locks import lock_units
+from domain.rules.recorded_time import is_future
 from domain.services.devices import authenticate_device
 from domain.services.users import UserService
 from domain.settings import Settings
 from sync import queries
+from sync.clock import ServerClock, server_time
 from sync.codec import Item, Refused, decode_push
 from sync.errors import BadSyncRequest, ServiceUnavailable, Unauthenticated
-from sync.hlc import HybridClock, hlc_to_ms, system_ms
+from sync.hlc import hlc_to_ms, system_ms
 from sync.queries import ConflictRecord
-from sync.registry import EntitySpec, Registry
+from sync.registry import EntitySpec, FieldType, Registry
 from sync.wire import Fields, MutationResult, PushResponse
 
 Stamp = dict[str, str | None]
+# Refusals saying the device's clock is wrong: not final, neither claimed nor logged.
+CLOCK_CODES = frozenset({"clock_skew", "clock_behind"})
 
 
 def wire(value: Any) -> Any:
@@ -267,7 +271,7 @@ async def _principals(
 
 async def push(
     session: AsyncSession, token: str, body: bytes, fmt: str, *, registry: Registry,
-    settings: Settings, clock: HybridClock,
+    settings: Settings, clock: ServerClock,
 ) -> PushResponse:
     """Apply one pushed batch and commit; raises SyncRequestError for a refused request.
 
@@ -307,14 +311,14 @@ def _scope_at(
     ms = hlc_to_ms(hlc)
     for move in moves:  # oldest first
         if ms < move.moved_at_ms:
-            return DeviceScope(device.device_id, move.from_station_id, move.from_scope_path,
-                               revoked=False)
+            return replace(device, station_id=move.from_station_id,
+                           unit_path=move.from_scope_path)
     return device
 
 
 async def _push_once(
     session: AsyncSession, token: str, body: bytes, fmt: str, *, registry: Registry,
-    settings: Settings, clock: HybridClock,
+    settings: Settings, clock: ServerClock,
 ) -> PushResponse:
     device = await authenticate_device(session, token)
     if device is None:
@@ -349,7 +353,7 @@ async def _push_once(
     to_claim = _screen(ctx, items, scopes)
     claimed = await queries.claim_mutations(session, device.device_id, [
         (i.mutation.id, i.mutation.entity, i.mutation.row_id, i.mutation.op, i.mutation.hlc,
-         i.mutation.author_id, i.content) for i in to_claim
+         i.mutation.author_id, i.content, i.mutation.clock_correction_ms) for i in to_claim
     ] + [_log_row(r) for r in _loggable(refused)])
     await _replay_known(ctx, [i for i in to_claim if i.mutation.id not in claimed])
     fresh_refusals = [r for r in _loggable(refused) if r.id in claimed]
@@ -370,12 +374,14 @@ async def _push_once(
         and (isinstance(e, Refused) or e.mutation.id in claimed)
     ])
     await queries.insert_conflicts(session, ctx.conflicts)
-    accepted = [i.mutation.hlc for i in items if results[i.index].code != "clock_skew"]  # type: ignore[union-attr]
-    if accepted:
-        clock.observe(max(accepted))
+    accepted = [i.mutation.hlc for i in items
+                if getattr(results[i.index], "code", None) not in CLOCK_CODES]
+    # Observed before the commit: once anything of this batch is visible, the server clock
+    # (and so every later online stamp and server HLC) is above all of its HLCs.
+    server_hlc = await clock.tick(max(accepted) if accepted else None)
     await repo.touch(device.device_id, datetime.now(UTC))
     await session.commit()
-    return PushResponse(results=final, server_hlc=clock.now())
+    return PushResponse(results=final, server_hlc=server_hlc, server_time=server_time())
 
 
 def _log_row(r: Refused) -> tuple[Any, ...]:
@@ -458,25 +464,23 @@ def _log_static_refusals(ctx: PushContext, refused: Sequence[Refused]) -> None:
 def _screen(
     ctx: PushContext, items: Sequence[Item], scopes: dict[int, DeviceScope]
 ) -> list[Item]:
-    """Checks that need no database: clock skew, repeated ids, authors outside the unit.
+    """Checks that need no database: the device's clock, repeated ids, authors outside the
+    unit.
 
     Returns the items to claim in the log (a rejected mutation is logged too, so a retry of
-    it gets the same answer). A clock_skew refusal is neither claimed nor logged: the
-    mutation was not judged, and its retry with a corrected HLC is judged afresh. An id that
-    comes twice in one batch is a retry of the first when its content is the same, and a
-    reused id (``immutable``) when it is not.
+    it gets the same answer). A clock refusal (``clock_skew``, ``clock_behind``) is neither
+    claimed nor logged: the mutation was not judged, and its retry, corrected, is judged
+    afresh. An id that comes twice in one batch is a retry of the first when its content is
+    the same, and a reused id (``immutable``) when it is not.
     """
     seen: dict[uuid.UUID, str] = {}
-    limit_ms = system_ms() + ctx.settings.clock_skew_ms
     to_claim = []
     for item in items:
         m = item.mutation
-        ahead = hlc_to_ms(m.hlc) - limit_ms
-        if ahead > 0:
-            ctx.rejected(item, "clock_skew",
-                         f"the mutation's clock is {ahead + ctx.settings.clock_skew_ms} ms ahead "
-                         f"of the server's (at most {ctx.settings.clock_skew_ms} ms allowed)",
-                         field=f"mutations[{item.index}].hlc")
+        wrong = _clock_refusal(ctx, item)
+        if wrong is not None:
+            code, message, at = wrong
+            ctx.rejected(item, code, message, field=f"mutations[{item.index}].{at}")
             continue
         if m.id in seen:
             if seen[m.id] == item.content:
@@ -504,6 +508,35 @@ def _reused(ctx: PushContext, item: Item) -> None:
         field=f"mutations[{item.index}].id")
     ctx.conflict(item, "*", "immutable", kept_value=None, kept=None,
                  lost_value=wire(item.values), code="immutable", message=message)
+
+
+def _clock_refusal(ctx: PushContext, item: Item) -> tuple[str, str, str] | None:
+    """Why the mutation shows a clock no working device can have, if it does.
+
+    Its HLC more than ``clock_skew_ms`` ahead of the server's wall clock, or earlier than the
+    device's enrolment (minus the same margin); or a time it recorded (a pushed datetime field:
+    ``measured_at``, ``occurred_at``...) later than the domain allows, which the domain would
+    refuse as ``invalid`` and the device would drop, though only its clock was wrong.
+    """
+    skew = ctx.settings.clock_skew_ms
+    hlc_ms = hlc_to_ms(item.mutation.hlc)
+    ahead = hlc_ms - system_ms()
+    if ahead > skew:
+        return "clock_skew", (f"the mutation's clock is {ahead} ms ahead of the server's "
+                              f"(at most {skew} ms allowed)"), "hlc"
+    enrolled_ms = int(ctx.device.enrolled_at.timestamp() * 1000)
+    if hlc_ms < enrolled_ms - skew:
+        return "clock_behind", (f"the mutation's clock is {enrolled_ms - hlc_ms} ms behind the "
+                                f"device's enrolment: the device's clock is wrong"), "hlc"
+    now = datetime.now(UTC)
+    for f in item.spec.fields:
+        value = item.values.get(f.name)
+        if (f.type is FieldType.datetime and isinstance(value, datetime)
+                and value.tzinfo is not None and is_future(value, now)):
+            late = int((value - now).total_seconds() * 1000)
+            return "clock_skew", (f"`{f.name}` is {late} ms ahead of the server's time: the "
+                                  f"device's clock is ahead"), f"fields.{f.name}"
+    return None
 
 
 async def _replay_known(ctx: PushContext, items: Sequence[Item]) -> None:

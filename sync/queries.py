@@ -120,9 +120,9 @@ async def tombstone(
 # PostgreSQL, instead of one driver-encoded array per column.
 _CLAIM = text("""
 INSERT INTO sync_mutation (id, device_id, entity, row_id, op, hlc, author_id, content_hash,
-                           status)
+                           status, clock_correction_ms)
 SELECT (m->>0)::uuid, :device_id, m->>1, (m->>2)::uuid, m->>3, m->>4, (m->>5)::uuid, m->>6,
-       'applied'
+       'applied', (m->>7)::bigint
 FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS m
 ON CONFLICT (device_id, id) DO NOTHING
 RETURNING id
@@ -139,8 +139,8 @@ WHERE s.device_id = :device_id AND s.id = r.id
 async def claim_mutations(
     session: AsyncSession, device_id: uuid.UUID, rows: Sequence[tuple[Any, ...]]
 ) -> set[uuid.UUID]:
-    """Insert (id, entity, row_id, op, hlc, author, content hash) rows of the device's log;
-    returns the ids this batch owns.
+    """Insert (id, entity, row_id, op, hlc, author, content hash, clock correction) rows of
+    the device's log; returns the ids this batch owns.
 
     An id the device already logged (or is logging in a concurrent copy of the batch, which
     we wait for) is not returned: that mutation was judged before and must not be applied

@@ -9,11 +9,12 @@ silently ignored; responses omit unset optionals to stay small on slow links.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
 
-from sync.hlc import HLC_PATTERN
+from sync.hlc import HLC_PATTERN, MAX_MS
 
 PROTOCOL_VERSION = 1
 JSON = "application/json"
@@ -26,12 +27,17 @@ MAX_PULL_WAIT_MS = 30_000
 Protocol = Annotated[int, msgspec.Meta(ge=1)]
 EntityName = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_]{1,64}$")]  # "f0_case" has a digit
 HLCString = Annotated[str, msgspec.Meta(pattern=HLC_PATTERN)]
+# Times a device records from its own clock: the pushable datetime fields of the registry (a
+# test checks). A device that finds its clock was wrong shifts them with its HLCs.
+RECORDED_TIME_FIELDS = frozenset({"measured_at", "occurred_at", "bag_a_given_at",
+                                  "bag_b_given_at", "bag_c_given_at"})
+ClockCorrection = Annotated[int, msgspec.Meta(ge=-MAX_MS, le=MAX_MS)]
 Op = Literal["upsert", "delete"]
 Status = Literal["applied", "duplicate", "merged", "rejected"]
 Fields = dict[str, Any]
 
 
-class Mutation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class Mutation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
     """One local edit; ``id`` is the idempotency key, so retries must reuse it."""
 
     id: uuid.UUID
@@ -41,6 +47,9 @@ class Mutation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     hlc: HLCString
     author_id: uuid.UUID
     fields: Fields = {}  # an upsert carries only the fields it changes
+    # Set by a device that re-stamped this mutation after the server found its clock wrong:
+    # the milliseconds it shifted the mutation's own times by (sync/protocol-drafts/clock.md).
+    clock_correction_ms: ClockCorrection | None = None
 
 
 class PushRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -67,6 +76,7 @@ class MutationResult(msgspec.Struct, kw_only=True, omit_defaults=True):
 class PushResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
     results: list[MutationResult]  # same order as the request's mutations
     server_hlc: HLCString
+    server_time: datetime  # the server's wall clock, for a device to measure its own offset
 
 
 class Change(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -95,6 +105,7 @@ class PullResponse(msgspec.Struct, kw_only=True, omit_defaults=True):
     has_more: bool
     server_hlc: HLCString
     reset: bool
+    server_time: datetime  # the server's wall clock, for a device to measure its own offset
 
 
 class SchemaEntity(msgspec.Struct, kw_only=True):

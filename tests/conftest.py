@@ -94,10 +94,12 @@ async def db_session(
 
 
 @pytest.fixture
-def app(
+async def app(
     settings: Settings, engine: AsyncEngine, session_maker: async_sessionmaker[AsyncSession]
-) -> Litestar:
-    return create_app(settings, engine=engine, session_maker=session_maker)
+) -> AsyncIterator[Litestar]:
+    app = create_app(settings, engine=engine, session_maker=session_maker)
+    yield app
+    await app.state.server_clock.aclose()  # ASGITransport runs no lifespan
 
 
 @pytest.fixture
@@ -112,6 +114,7 @@ async def committed_app(settings: Settings, engine: AsyncEngine) -> AsyncIterato
     """An app whose requests really commit, for concurrency tests; tables are emptied after."""
     app = create_app(settings, engine=engine)
     yield app
+    await app.state.server_clock.aclose()  # ASGITransport runs no lifespan
     await truncate_operational_tables(engine)
 
 
@@ -124,12 +127,14 @@ async def committed_client(committed_app: Litestar) -> AsyncIterator[AsyncClient
 
 
 async def truncate_operational_tables(engine: AsyncEngine) -> None:
-    """Empty every table but the reference hierarchy and Alembic's bookkeeping."""
+    """Empty every table but the reference hierarchy, Alembic's bookkeeping and the server
+    clock (which must never go back)."""
     async with engine.begin() as conn:
         rows = await conn.execute(
             text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename NOT IN ('admin_unit', 'alembic_version', 'spatial_ref_sys')"
+                "AND tablename NOT IN ('admin_unit', 'alembic_version', 'spatial_ref_sys', "
+                "'sync_clock')"
             )
         )
         tables = [r[0] for r in rows]

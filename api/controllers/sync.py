@@ -7,7 +7,8 @@ MessagePack when the Accept header lists it, JSON otherwise (and gzip when accep
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
@@ -21,11 +22,11 @@ from api.feed_hub import long_poll
 from api.schemas.sync import SyncProblem, SyncSchema, body_operation
 from domain.settings import Settings
 from sync import pull, push
+from sync.clock import ServerClock, server_time
 from sync.codec import body_format, decode_pull, request_body, response_format
 from sync.cursor import cursor_key
 from sync.entities import REGISTRY
 from sync.errors import PayloadTooLarge, SyncRequestError, Unauthenticated
-from sync.hlc import HybridClock
 from sync.wire import PullRequest, PullResponse, PushRequest, PushResponse, encode
 
 
@@ -46,12 +47,23 @@ ERRORS = {
 DEVICE_TOKEN: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
 
-def server_clock(state: State) -> HybridClock:
-    """The process's hybrid logical clock, created with the first sync request."""
-    clock: HybridClock | None = state.get("sync_clock")
-    if clock is None:
-        clock = state["sync_clock"] = HybridClock()
+T = TypeVar("T")
+
+
+def server_clock(state: State) -> ServerClock:
+    """The server's hybrid logical clock (kept in the database; one client per process)."""
+    clock: ServerClock = state.server_clock
     return clock
+
+
+async def _answering(state: State, work: Awaitable[T]) -> T:
+    """Run a sync request; a refused one learns the server's HLC here, since Litestar's
+    exception handlers cannot await (it is left out when the database is unreachable)."""
+    try:
+        return await work
+    except SyncRequestError as exc:
+        exc.extra.setdefault("server_hlc", await server_clock(state).try_tick())
+        raise
 
 
 def _device_token(request: Request[Any, Any, Any]) -> str:
@@ -83,7 +95,7 @@ def sync_error_handler(
         title=TITLES.get(exc.status, "Error"), status=exc.status, detail=exc.detail,
         code=exc.code, field=exc.field, supported_versions=exc.extra.get("supported_versions"),
         max_mutations=exc.extra.get("max_mutations"),
-        server_hlc=server_clock(request.app.state).now(),
+        server_hlc=exc.extra.get("server_hlc"), server_time=server_time(),
     )
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     if exc.status == 503:
@@ -111,7 +123,8 @@ class SyncController(Controller):
         description=(
             "One result per mutation, in request order: applied, duplicate (already applied), "
             "merged (some fields lost to newer writes; `current` is the server row) or "
-            "rejected (with a `code`). A malformed batch is refused whole."
+            "rejected (with a `code` and the `field` at fault). A malformed mutation is "
+            "rejected alone; only a malformed envelope refuses the request."
         ),
         status_code=200,
         operation_class=body_operation(PushRequest),
@@ -122,11 +135,16 @@ class SyncController(Controller):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
         state: State,
     ) -> Response[PushResponse]:
+        result = await _answering(state, self._push(request, db_session, state))
+        return _encoded(result, request)
+
+    async def _push(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, state: State
+    ) -> PushResponse:
         token = _device_token(request)
         body, fmt = await _body(request, state.settings)
-        result = await push.push(db_session, token, body, fmt, registry=REGISTRY,
-                                 settings=state.settings, clock=server_clock(state))
-        return _encoded(result, request)
+        return await push.push(db_session, token, body, fmt, registry=REGISTRY,
+                               settings=state.settings, clock=server_clock(state))
 
     @post(
         "/pull",
@@ -148,15 +166,19 @@ class SyncController(Controller):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
         state: State,
     ) -> Response[PullResponse]:
+        result = await _answering(state, self._pull(request, db_session, state))
+        return _encoded(result, request)
+
+    async def _pull(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, state: State
+    ) -> PullResponse:
         token = _device_token(request)
         body, fmt = await _body(request, state.settings)
         wanted = decode_pull(body, fmt)
         key = cursor_key(state.settings.jwt_secret)
         if wanted.wait_ms == 0:
-            result = await pull.pull(db_session, token, wanted, registry=REGISTRY,
-                                     clock=server_clock(state), key=key)
-        else:
-            async with long_poll(request) as waiter:
-                result = await pull.pull(db_session, token, wanted, registry=REGISTRY,
-                                         clock=server_clock(state), key=key, waiter=waiter)
-        return _encoded(result, request)
+            return await pull.pull(db_session, token, wanted, registry=REGISTRY,
+                                   clock=server_clock(state), key=key)
+        async with long_poll(request) as waiter:
+            return await pull.pull(db_session, token, wanted, registry=REGISTRY,
+                                   clock=server_clock(state), key=key, waiter=waiter)

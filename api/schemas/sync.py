@@ -128,12 +128,15 @@ class SyncConflictPage(msgspec.Struct, kw_only=True, frozen=True):
 class SyncProblem(Problem, kw_only=True, frozen=True, omit_defaults=True):
     """problem+json of a refused sync request; 426 lists the protocol versions we speak.
 
-    ``server_hlc`` is there as in every sync answer, so a device can observe the server clock.
+    ``server_hlc`` and ``server_time`` are there as in every sync answer, so a device can
+    observe the server clock and measure its own; ``server_hlc`` is left out when the database
+    cannot be reached.
     """
 
     supported_versions: list[int] | None = None
     max_mutations: int | None = None
     server_hlc: str | None = None
+    server_time: datetime | None = None
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:

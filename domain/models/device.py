@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -84,6 +94,22 @@ class SyncMutation(Base):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+    # What the device shifted the mutation's own times by after the server found its clock
+    # wrong (sync/protocol-drafts/clock.md); None when it made no correction.
+    clock_correction_ms: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SyncClock(Base):
+    """The server's hybrid logical clock: one row, the highest millisecond issued or observed.
+
+    Only ``sync_clock_tick()`` (migration 0008, run by sync/clock.py) writes it.
+    """
+
+    __tablename__ = "sync_clock"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class SyncConflict(Base):

@@ -30,6 +30,7 @@ class DeviceScope:
     station_id: uuid.UUID
     unit_path: str  # the station's commune: the rows the device owns
     revoked: bool
+    enrolled_at: datetime  # no working clock on the device can read earlier than this
 
     @property
     def district_path(self) -> str:
@@ -92,7 +93,8 @@ class DeviceRepository:
     async def scope_by_token(self, token_hash: str, *, lock: bool) -> DeviceScope | None:
         """The device a token hash names; ``lock`` serialises the pushes of one device."""
         stmt = (
-            select(Device.id, Device.station_id, Station.scope_path, Device.revoked_at)
+            select(Device.id, Device.station_id, Station.scope_path, Device.revoked_at,
+                   Device.created_at)
             .join(Station, Station.id == Device.station_id)
             .where(Device.token_hash == token_hash)
         )
@@ -101,7 +103,8 @@ class DeviceRepository:
         row = (await self.session.execute(stmt)).first()
         if row is None:
             return None
-        return DeviceScope(row[0], row[1], row[2], revoked=row[3] is not None)
+        return DeviceScope(row[0], row[1], row[2], revoked=row[3] is not None,
+                           enrolled_at=row[4])
 
     async def record_move(
         self, device_id: uuid.UUID, *, from_station_id: uuid.UUID, from_scope_path: str,

@@ -41,6 +41,7 @@ from domain.repositories.care_teams import CareTeamRepository
 from domain.repositories.cases import CaseFilter, CaseRepository, CaseView
 from domain.repositories.stations import StationRepository
 from domain.rules.case_status import OPEN_STATUSES, check_transition
+from domain.rules.recorded_time import FUTURE_TOLERANCE
 from domain.rules.risk import risk_group
 from domain.services.stations import unit_paths
 
@@ -49,7 +50,7 @@ ASSIGN_ROLES = frozenset({Role.station_staff, Role.commune_officer})
 LEAVES_HOME_CARE = frozenset({CaseStatus.hospitalized, CaseStatus.recovered, CaseStatus.deceased})
 RISK_FIELDS = frozenset({"year_of_birth", "test_date", "comorbidities", "vaccine_doses",
                          "pregnant"})
-CLOCK_TOLERANCE = timedelta(minutes=5)
+CLOCK_TOLERANCE = FUTURE_TOLERANCE  # one tolerance for every recorded time
 ANTIVIRAL_WINDOW_DAYS = 5
 SEGMENT = {AdminLevel.province: 2, AdminLevel.district: 3, AdminLevel.commune: 4}
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,14 +45,13 @@ from domain.models.supply import (
 from domain.repositories.catalog import CatalogRepository
 from domain.repositories.loans import EquipmentRepository
 from domain.repositories.stock import StockRepository
+from domain.rules.recorded_time import FUTURE_TOLERANCE
 from domain.services.locations import LocationService, require_keeper
 
 M = MovementKind
 SIGN = {M.receipt: 1, M.transfer_in: 1, M.issue: -1, M.transfer_out: -1, M.loss: -1,
         M.expiry: -1, M.adjustment: 1}
 REASON_REQUIRED = frozenset({M.adjustment, M.loss, M.expiry})
-# A device clock may run this far ahead of the server before occurred_at counts as future.
-FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)

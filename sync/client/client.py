@@ -12,6 +12,7 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from gzip import compress as gzip_compress
 from types import TracebackType
 from typing import Any, Literal, TypeVar
@@ -43,6 +44,9 @@ PULL_PATH = "/sync/v1/pull"
 SCHEMA_PATH = "/sync/v1/schema"
 MAX_RESETS_PER_PULL = 3
 CLOCK_SKEW = "clock_skew"  # a refusal that is not final: correct the clock and retry
+CLOCK_CODES = frozenset({CLOCK_SKEW, "clock_behind"})
+# Below this a measured offset is network delay, not a wrong clock.
+CORRECTION_TOLERANCE_MS = 1000
 
 T = TypeVar("T")
 Send = Callable[[httpx.Request], Awaitable[httpx.Response]]
@@ -193,6 +197,7 @@ class SyncClient:
         self._sleep = sleep
         self._fault = fault
         self._lock = asyncio.Lock()  # one push/pull at a time, or batches would double-send
+        self._received_ms = 0  # our wall clock when the last answer arrived
 
         if store.device_id is None:
             store.set_meta(device_id=str(device_id))
@@ -216,6 +221,11 @@ class SyncClient:
         await self.aclose()
 
     # -- local edits ------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The time to record readings and movements with: the device's clock as corrected by
+        the server's time (a correction later shifts the queued ones as well)."""
+        return datetime.fromtimestamp(self.clock.wall_ms() / 1000, UTC)
 
     async def edit(self, entity: str, row_id: uuid.UUID, fields: Fields) -> Mutation:
         """Record an upsert of the changed ``fields`` only (the server merges per field)."""
@@ -282,19 +292,21 @@ class SyncClient:
             if skewed and corrected:  # still refused after one correction: try next sync
                 results.extend(resp.results)
                 break
-            results.extend(r for r in resp.results if r.code != CLOCK_SKEW)
+            results.extend(r for r in resp.results if r.code not in CLOCK_CODES)
             if skewed:  # they stay first in the outbox: the next batch retries them
-                self._correct_clock(resp.server_hlc)
+                self._correct_clock(resp, [r.id for r in resp.results
+                                           if r.code in CLOCK_CODES and r.id is not None])
                 corrected = True
         return results
 
     def _settle(self, batch: list[Mutation], resp: PushResponse) -> bool:
         """Answered mutations leave the outbox, rejected ones included (they are final), except
-        those refused for clock skew, which stay; returns whether there were any."""
+        those refused for our clock (clock_skew, clock_behind), which stay; returns whether
+        there were any."""
         if [r.id for r in resp.results] != [m.id for m in batch]:
             raise ProtocolViolation("push results do not match the batch one-to-one")
         answered = [(m, r) for m, r in zip(batch, resp.results, strict=True)
-                    if r.code != CLOCK_SKEW]
+                    if r.code not in CLOCK_CODES]
         for m, r in answered:
             if r.status == "rejected":
                 self.rejections.append(Rejection(m, r.code, r.message, r.current))
@@ -302,11 +314,22 @@ class SyncClient:
         self._observe(resp.server_hlc)
         return len(answered) < len(batch)
 
-    def _correct_clock(self, server_hlc: str) -> None:
-        """The server found our clock too far ahead: take its time, and re-stamp the queued
-        edits stamped by the wrong clock (ids unchanged), in order, so they can be sent."""
-        self.clock.correct(server_hlc)
-        self.store.restamp(server_hlc, self.clock.now)
+    def _correct_clock(self, resp: PushResponse, refused: list[uuid.UUID]) -> None:
+        """The server found our clock wrong: measure our offset from its ``server_time``, move
+        our clock by it, and correct the queued mutations (ids unchanged, outbox order) by the
+        same offset, HLCs and recorded times alike (``LocalStore.shift_queued``)."""
+        offset = int(resp.server_time.timestamp() * 1000) - self._received_ms
+        if abs(offset) > CORRECTION_TOLERANCE_MS:
+            self.clock.shift(offset, resp.server_hlc)
+            self.store.shift_queued(offset)
+            if self.store.local_hlc:  # new edits sort after the corrected outbox
+                self.clock.observe(self.store.local_hlc)
+            return
+        # Our clock is right now but was wrong when these were made, by an amount we cannot
+        # know: fresh HLCs let them through; their recorded times stay as they are (one in
+        # the future is accepted once that time has come).
+        self.clock.correct(resp.server_hlc)
+        self.store.restamp_ids(refused, self.clock.now)
 
     async def _pull(self) -> int:
         applied = resets = 0
@@ -387,6 +410,7 @@ class SyncClient:
                 last, retry_after = exc, None
                 continue
             status = response.status_code
+            self._received_ms = self.clock.wall_ms()
             if 200 <= status < 300:
                 try:
                     return decode(response.content, rtype, response.headers.get("content-type"))

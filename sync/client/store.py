@@ -12,12 +12,14 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from sync.wire import Change, Fields, Mutation, MutationResult
+from sync.hlc import HLC, MAX_MS
+from sync.wire import RECORDED_TIME_FIELDS, Change, Fields, Mutation, MutationResult
 
 RowKey = tuple[str, uuid.UUID]
 
@@ -37,7 +39,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     entity TEXT NOT NULL,
     row_id TEXT NOT NULL,
     mutation_json TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'pending'    -- 'sent' once a push was attempted
+    state TEXT NOT NULL DEFAULT 'pending',   -- 'sent' once a push was attempted
+    seen_hlc TEXT                            -- the server_hlc known when it was recorded
 );
 CREATE INDEX IF NOT EXISTS outbox_row ON outbox(entity, row_id, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,6 +55,20 @@ def _dumps(value: Fields | Mutation) -> str:
     return _json_enc.encode(value).decode()
 
 
+def _shifted(value: Any, shift_ms: int) -> Any:
+    """A recorded time (RFC 3339 text or a datetime) moved by ``shift_ms``; others unchanged."""
+    delta = timedelta(milliseconds=shift_ms)
+    if isinstance(value, datetime):
+        return value + delta
+    if isinstance(value, str):
+        try:
+            at = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return (at + delta).isoformat()
+    return value
+
+
 class LocalStore:
     """SQLite-backed replica + outbox + sync metadata for one device."""
 
@@ -60,6 +77,9 @@ class LocalStore:
         self._db = sqlite3.connect(str(path), isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(outbox)")}
+        if "seen_hlc" not in columns:  # a store made before the column existed
+            self._db.execute("ALTER TABLE outbox ADD COLUMN seen_hlc TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -227,8 +247,10 @@ class LocalStore:
         """Queue a local edit and show it in the replica in the same transaction."""
         with self._tx() as db:
             cur = db.execute(
-                "INSERT INTO outbox(mutation_id, entity, row_id, mutation_json) VALUES (?,?,?,?)",
-                (str(mutation.id), mutation.entity, str(mutation.row_id), _dumps(mutation)),
+                "INSERT INTO outbox(mutation_id, entity, row_id, mutation_json, seen_hlc)"
+                " VALUES (?,?,?,?,?)",
+                (str(mutation.id), mutation.entity, str(mutation.row_id), _dumps(mutation),
+                 self.server_hlc),
             )
             self._refresh(db, [(mutation.entity, mutation.row_id)])
             self._set_meta(db, "local_hlc", max(mutation.hlc, self.local_hlc or ""))
@@ -245,24 +267,55 @@ class LocalStore:
     def pending_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
-    def restamp(self, after: str, stamp: Callable[[], str]) -> int:
-        """Give every queued mutation stamped after ``after`` a new HLC from ``stamp``, in
-        outbox order, keeping its id; returns how many.
-
-        Used when the server refused our HLCs as too far ahead: ``after`` is the server's
-        HLC, and ``local_hlc`` follows the new stamps, so a restart cannot bring the refused
-        future back.
-        """
+    def restamp_ids(self, mutation_ids: Sequence[uuid.UUID], stamp: Callable[[], str]) -> int:
+        """Give the queued mutations named a new HLC from ``stamp``, in outbox order, keeping
+        their ids; returns how many. (For a clock found right again, after it refused them.)"""
+        wanted = {str(i) for i in mutation_ids}
         with self._tx() as db:
-            queued = [(seq, _mutation_dec.decode(raw)) for seq, raw in db.execute(
-                "SELECT seq, mutation_json FROM outbox ORDER BY seq").fetchall()]
-            ahead = [(seq, m) for seq, m in queued if m.hlc > after]
-            for seq, m in ahead:
+            queued = [(seq, _mutation_dec.decode(raw)) for seq, mid, raw in db.execute(
+                "SELECT seq, mutation_id, mutation_json FROM outbox ORDER BY seq").fetchall()
+                if mid in wanted]
+            for seq, m in queued:
                 m.hlc = stamp()
                 db.execute("UPDATE outbox SET mutation_json = ? WHERE seq = ?", (_dumps(m), seq))
-            if ahead:
-                self._set_meta(db, "local_hlc", ahead[-1][1].hlc)
-            return len(ahead)
+            if queued:  # the refused future is gone: a restart must not bring it back
+                self._set_meta(db, "local_hlc", queued[-1][1].hlc)
+            return len(queued)
+
+    def shift_queued(self, shift_ms: int) -> int:
+        """Correct every queued mutation recorded under a wrong clock by ``shift_ms``: its HLC
+        and its recorded times (``RECORDED_TIME_FIELDS``) move by the offset the server's time
+        showed, and ``clock_correction_ms`` says by how much; returns how many.
+
+        Every mutation still queued when the server refused the clock was recorded before the
+        correction, under the wrong clock. Its new HLC is the one a right clock would have
+        given it: the shifted value, but above the ``server_hlc`` the device knew when the edit
+        was made and above the mutation before it (outbox order stays HLC order). A fresh HLC
+        instead would make an edit recorded hours ago beat the online edits made since.
+        """
+        with self._tx() as db:
+            queued = db.execute(
+                "SELECT seq, mutation_json, seen_hlc FROM outbox ORDER BY seq").fetchall()
+            prev: HLC | None = None
+            keys: list[RowKey] = []
+            for seq, raw, seen in queued:
+                m = _mutation_dec.decode(raw)
+                old = HLC.parse(m.hlc)
+                new = HLC(min(max(old.ms + shift_ms, 0), MAX_MS), old.counter)
+                for floor in (HLC.parse(seen) if seen else None, prev):
+                    if floor is not None and new <= floor:
+                        new = floor.successor()
+                m.hlc = new.format()
+                m.fields = {k: _shifted(v, shift_ms) if k in RECORDED_TIME_FIELDS else v
+                            for k, v in m.fields.items()}
+                m.clock_correction_ms = (m.clock_correction_ms or 0) + shift_ms
+                db.execute("UPDATE outbox SET mutation_json = ? WHERE seq = ?", (_dumps(m), seq))
+                keys.append((m.entity, m.row_id))
+                prev = new
+            if prev is not None:
+                self._set_meta(db, "local_hlc", prev.format())
+            self._refresh(db, keys)
+            return len(queued)
 
     def mark_sent(self, mutation_ids: Iterable[uuid.UUID]) -> None:
         """Flag mutations as sent at least once (their retry may come back 'duplicate')."""

@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from domain.models.enums import CaseStatus, Role
@@ -148,8 +148,8 @@ class SimulatedDevice:
             "pulse": float(self.rng.randint(60, 110)),
             "temperature": round(self.rng.uniform(36.2, 38.8), 1),
         }[kind]
-        at = datetime.fromtimestamp(self.wall() / 1000, UTC) - timedelta(
-            minutes=self.rng.randint(0, 90))
+        # Read from the client's clock, as the server has corrected it (sync/client/client.py).
+        at = self.client.now() - timedelta(minutes=self.rng.randint(0, 90))
         await self._mutate("observation", uuid.uuid4(), {
             "case_id": str(case_id), "kind": kind, "value": value, "measured_at": at.isoformat(),
         })

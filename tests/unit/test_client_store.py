@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from sync.wire import (
 
 TOKEN = "device-token"
 WALL = 1_800_000_000_000  # the fake server's wall clock
+WALL_TIME = datetime.fromtimestamp(WALL / 1000, UTC)
 AUTHOR = uuid.UUID(int=42)
 
 
@@ -218,7 +220,8 @@ class FakeServer:
         if self.reset_next_pull:
             self.reset_next_pull = False
             return PullResponse(
-                changes=[], cursor="0", has_more=False, server_hlc=self.clock.now(), reset=True
+                changes=[], cursor="0", has_more=False, server_hlc=self.clock.now(), reset=True,
+                server_time=WALL_TIME,
             )
         start = int(req.cursor or 0)
         keys = self.log[start : start + req.limit]
@@ -238,6 +241,7 @@ class FakeServer:
             has_more=end < len(self.log),
             server_hlc=self.clock.now(),
             reset=False,
+            server_time=WALL_TIME,
         )
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -259,7 +263,8 @@ class FakeServer:
             push = decode(body, PushRequest, ctype)
             self.pushed_ids.append([m.id for m in push.mutations])
             results = [self._apply(m) for m in push.mutations]
-            resp = PushResponse(results=results, server_hlc=self.clock.now())
+            resp = PushResponse(results=results, server_hlc=self.clock.now(),
+                                server_time=WALL_TIME)
         elif request.url.path == PULL_PATH:
             resp = self._pull(decode(body, PullRequest, ctype))
         else:
