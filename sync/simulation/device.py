@@ -26,7 +26,6 @@ from sync.simulation.world import SimDevice
 from sync.wire import MutationResult
 
 EVERYDAY = {CaseStatus.home_monitoring, CaseStatus.needs_attention, CaseStatus.transfer_requested}
-SKEW_BOUND_MS = 5 * 60 * 1000
 
 
 @dataclass
@@ -67,12 +66,6 @@ class SimulatedDevice:
         """The device's wall clock, skewed."""
         return system_ms() + self.skew_ms
 
-    def fix_clock(self) -> None:
-        """What the app does when the server says the clock is wrong: use the right time."""
-        if self.skew_ms > SKEW_BOUND_MS:
-            self.skew_ms = 0
-            self.client.clock = HybridClock(self.wall)
-
     async def sync(self, limit: asyncio.Semaphore) -> None:
         """Push the outbox, then pull; transient failures leave the outbox for next time."""
         async with limit:
@@ -82,8 +75,6 @@ class SimulatedDevice:
                 await self.client.pull()
             except RetriesExhausted:
                 return
-        if any(r.code == "clock_skew" for r in results):
-            self.fix_clock()
 
     async def run(self, steps: int, limit: asyncio.Semaphore, tick: Callable[[], object]) -> None:
         """Make ``steps`` edits, going offline and online and syncing now and then."""

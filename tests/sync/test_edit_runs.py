@@ -66,14 +66,14 @@ async def test_one_case_edited_three_times_in_a_batch_keeps_the_newest_and_logs_
     d = unit.device
     [case_id] = await cases(d, unit, 1)
     batch = [d.mutation("f0_case", case_id, {"phone": phone}, hlc=hlc(at))
-             for phone, at in (("0901", 30), ("0902", 10), ("0903", 20))]
+             for phone, at in (("090300001", 30), ("090300002", 10), ("090300003", 20))]
     results = await d.push_ok(*batch)
     assert [r["status"] for r in results] == ["applied", "merged", "merged"]
-    assert results[1]["current"]["phone"] == "0901"
-    assert await stored(world, case_id, "phone") == "0901"
+    assert results[1]["current"]["phone"] == "090300001"
+    assert await stored(world, case_id, "phone") == "090300001"
     assert await world.scalar(
         "SELECT array_agg(lost_value #>> '{}' ORDER BY lost_hlc) FROM sync_conflict "
-        "WHERE row_id = :id", id=case_id) == ["0902", "0903"]
+        "WHERE row_id = :id", id=case_id) == ["090300002", "090300003"]
 
 
 async def test_a_refused_edit_in_a_run_is_rejected_alone(unit: Unit, world: World) -> None:

@@ -125,13 +125,13 @@ async def test_a_delete_racing_an_update_wins_in_either_order(unit: Unit, world:
     first, second = await cases(a, unit.station_id, 2)
     # The update arrives after the delete: refused, and kept in the conflict log.
     await a.push_ok(a.mutation("f0_case", first, op="delete"))
-    [late] = await a.push_ok(a.mutation("f0_case", first, {"phone": "0911"}))
+    [late] = await a.push_ok(a.mutation("f0_case", first, {"phone": "090300011"}))
     assert (late["status"], late["code"]) == ("rejected", "deleted")
     assert await world.scalar(
         "SELECT count(*) FROM sync_conflict WHERE row_id = :r AND policy = 'delete'",
         r=first) == 1
     # The update arrives first: applied, then the delete removes the row anyway.
-    results = await a.push_ok(a.mutation("f0_case", second, {"phone": "0911"}),
+    results = await a.push_ok(a.mutation("f0_case", second, {"phone": "090300011"}),
                               a.mutation("f0_case", second, op="delete"))
     assert [r["status"] for r in results] == ["applied", "applied"]
     assert await world.scalar(

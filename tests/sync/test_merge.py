@@ -41,19 +41,19 @@ async def test_descriptive_fields_merge_per_field_last_writer_wins(
     case_id = uuid.uuid4()
     await a.push_ok(a.mutation("f0_case", case_id, new_case(unit.station_id), hlc=hlc(0)))
     # Both edited offline: B later (by HLC) on the phone, A later on the address.
-    await b.push_ok(b.mutation("f0_case", case_id, {"phone": "0902", "address": "B street"},
+    await b.push_ok(b.mutation("f0_case", case_id, {"phone": "090300002", "address": "B street"},
                                hlc=hlc(10)))
-    results = await a.push_ok(a.mutation("f0_case", case_id, {"phone": "0901",
+    results = await a.push_ok(a.mutation("f0_case", case_id, {"phone": "090300001",
                                                               "address": "A street"},
                                          hlc=hlc(5)))
     assert results[0]["status"] == "merged"  # both fields lost to B's newer writes
-    assert results[0]["current"]["phone"] == "0902"
+    assert results[0]["current"]["phone"] == "090300002"
     results = await a.push_ok(a.mutation("f0_case", case_id, {"address": "A street"},
                                          hlc=hlc(30)))
     assert results[0]["status"] == "applied"
     await a.sync_down()
     case = a.of("f0_case")[case_id]
-    assert (case["phone"], case["address"]) == ("0902", "A street")
+    assert (case["phone"], case["address"]) == ("090300002", "A street")
 
 
 async def test_equal_hlcs_are_broken_by_device_id(unit: Unit, world: World) -> None:
@@ -72,8 +72,8 @@ async def test_a_losing_write_is_kept_in_the_conflict_log(unit: Unit, world: Wor
     a, b = unit.device, await second_device(unit, world)
     case_id = uuid.uuid4()
     await a.push_ok(a.mutation("f0_case", case_id, new_case(unit.station_id), hlc=hlc(0)))
-    await b.push_ok(b.mutation("f0_case", case_id, {"phone": "0902"}, hlc=hlc(20)))
-    lost = a.mutation("f0_case", case_id, {"phone": "0901"}, hlc=hlc(10))
+    await b.push_ok(b.mutation("f0_case", case_id, {"phone": "090300002"}, hlc=hlc(20)))
+    lost = a.mutation("f0_case", case_id, {"phone": "090300001"}, hlc=hlc(10))
     await a.push_ok(lost)
     resp = await a.http.get("/api/sync/conflicts", headers=unit.officer.headers,
                             params={"entity": "f0_case", "row_id": str(case_id)})
@@ -81,7 +81,7 @@ async def test_a_losing_write_is_kept_in_the_conflict_log(unit: Unit, world: Wor
     [c] = resp.json()["items"]
     assert (c["entity"], c["row_id"], c["field"], c["policy"]) == (
         "f0_case", str(case_id), "phone", "lww")
-    assert (c["kept_value"], c["lost_value"]) == ("0902", "0901")
+    assert (c["kept_value"], c["lost_value"]) == ("090300002", "090300001")
     assert (c["kept_hlc"], c["lost_hlc"]) == (hlc(20), lost["hlc"])
     assert (c["kept_device"], c["lost_device"]) == (str(b.id), str(a.id))
     assert (c["kept_author"], c["lost_author"]) == (str(unit.doctor.id), str(unit.staff.id))
@@ -247,7 +247,7 @@ async def test_an_online_edit_beats_an_older_offline_edit(unit: Unit, world: Wor
     a = unit.device
     case_id = uuid.uuid4()
     await a.push_ok(a.mutation("f0_case", case_id, new_case(unit.station_id), hlc=hlc(0)))
-    offline = a.mutation("f0_case", case_id, {"phone": "0901"}, hlc=hlc(10))
+    offline = a.mutation("f0_case", case_id, {"phone": "090300001"}, hlc=hlc(10))
     await world.execute("UPDATE f0_case SET phone = '0999' WHERE id = :i", i=case_id)
     [result] = await a.push_ok(offline)
     assert result["status"] == "merged"
@@ -275,8 +275,8 @@ async def test_a_neighbouring_unit_row_is_forbidden(unit: Unit, world: World) ->
                                                      new_case(other.station_id)))
     a = unit.device
     results = await a.push_ok(
-        a.mutation("f0_case", theirs, {"phone": "0900"}),
-        a.mutation("station", other.station_id, {"phone": "0900"}),
+        a.mutation("f0_case", theirs, {"phone": "090300000"}),
+        a.mutation("station", other.station_id, {"phone": "090300000"}),
         a.mutation("f0_case", uuid.uuid4(), new_case(other.station_id)),
         a.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id), author=other.staff.id),
     )

@@ -300,7 +300,8 @@ async def test_every_answer_carries_the_servers_wall_time(unit: Unit) -> None:
     answers = [
         await d.push(d.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id))),
         await d.post("/sync/v1/pull", {"protocol": 1, "device_id": str(d.id)}),
-        await d.push(d.mutation("f0_case", uuid.uuid4(), {"risk_group": "low"})),  # 400
+        await d.post("/sync/v1/push", {"protocol": 1, "device_id": str(d.id),
+                                       "mutations": {"not": "a list"}}),  # 400
         await d.push(token="fod_unknown"),  # 401
         await d.post("/sync/v1/push", {"protocol": 2, "device_id": str(d.id),
                                        "mutations": []}),  # 426

@@ -19,7 +19,7 @@ def item(measured_at: datetime) -> Item:
     values = {"case_id": uuid.uuid4(), "kind": "spo2", "value": 97.0, "measured_at": measured_at}
     m = Mutation(id=uuid.uuid4(), entity="observation", row_id=uuid.uuid4(), op="upsert",
                  hlc="001700000000000-00000", author_id=uuid.uuid4(), fields={})
-    return Item(0, m, OBSERVATION, values)
+    return Item(0, m, OBSERVATION, values, content="")
 
 
 def test_a_reading_without_a_time_zone_is_refused_as_by_the_service() -> None:
