@@ -21,6 +21,7 @@ from api.controllers.health import HealthController
 from api.db import provide_session
 from api.errors import EXCEPTION_HANDLERS
 from api.live import start_live, stop_live
+from api.request import HardenedRequest, check_parameters
 from domain import migrations
 from domain.db import create_engine, create_session_maker
 from domain.settings import Settings
@@ -85,6 +86,8 @@ def create_app(
             "principal": Provide(provide_principal),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=HardenedRequest,
+        before_request=check_parameters,
         openapi_config=openapi_config(),
         # Level 5: most of level 9's saving at a fraction of its CPU on 200 KB map payloads.
         compression_config=CompressionConfig(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -21,9 +22,9 @@ from domain.settings import Settings
 from sync import pull, push
 from sync.codec import body_format, decode_pull, request_body, response_format
 from sync.entities import REGISTRY
-from sync.errors import SyncRequestError, Unauthenticated
+from sync.errors import BadSyncRequest, SyncRequestError, Unauthenticated
 from sync.hlc import HybridClock
-from sync.wire import PullRequest, PullResponse, PushRequest, PushResponse, encode
+from sync.wire import MSGPACK, PullRequest, PullResponse, PushRequest, PushResponse, encode
 
 
 def _problem(description: str) -> ResponseSpec:
@@ -59,7 +60,24 @@ def _device_token(request: Request[Any, Any, Any]) -> str:
 async def _body(request: Request[Any, Any, Any], settings: Settings) -> tuple[bytes, str]:
     fmt = body_format(request.headers.get("content-type"))
     raw = await request.body()
-    return request_body(raw, request.headers.get("content-encoding"), settings.max_body_bytes), fmt
+    body = request_body(raw, request.headers.get("content-encoding"), settings.max_body_bytes)
+    _check_well_formed(body, fmt)
+    return body, fmt
+
+
+def _check_well_formed(body: bytes, fmt: str) -> None:
+    """Refuse at the edge what makes msgspec raise outside its ``DecodeError``: invalid UTF-8
+    in an untyped field (``UnicodeDecodeError``) and deep nesting (``RecursionError``), which
+    would otherwise leave as 500s. Anything else malformed is sync/codec's to name."""
+    try:
+        (msgspec.msgpack.decode if fmt == MSGPACK else msgspec.json.decode)(body)
+    except UnicodeDecodeError as exc:
+        raise BadSyncRequest(f"the body is not valid UTF-8 (byte {exc.start})",
+                             field="body") from None
+    except RecursionError:
+        raise BadSyncRequest("the body nests too deeply", field="body") from None
+    except (msgspec.DecodeError, ValueError):
+        pass
 
 
 def _encoded(obj: Any, request: Request[Any, Any, Any]) -> Response[Any]:
