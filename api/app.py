@@ -21,6 +21,7 @@ from api.controllers.health import HealthController
 from api.db import provide_session
 from api.errors import EXCEPTION_HANDLERS
 from api.live import start_live, stop_live
+from api.openapi_problems import document_problems
 from api.request import HardenedRequest, check_parameters
 from domain import migrations
 from domain.db import create_engine, create_session_maker
@@ -68,6 +69,8 @@ def create_app(
             yield
         finally:
             await stop_live(app)
+            if (verifier := app.state.get("password_verifier")) is not None:
+                verifier.close()
             if owns_engine and engine is not None:
                 await engine.dispose()
 
@@ -97,6 +100,7 @@ def create_app(
         request_max_body_size=settings.max_body_bytes,
         debug=False,
     )
+    document_problems(app)
     app.state.settings = settings
     app.state.migration_heads = migrations.heads()
     if not owns_engine:
