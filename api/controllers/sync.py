@@ -28,7 +28,8 @@ from sync.wire import MSGPACK, PullRequest, PullResponse, PushRequest, PushRespo
 
 
 def _problem(description: str) -> ResponseSpec:
-    return ResponseSpec(SyncProblem, description=description, generate_examples=False)
+    return ResponseSpec(SyncProblem, description=description, media_type=PROBLEM_JSON,
+                        generate_examples=False)
 
 
 ERRORS = {
