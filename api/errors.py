@@ -27,6 +27,7 @@ DOMAIN_STATUS: dict[type[de.DomainError], int] = {
     de.TransitionNotAllowed: 409,
     de.InsufficientStock: 409,
     de.Conflict: 409,
+    de.Throttled: 429,
 }
 
 TITLES = {
@@ -65,6 +66,8 @@ def domain_error_handler(_: Request[Any, Any, Any], exc: de.DomainError) -> Resp
     resp = problem(_domain_status(exc), exc.message, code=exc.code, field=exc.field, errors=errors)
     if extra:
         resp.headers.update({f"X-{k.replace('_', '-').title()}": v for k, v in extra.items()})
+    if isinstance(exc, de.Throttled):
+        resp.headers["Retry-After"] = str(exc.retry_after_s)
     return resp
 
 
