@@ -75,28 +75,48 @@ _NAMED = re.compile(r"(?:missing required field|unknown field) `([^`]+)`")
 _AT = re.compile(r"at `\$\.?([^`]*)`")
 
 
-def _field_of(item: dict[str, Any]) -> str:
+def _wire_name(request: Request[Any, Any, Any], key: str) -> str:
+    """The name a parameter has on the wire (``?id=``) rather than in Python (``row_id``)."""
+    try:
+        param = request.route_handler.parsed_fn_signature.parameters.get(key)
+    except Exception:  # no handler resolved (a framework-level refusal)
+        return key
+    kwarg = getattr(param, "kwarg_definition", None) if param is not None else None
+    for attr in ("name", "query", "header", "cookie"):
+        alias = getattr(kwarg, attr, None)
+        if isinstance(alias, str) and alias:
+            return alias
+    return key
+
+
+def _field_of(item: dict[str, Any], request: Request[Any, Any, Any]) -> str:
     key = item.get("key")
     if key and key != "data":  # "data" is Litestar's name for the whole body
-        return str(key)
-    msg = str(item.get("message", ""))
-    # msgspec says "Expected `int`, got `str` - at `$.limit`" or "Object missing required
-    # field `password` - at `$.items[0]`": name the path it blames, joined with the field.
+        return _wire_name(request, str(key))
+    named = field_in_message(str(item.get("message", "")))
+    if named:
+        return named
+    return "body" if item.get("source") == "body" else ""
+
+
+def field_in_message(msg: str) -> str | None:
+    """The field a msgspec message blames: "Expected `int`, got `str` - at `$.limit`" or
+    "Object missing required field `password` - at `$.items[0]`" (the path joined with it)."""
     at = _AT.search(msg)
     named = _NAMED.search(msg)
     parent = at.group(1) if at else ""
     if named:
         return f"{parent}.{named.group(1)}" if parent else named.group(1)
-    if parent:
-        return parent
-    return "body" if item.get("source") == "body" else ""
+    return parent or None
 
 
-def validation_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+def validation_handler(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[Problem]:
     items = exc.extra if isinstance(exc.extra, list) else []
     errors = [
         {
-            "field": _field_of(i),
+            "field": _field_of(i, request),
             "message": str(i.get("message", "")),
             "source": str(i.get("source", "")),
         }

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.errors import PROBLEM_JSON, TITLES
+from api.errors import PROBLEM_JSON, TITLES, field_in_message
 from api.schemas.sync import SyncProblem, SyncSchema, body_operation
 from domain.settings import Settings
 from sync import pull, push
@@ -86,12 +86,20 @@ def _encoded(obj: Any, request: Request[Any, Any, Any]) -> Response[Any]:
     return Response(content=encode(obj, fmt), media_type=fmt)
 
 
+def _field(exc: SyncRequestError) -> str | None:
+    """What sync/codec named, else what its message blames, else the body as a whole."""
+    if exc.field or exc.status not in (400, 413, 415):
+        return exc.field
+    return field_in_message(exc.detail) or "body"
+
+
 def sync_error_handler(
     request: Request[Any, Any, Any], exc: SyncRequestError
 ) -> Response[SyncProblem]:
     body = SyncProblem(
         title=TITLES.get(exc.status, "Error"), status=exc.status, detail=exc.detail,
-        code=exc.code, field=exc.field, supported_versions=exc.extra.get("supported_versions"),
+        code=exc.code, field=_field(exc),
+        supported_versions=exc.extra.get("supported_versions"),
         max_mutations=exc.extra.get("max_mutations"),
         server_hlc=server_clock(request.app.state).now(),
     )
