@@ -148,7 +148,7 @@ def cases_for(spec: Spec, op: Schema, path: str) -> Iterator[Case]:
     body_spec = op.get("requestBody", {}).get("content", {})
     if not body_spec:
         return
-    media, content = next(iter(body_spec.items()))
+    content = next(iter(body_spec.values()))
     schema = spec.resolve(content.get("schema", {}))
     base = spec.sample(schema)
     props = set(schema.get("properties", {}))
