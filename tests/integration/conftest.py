@@ -23,11 +23,16 @@ from api.auth import issue_token
 from api.live import stop_live
 from domain import migrations
 from domain.db import create_engine, create_session_maker
+from domain.admin_dataset import NATIONAL_CODE
 from domain.models.enums import Role
+from domain.models.station import Station
+from domain.repositories.admin_units import AdminUnitRepository
+from domain.services.devices import enroll_device
 from domain.services.users import UserService
 from domain.settings import Settings
 
 LIVE_DB = "fieldops_live_api"
+WARD = "26734"  # Phường Tân Định, Quận 1
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class LiveApi:
     settings: Settings
     admin_id: uuid.UUID
     admin_headers: dict[str, str]
+    device_headers: dict[str, str]
 
 
 def free_port() -> int:
@@ -52,16 +58,32 @@ async def _admin_sql(url: str, sql: str) -> None:
     await eng.dispose()
 
 
-async def _create_admin(url: str, password_hash: str) -> uuid.UUID:
+async def _create_callers(url: str, password_hash: str) -> tuple[uuid.UUID, str]:
+    """A national administrator, and a tablet enrolled at a station of Tân Định ward."""
     engine = create_engine(url)
     try:
         async with create_session_maker(engine)() as s:
-            user = await UserService(s).create(
+            admin = await UserService(s).create(
                 username="live.admin", password="unused", full_name="Live admin",
-                role=Role.administrator, unit_code="79", password_hash=password_hash,
+                role=Role.administrator, unit_code=NATIONAL_CODE, password_hash=password_hash,
             )
+            unit = await AdminUnitRepository(s).get(WARD)
+            assert unit is not None
+            station = Station(code="LIVE-1", name="Trạm y tế lưu động", commune_code=WARD,
+                              scope_path=unit.path, status="active",
+                              position=f"SRID=4326;POINT({unit.lon} {unit.lat})")
+            s.add(station)
+            await s.flush()
+            officer = await UserService(s).create(
+                username="live.officer", password="unused", full_name="Live officer",
+                role=Role.commune_officer, unit_code=WARD, password_hash=password_hash,
+            )
+            principal = await UserService(s).principal(officer.id)
+            assert principal is not None
+            _, device_token = await enroll_device(s, principal, name="tablet",
+                                                  station_id=station.id)
             await s.commit()
-            return user.id
+            return admin.id, device_token
     finally:
         await engine.dispose()
 
@@ -76,7 +98,7 @@ def live_api(database_url: str, settings: Settings, password_hash: str) -> Itera
         from api.cli import _load_admin_units
 
         asyncio.run(_load_admin_units(url))
-        admin_id = asyncio.run(_create_admin(url, password_hash))
+        admin_id, device_token = asyncio.run(_create_callers(url, password_hash))
         live_settings = dataclasses.replace(settings, database_url=url)
         app = create_app(live_settings)
         app.on_shutdown.append(stop_live)
@@ -96,6 +118,7 @@ def live_api(database_url: str, settings: Settings, password_hash: str) -> Itera
             yield LiveApi(
                 base_url=f"http://127.0.0.1:{port}", database_url=url, settings=live_settings,
                 admin_id=admin_id, admin_headers={"Authorization": f"Bearer {token}"},
+                device_headers={"Authorization": f"Bearer {device_token}"},
             )
         finally:
             server.should_exit = True
