@@ -22,8 +22,8 @@ from api.app import create_app
 from api.auth import issue_token
 from api.live import stop_live
 from domain import migrations
-from domain.db import create_engine, create_session_maker
 from domain.admin_dataset import NATIONAL_CODE
+from domain.db import create_engine, create_session_maker
 from domain.models.enums import Role
 from domain.models.station import Station
 from domain.repositories.admin_units import AdminUnitRepository
