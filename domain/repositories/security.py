@@ -55,9 +55,11 @@ class LoginThrottleRepository:
         )
 
     async def forget(self, keys: list[str]) -> None:
-        await self.session.execute(
-            text("DELETE FROM login_throttle WHERE key = ANY(:keys)"), {"keys": keys}
-        )
+        # One key at a time, in the caller's order: the order count_failure locks them in.
+        for key in keys:
+            await self.session.execute(
+                text("DELETE FROM login_throttle WHERE key = :key"), {"key": key}
+            )
 
     async def forget_stale(self, older_than_s: int) -> None:
         """Counters nobody has failed on for a long time; keeps the table small."""

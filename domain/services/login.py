@@ -94,6 +94,8 @@ class LoginService:
         username: str, client: str, user: User | None,
     ) -> None:
         locks: dict[str, dict[str, float]] = {}
+        # Lock order: the keys' rows in LIMITS order, here and in ``forget``, so concurrent
+        # logins of one account and client never deadlock.
         for limit, key in keys.items():
             failures = await repo.count_failure(key, WINDOW_S)
             delay = backoff_s(failures, limit)

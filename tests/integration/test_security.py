@@ -89,7 +89,7 @@ async def test_a_non_canonical_subject_is_401(
 
 async def test_a_token_signed_with_another_key_is_401(client: AsyncClient, make_user: Any) -> None:
     user, _ = await make_user("administrator", "79")
-    forged = Settings(database_url="", jwt_secret="not-the-server-key")
+    forged = Settings(database_url="", jwt_secret="not-the-server-key-" + "k" * 32)
     token = _token(forged, user.id)
     assert (await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})).status_code == 401
 
@@ -220,6 +220,22 @@ async def test_logins_do_not_stall_the_event_loop(
     await tick
     assert [r.status_code for r in results] == [200, 200, 200]
     assert max(gaps) < one_hash * 0.7, (max(gaps), one_hash)
+
+
+async def test_concurrent_logins_of_one_account_never_5xx(
+    committed_client: AsyncClient, engine: AsyncEngine, password_hash: str
+) -> None:
+    """Failures and successes of one account and client at once: same throttle rows, taken
+    in one order, so no deadlock and no 5xx; every answer is 200, 401 or 429."""
+    async with create_session_maker(engine)() as s:
+        await UserService(s).create(
+            username="nurse.race", password=PASSWORD, full_name="Race", role=Role.station_staff,
+            unit_code="26734", password_hash=password_hash,
+        )
+        await s.commit()
+    attempts = [PASSWORD if i % 3 == 0 else "wrong" for i in range(12)]
+    results = await asyncio.gather(*[_login(committed_client, "nurse.race", p) for p in attempts])
+    assert {r.status_code for r in results} <= {200, 401, 429}, [r.text for r in results]
 
 
 async def test_the_hashing_queue_is_bounded() -> None:
