@@ -136,8 +136,8 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
         headers.setdefault("WWW-Authenticate", "Bearer")
     extra = exc.extra if isinstance(exc.extra, dict) else {}
     field = extra.get("field")
-    if field is None and exc.status_code in (400, 422):
-        # The framework's own refusals of a body (malformed JSON, a bad Content-Length).
+    if field is None and exc.status_code in (400, 413, 422):
+        # The framework's own refusals of a body (malformed JSON, a bad Content-Length, size).
         field = "body"
     return problem(
         exc.status_code,

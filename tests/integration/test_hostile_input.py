@@ -148,3 +148,11 @@ def _assert_problem_no_field(r: Any, status: int) -> dict[str, Any]:
     assert r.headers["content-type"].startswith("application/problem+json")
     body: dict[str, Any] = r.json()
     return body
+
+
+async def test_a_body_past_the_size_limit_is_413_naming_the_body(
+    client: AsyncClient, settings: Any
+) -> None:
+    raw = b'{"username":"' + b"x" * (settings.max_body_bytes + 1) + b'","password":"x"}'
+    r = await client.post("/api/auth/login", content=raw, headers=JSON)
+    _assert_problem(r, 413, "body")
