@@ -22,6 +22,8 @@ from api.db import provide_session
 from api.errors import EXCEPTION_HANDLERS
 from api.feed_hub import stop_feed
 from api.live import start_live, stop_live
+from api.openapi_problems import document_problems
+from api.request import HardenedRequest, check_parameters
 from domain import migrations
 from domain.db import create_engine, create_session_maker
 from domain.settings import Settings
@@ -71,6 +73,8 @@ def create_app(
             await stop_live(app)
             await stop_feed(app)
             await app.state.server_clock.aclose()
+            if (verifier := app.state.get("password_verifier")) is not None:
+                verifier.close()
             if owns_engine and engine is not None:
                 await engine.dispose()
 
@@ -89,6 +93,8 @@ def create_app(
             "principal": Provide(provide_principal),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=HardenedRequest,
+        before_request=check_parameters,
         openapi_config=openapi_config(),
         # Level 5: most of level 9's saving at a fraction of its CPU on 200 KB map payloads.
         compression_config=CompressionConfig(
@@ -98,6 +104,7 @@ def create_app(
         request_max_body_size=settings.max_body_bytes,
         debug=False,
     )
+    document_problems(app)
     app.state.settings = settings
     # Its own small AUTOCOMMIT engine (connected on first use), even when the app is given a
     # session maker: the clock must never ride in a request's transaction (sync/clock.py).

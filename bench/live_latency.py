@@ -33,9 +33,11 @@ class _Listener:
         self.arrivals: dict[str, float] = {}
         self.heard = asyncio.Condition()
 
-    async def follow(self, http: httpx.AsyncClient, token: str) -> None:
+    async def follow(self, http: httpx.AsyncClient, headers: dict[str, str]) -> None:
         event = ""
-        async with http.stream("GET", "/api/map/events", params={"access_token": token}) as resp:
+        # As the map page does: a single-use stream ticket, never the token in the URL.
+        ticket = (await http.post("/api/map/stream-ticket", headers=headers)).json()["ticket"]
+        async with http.stream("GET", "/api/map/events", params={"ticket": ticket}) as resp:
             resp.raise_for_status()
             async for line in resp.aiter_lines():
                 if line.startswith("event:"):
@@ -78,13 +80,12 @@ async def run(url: str, base: str, *, quick: bool) -> list[Result]:
     rounds = 10 if quick else 40
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         headers = await coordinator_headers(http)
-        token = headers["Authorization"].removeprefix("Bearer ")
         stations: list[dict[str, Any]] = [
             f for f in (await http.get("/api/map/stations", headers=headers)).json()["features"]
             if f["properties"]["status"] == "active"
         ][:rounds]
         listener = _Listener()
-        follower = asyncio.create_task(listener.follow(http, token))
+        follower = asyncio.create_task(listener.follow(http, headers))
         write_ms: list[float] = []
         seen_ms: list[float] = []
         try:

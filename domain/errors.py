@@ -43,3 +43,13 @@ class TransitionNotAllowed(Conflict):
 
 class InsufficientStock(Conflict):
     code = "insufficient_stock"
+
+
+class Throttled(DomainError):
+    """Too many attempts; ``retry_after_s`` says when to try again."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after_s: float, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after_s = max(1, int(retry_after_s + 0.999))

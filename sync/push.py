@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
+from domain.db_errors import classify_db_error, sqlstate
 from domain.errors import DomainError
 from domain.models.user import User
 from domain.repositories.devices import DeviceMoveRecord, DeviceRepository, DeviceScope
@@ -213,12 +214,11 @@ def _uuid_or_none(value: str | None) -> uuid.UUID | None:
 
 
 DB_ERRORS = (DomainError, DBAPIError)
-# Deadlock and serialization failures: nothing wrong with the batch, it just met another one.
-# The unit locks make deadlocks between writers of one ward impossible; these remain for what
-# the order cannot see (a script writing beside the service), and are retried.
+# The unit locks make deadlocks between writers of one ward impossible; deadlocks and
+# serialization failures remain possible against what the order cannot see (a script writing
+# beside the service), and are retried; a lock wait past LOCK_WAIT is not.
 RETRIED_SQLSTATES = frozenset({"40P01", "40001"})
 LOCK_TIMEOUT_SQLSTATE = "55P03"
-TRANSIENT_SQLSTATES = RETRIED_SQLSTATES | {LOCK_TIMEOUT_SQLSTATE}
 ATTEMPTS = 5
 # A push waiting longer than this for its ward (others' batches ahead of it) gives up with
 # 503 and Retry-After, instead of holding the device's link open.
@@ -227,18 +227,17 @@ RETRY_AFTER_S = 5
 
 
 def _sqlstate(exc: BaseException) -> str | None:
-    cause = getattr(getattr(exc, "orig", None), "__cause__", None)
-    return getattr(cause, "sqlstate", None) if isinstance(exc, DBAPIError) else None
+    return sqlstate(exc) if isinstance(exc, DBAPIError) else None
 
 
 def is_transient(exc: BaseException) -> bool:
     """A deadlock, serialization failure or lock timeout: the batch may simply be retried."""
-    return _sqlstate(exc) in TRANSIENT_SQLSTATES
+    return isinstance(exc, DBAPIError) and classify_db_error(exc) == "transient"
 
 
 def is_data_error(exc: BaseException) -> bool:
     """SQLSTATE class 22 (data exception): the batch carries a value the database refuses."""
-    return str(_sqlstate(exc) or "").startswith("22")
+    return isinstance(exc, DBAPIError) and classify_db_error(exc) == "data"
 
 
 def refuse_transient(exc: BaseException) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.spec import Operation
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,7 +15,8 @@ from api.schemas.dashboard import DashboardOut, dashboard_csv
 from domain.authz import Principal
 from domain.services.dashboard import Dashboard, DashboardService
 
-CSV = "text/csv; charset=utf-8"
+# Litestar appends "; charset=utf-8" to text types itself (it was sent twice).
+CSV = "text/csv"
 UnitCode = Annotated[
     str | None,
     QueryParameter(max_length=8, pattern=r"^[0-9A-Z]+$", description="unit code; default: yours"),
@@ -23,6 +26,16 @@ UnitCode = Annotated[
 def _attachment(dashboard: Dashboard) -> dict[str, str]:
     filename = f"dashboard-{dashboard.unit.code}-{dashboard.generated_at:%Y%m%dT%H%M}.csv"
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+@dataclass
+class JsonOrCsvOperation(Operation):
+    """The 200 answer is JSON, or CSV with ``?format=csv``: both are documented."""
+
+    def to_schema(self) -> dict[str, Any]:
+        schema = super().to_schema()
+        schema["responses"]["200"].setdefault("content", {})[CSV] = {"schema": {"type": "string"}}
+        return schema
 
 
 class DashboardController(Controller):
@@ -35,6 +48,7 @@ class DashboardController(Controller):
         operation_id="get_dashboard",
         summary="A unit and its children: F0 by status and risk, alerts, stations, stock",
         description="`format=csv` returns the same figures as /api/dashboard.csv.",
+        operation_class=JsonOrCsvOperation,
     )
     async def get_dashboard(
         self,

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
+from litestar.params import FromQuery, PathParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.schemas.common import Offset, PageLimit
 from api.schemas.devices import Device, DeviceCreate, DeviceEnrolled, DevicePage, DeviceUpdate
 from api.schemas.stations import changes_of
 from domain.authz import Principal
@@ -33,8 +34,8 @@ class DeviceController(Controller):
         db_session: NamedDependency[AsyncSession],
         station_id: FromQuery[uuid.UUID | None] = None,
         active: FromQuery[bool | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: PageLimit = 100,
+        offset: Offset = 0,
     ) -> DevicePage:
         views, total = await service.list_devices(
             db_session, principal, station_id=station_id, active=active, limit=limit,

@@ -8,19 +8,21 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
-from litestar import Controller, MediaType, Request, get
+from litestar import Controller, MediaType, Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.response import ServerSentEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import principal_from_token, provide_principal
+from api.auth import principal_of_user, provide_principal, refuse
 from api.live import live_hub
 from api.schemas.map import (
     StationFeature,
     StationFeatureCollection,
     StationPanel,
+    StreamTicket,
     UnitOutlineCollection,
     UnitOutlineFeature,
 )
@@ -29,6 +31,11 @@ from domain.authz import Principal
 from domain.models.admin_unit import AdminLevel
 from domain.models.enums import StationStatus
 from domain.services.map import MapService
+from domain.services.stream_tickets import (
+    TICKET_TTL_S,
+    issue_stream_ticket,
+    redeem_stream_ticket,
+)
 
 GEOJSON = "application/geo+json"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -40,15 +47,25 @@ async def provide_stream_principal(
     request: Request[Any, Any, Any],
     state: State,
     db_session: NamedDependency[AsyncSession],
-    access_token: Annotated[
+    ticket: Annotated[
         str | None,
-        QueryParameter(description="bearer token; EventSource cannot send an Authorization header"),
+        QueryParameter(
+            min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$",
+            description=(
+                "a single-use stream ticket from POST /api/map/stream-ticket (EventSource "
+                "cannot send an Authorization header; the API token never goes in a URL)"
+            ),
+        ),
     ] = None,
 ) -> Principal:
-    """The SSE endpoint alone also takes the token from the query string."""
-    if access_token:
-        return await principal_from_token(access_token, state.settings, db_session)
-    return await provide_principal(request, state, db_session)
+    """The SSE endpoint takes a one-time ticket in the query string, or the usual header."""
+    if ticket is None:
+        return await provide_principal(request, state, db_session)
+    user_id = await redeem_stream_ticket(db_session, ticket)
+    if user_id is None:
+        await refuse(db_session)
+        raise NotAuthorizedException("the stream ticket is unknown, used or expired")
+    return await principal_of_user(user_id, db_session)
 
 
 class MapController(Controller):
@@ -115,6 +132,18 @@ class MapController(Controller):
         rows = await MapService(db_session).outlines(principal, level)
         return UnitOutlineCollection(features=[UnitOutlineFeature.of(r) for r in rows])
 
+    @post(
+        "/stream-ticket",
+        operation_id="create_stream_ticket",
+        status_code=201,
+        summary="A single-use ticket, valid 60 seconds, for opening one map event stream",
+    )
+    async def create_stream_ticket(
+        self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal]
+    ) -> StreamTicket:
+        ticket = await issue_stream_ticket(db_session, principal.user_id)
+        return StreamTicket(ticket=ticket, expires_in=TICKET_TTL_S)
+
     @get(
         "/events",
         operation_id="stream_map_events",
@@ -122,8 +151,9 @@ class MapController(Controller):
         description=(
             "Events: `ready` once connected; `stations` with a JSON array of changed station "
             "features (same shape as /api/map/stations); `resync` when changes may have been "
-            "missed and the map should reload. Takes `?access_token=` since EventSource cannot "
-            "send headers."
+            "missed and the map should reload. Takes `?ticket=` (from POST "
+            "/api/map/stream-ticket, valid 60 s for one stream) since EventSource cannot send "
+            "headers."
         ),
         dependencies={"principal": Provide(provide_stream_principal)},
         media_type="text/event-stream",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -17,7 +18,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.errors import PROBLEM_JSON, TITLES
+from api.errors import PROBLEM_JSON, TITLES, field_in_message
 from api.feed_hub import long_poll
 from api.schemas.sync import SyncProblem, SyncSchema, body_operation
 from domain.settings import Settings
@@ -26,12 +27,13 @@ from sync.clock import ServerClock, server_time
 from sync.codec import body_format, decode_pull, request_body, response_format
 from sync.cursor import cursor_key
 from sync.entities import REGISTRY
-from sync.errors import PayloadTooLarge, SyncRequestError, Unauthenticated
-from sync.wire import PullRequest, PullResponse, PushRequest, PushResponse, encode
+from sync.errors import BadSyncRequest, PayloadTooLarge, SyncRequestError, Unauthenticated
+from sync.wire import MSGPACK, PullRequest, PullResponse, PushRequest, PushResponse, encode
 
 
 def _problem(description: str) -> ResponseSpec:
-    return ResponseSpec(SyncProblem, description=description, generate_examples=False)
+    return ResponseSpec(SyncProblem, description=description, media_type=PROBLEM_JSON,
+                        generate_examples=False)
 
 
 ERRORS = {
@@ -80,7 +82,24 @@ async def _body(request: Request[Any, Any, Any], settings: Settings) -> tuple[by
     except RequestEntityTooLarge as exc:  # the framework's own limit: answered as the protocol's
         raise PayloadTooLarge(f"the body is larger than {settings.max_body_bytes} bytes",
                               field="body") from exc
-    return request_body(raw, request.headers.get("content-encoding"), settings.max_body_bytes), fmt
+    body = request_body(raw, request.headers.get("content-encoding"), settings.max_body_bytes)
+    _check_well_formed(body, fmt)
+    return body, fmt
+
+
+def _check_well_formed(body: bytes, fmt: str) -> None:
+    """Refuse at the edge what makes msgspec raise outside its ``DecodeError``: invalid UTF-8
+    in an untyped field (``UnicodeDecodeError``) and deep nesting (``RecursionError``), which
+    would otherwise leave as 500s. Anything else malformed is sync/codec's to name."""
+    try:
+        (msgspec.msgpack.decode if fmt == MSGPACK else msgspec.json.decode)(body)
+    except UnicodeDecodeError as exc:
+        raise BadSyncRequest(f"the body is not valid UTF-8 (byte {exc.start})",
+                             field="body") from None
+    except RecursionError:
+        raise BadSyncRequest("the body nests too deeply", field="body") from None
+    except (msgspec.DecodeError, ValueError):
+        pass
 
 
 def _encoded(obj: Any, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -88,12 +107,20 @@ def _encoded(obj: Any, request: Request[Any, Any, Any]) -> Response[Any]:
     return Response(content=encode(obj, fmt), media_type=fmt)
 
 
+def _field(exc: SyncRequestError) -> str | None:
+    """What sync/codec named, else what its message blames, else the body as a whole."""
+    if exc.field or exc.status not in (400, 413, 415):
+        return exc.field
+    return field_in_message(exc.detail) or "body"
+
+
 def sync_error_handler(
     request: Request[Any, Any, Any], exc: SyncRequestError
 ) -> Response[SyncProblem]:
     body = SyncProblem(
         title=TITLES.get(exc.status, "Error"), status=exc.status, detail=exc.detail,
-        code=exc.code, field=exc.field, supported_versions=exc.extra.get("supported_versions"),
+        code=exc.code, field=_field(exc),
+        supported_versions=exc.extra.get("supported_versions"),
         max_mutations=exc.extra.get("max_mutations"),
         server_hlc=exc.extra.get("server_hlc"), server_time=server_time(),
     )

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.schemas.common import Offset, PageLimit
 from api.schemas.sync import SyncConflict, SyncConflictPage
 from domain.authz import Principal
 from sync.conflicts import list_conflicts
@@ -32,8 +33,8 @@ class SyncConflictController(Controller):
         db_session: NamedDependency[AsyncSession],
         entity: Annotated[str | None, QueryParameter(pattern=r"^[a-z0-9_]{1,64}$")] = None,
         row_id: FromQuery[uuid.UUID | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: PageLimit = 100,
+        offset: Offset = 0,
     ) -> SyncConflictPage:
         rows, total = await list_conflicts(db_session, principal, entity=entity, row_id=row_id,
                                            limit=limit, offset=offset)

@@ -143,3 +143,10 @@ class StationPanel(msgspec.Struct, kw_only=True, frozen=True):
                 for p in detail.pending_requisitions
             ],
         )
+
+
+class StreamTicket(msgspec.Struct, kw_only=True, frozen=True):
+    """Open the stream with ``GET /api/map/events?ticket=…`` within ``expires_in`` seconds."""
+
+    ticket: str
+    expires_in: int

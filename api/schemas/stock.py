@@ -209,6 +209,6 @@ def csv_response(
     writer.writerow(header)
     writer.writerows(["" if v is None else v for v in row] for row in rows)
     return Response(
-        buf.getvalue(), media_type="text/csv; charset=utf-8",
+        buf.getvalue(), media_type="text/csv",  # Litestar appends "; charset=utf-8"
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

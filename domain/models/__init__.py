@@ -6,6 +6,7 @@ from domain.models.admin_unit import AdminLevel, AdminUnit
 from domain.models.audit import AuditEntry
 from domain.models.case import CaseAssignment, CaseStatusEvent, F0Case
 from domain.models.observation import Alert, Observation
+from domain.models.security import LoginThrottle, StreamTicket
 from domain.models.station import CareTeam, CareTeamMember, Station
 from domain.models.user import User
 
@@ -19,7 +20,9 @@ __all__ = [
     "CaseAssignment",
     "CaseStatusEvent",
     "F0Case",
+    "LoginThrottle",
     "Observation",
     "Station",
+    "StreamTicket",
     "User",
 ]

@@ -11,7 +11,7 @@ from domain.errors import NotFound, ValidationFailed
 from domain.models.enums import Role
 from domain.models.station import Station
 from domain.models.user import User
-from domain.passwords import hash_password, verify_password
+from domain.passwords import hash_password
 from domain.repositories.admin_units import AdminUnitRepository
 from domain.repositories.users import UserRepository
 
@@ -58,11 +58,6 @@ class UserService:
             unit_path=path, station_id=station_id, phone=phone,
             password_hash=password_hash or hash_password(password),
         ))
-
-    async def authenticate(self, username: str, password: str) -> User | None:
-        user = await self.repo.by_username(username)
-        ok = verify_password(user.password_hash if user else None, password)
-        return user if ok and user is not None and user.active else None
 
     async def principal(self, user_id: uuid.UUID, device_id: uuid.UUID | None = None) -> Principal | None:
         user = await self.repo.by_id(user_id)

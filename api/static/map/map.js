@@ -78,8 +78,8 @@
 
   $("logout").addEventListener("click", askLogin);
 
-  async function api(path) {
-    const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
+  async function api(path, method = "GET") {
+    const response = await fetch(path, { method, headers: { Authorization: `Bearer ${token()}` } });
     if (response.status === 401) { askLogin(); throw new Error("not signed in"); }
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
     return response.json();
@@ -258,9 +258,12 @@
     document.body.dataset.live = on ? "on" : "off";
   }
 
-  function listen() {
+  // The API token never goes in a URL (URLs end up in logs): each stream opens with a
+  // single-use ticket valid for a minute, asked for with the token in a header.
+  async function listen() {
     if (state.events) state.events.close();
-    const source = new EventSource(`/api/map/events?access_token=${encodeURIComponent(token())}`);
+    const { ticket } = await api("/api/map/stream-ticket", "POST");
+    const source = new EventSource(`/api/map/events?ticket=${encodeURIComponent(ticket)}`);
     state.events = source;
     source.addEventListener("ready", () => setLive(true));
     source.addEventListener("stations", (event) => {
@@ -272,8 +275,11 @@
     source.addEventListener("resync", () => loadStations());
     source.onerror = () => {
       setLive(false);
-      // A refused token closes the stream for good: check whether we are still signed in.
-      if (source.readyState === EventSource.CLOSED) api("/api/me").then(listen, () => {});
+      // A refused ticket closes the stream for good (a reconnect reuses the spent one): while
+      // still signed in, open a new stream with a new ticket.
+      if (source.readyState === EventSource.CLOSED && state.events === source) {
+        api("/api/me").then(() => listen(), () => {}).catch(() => {});
+      }
     };
   }
 

@@ -108,7 +108,7 @@ async def test_station_panel_shows_staff_cases_stock_and_pending_requisitions(
 async def test_map_needs_a_login(client: AsyncClient, city: City) -> None:
     assert (await client.get("/api/map/stations")).status_code == 401
     assert (await client.get("/api/map/events")).status_code == 401
-    bad = await client.get("/api/map/events", params={"access_token": "not-a-token"})
+    bad = await client.get("/api/map/events", params={"ticket": "not-a-ticket-not-a-ticket"})
     assert bad.status_code == 401
 
 
