@@ -265,9 +265,11 @@ class SyncClient:
         async with self._lock:
             return await self._push()
 
-    async def pull(self) -> int:
+    async def pull(self, wait_ms: int = 0) -> int:
+        """Pull until caught up; returns the changes applied. With ``wait_ms`` (up to 30,000)
+        and a cursor held, an empty first page waits on the server for news (long-poll)."""
         async with self._lock:
-            return await self._pull()
+            return await self._pull(wait_ms)
 
     async def schema(self) -> list[str]:
         """Entity names the server syncs."""
@@ -331,19 +333,24 @@ class SyncClient:
         self.clock.correct(resp.server_hlc)
         self.store.restamp_ids(refused, self.clock.now)
 
-    async def _pull(self) -> int:
+    async def _pull(self, wait_ms: int = 0) -> int:
         applied = resets = 0
         while True:
             cursor = self.store.cursor
+            # Only a caught-up device long-polls: a bootstrap or a page with more behind it
+            # has nothing to wait for.
+            wait = wait_ms if cursor is not None and applied == 0 else 0
             req = PullRequest(
                 protocol=PROTOCOL_VERSION,
                 device_id=self.device_id,
                 cursor=cursor,
                 limit=self.pull_limit if cursor is not None else self.bootstrap_limit,
+                wait_ms=wait,
             )
             resp: PullResponse | None = None
             try:
-                resp = await self._call("POST", PULL_PATH, req, PullResponse)
+                resp = await self._call("POST", PULL_PATH, req, PullResponse,
+                                        wait_s=wait / 1000)
                 self._observe(resp.server_hlc)
             except BadBatch as exc:
                 # A cursor the server does not recognise (its secret was rotated, or the
@@ -383,7 +390,9 @@ class SyncClient:
             "Accept-Encoding": "gzip",
         }
 
-    async def _call(self, method: str, path: str, payload: Any, rtype: type[T]) -> T:
+    async def _call(
+        self, method: str, path: str, payload: Any, rtype: type[T], *, wait_s: float = 0.0
+    ) -> T:
         headers = self._headers()
         body: bytes | None = None
         if payload is not None:
@@ -398,7 +407,12 @@ class SyncClient:
         for attempt in range(self.max_retries + 1):
             if attempt:
                 await self._sleep(self._backoff(attempt - 1, retry_after))
-            request = self._http.build_request(method, url, content=body, headers=headers)
+            timeout = self._http.timeout
+            if wait_s and timeout.read is not None:  # the server holds a long-poll that long
+                timeout = httpx.Timeout(timeout.connect, read=timeout.read + wait_s,
+                                        write=timeout.write, pool=timeout.pool)
+            request = self._http.build_request(method, url, content=body, headers=headers,
+                                               timeout=timeout)
             try:
                 if self._fault is not None:
                     response = await self._fault(request, self._http.send)

@@ -157,3 +157,24 @@ async def test_wait_ms_is_bounded(unit: Unit) -> None:
     resp = await d.post("/sync/v1/pull", {"protocol": 1, "device_id": str(d.id),
                                           "cursor": None, "wait_ms": 30_001})
     assert resp.status_code == 400 and resp.json()["field"] == "wait_ms"
+
+
+async def test_the_reference_client_long_polls_once_caught_up(
+    unit: Unit, world: World, committed_app: Litestar
+) -> None:
+    from sync.client import LocalStore, SyncClient
+    from sync.hlc import HybridClock
+
+    d = unit.device
+    case_id = await caught_up(unit)
+    client = SyncClient(device_id=d.id, token=d.token, store=LocalStore(),
+                        author_id=unit.staff.id, http=d.http, fmt="json", clock=HybridClock())
+    await client.pull()  # bootstrap: never waits
+    task = asyncio.create_task(client.pull(wait_ms=20_000))
+    await waiting(committed_app, task)
+    other = RawDevice(d.http, *(await world.device(unit.station_id, unit.officer)),
+                      unit.staff.id)
+    mutation = reading(other, case_id)
+    await other.push_ok(mutation)
+    assert await asyncio.wait_for(task, 10) == 1
+    assert client.store.get("observation", uuid.UUID(mutation["row_id"])) is not None
