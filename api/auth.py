@@ -28,6 +28,9 @@ from domain.settings import Settings
 
 ALGORITHM = "HS256"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Route option: False on a non-GET handler that writes no operational row (a stream ticket),
+# so it neither waits for the unit's writers nor makes them wait.
+UNIT_LOCKS = "unit_locks"
 ISSUER = "fieldops"
 AUDIENCE = "fieldops-api"
 TOKEN_TYPE = "access"
@@ -86,7 +89,7 @@ async def provide_principal(
     pushes of the ward's tablets queue instead of deadlocking.
     """
     principal = await principal_from_token(bearer_token(request), state.settings, db_session)
-    if request.method not in SAFE_METHODS:
+    if request.method not in SAFE_METHODS and request.route_handler.opt.get(UNIT_LOCKS, True):
         await lock_units(db_session, [principal.unit_path])
     return principal
 

@@ -16,7 +16,7 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 from litestar.response import ServerSentEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.auth import principal_of_user, provide_principal, refuse
+from api.auth import UNIT_LOCKS, principal_of_user, provide_principal, refuse
 from api.live import live_hub
 from api.schemas.map import (
     StationFeature,
@@ -136,6 +136,7 @@ class MapController(Controller):
         "/stream-ticket",
         operation_id="create_stream_ticket",
         status_code=201,
+        opt={UNIT_LOCKS: False},
         summary="A single-use ticket, valid 60 seconds, for opening one map event stream",
     )
     async def create_stream_ticket(
