@@ -32,7 +32,7 @@ from domain.services import observations
 from domain.services.cases import require_care
 from domain.settings import VitalThresholds
 from sync.codec import Item
-from sync.push import DB_ERRORS, PushContext, refuse_transient, wire
+from sync.context import DB_ERRORS, PushContext, refuse_transient, wire
 
 EVENT_FIELDS = ("case_id", "kind", "value", "value2", "symptoms", "measured_at", "measured_by",
                 "loinc")

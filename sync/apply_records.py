@@ -24,7 +24,7 @@ from domain.errors import Conflict, DomainError
 from domain.geo import Point
 from sync import queries
 from sync.codec import Item
-from sync.push import DB_ERRORS, PushContext, Stamp, refusal, refuse_transient, wire
+from sync.context import DB_ERRORS, PushContext, Stamp, refusal, refuse_transient, wire
 from sync.registry import Policy
 
 Values = dict[str, Any]

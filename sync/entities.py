@@ -25,7 +25,7 @@ from domain.repositories.stations import StationRepository
 from domain.services import alerts, cases, stations
 from sync.apply_events import ObservationApplier
 from sync.apply_records import RecordApplier, Values
-from sync.push import wire
+from sync.context import wire
 from sync.registry import Deletes, EntitySpec, Kind, Policy, Registry, Scope, model_fields
 from sync.supplies import SUPPLY_ENTITIES
 

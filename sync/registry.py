@@ -37,7 +37,7 @@ from domain.contract import describe
 from domain.geo import Point
 
 if TYPE_CHECKING:
-    from sync.push import Applier
+    from sync.context import Applier
 
 
 class Policy(enum.StrEnum):
