@@ -132,3 +132,27 @@ async def test_eight_devices_and_online_edits_in_one_ward_never_5xx_nor_deadlock
     lost = await world.scalar(
         "SELECT count(*) FROM sync_conflict WHERE entity = 'f0_case' AND field = 'notes'")
     assert audited + lost == device_edits
+
+
+async def test_a_ward_busy_past_the_lock_wait_answers_503_with_retry_after(
+    unit: Unit, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing wrong with the batch: the device is told when to come back, nothing applied."""
+    from domain.db import create_session_maker
+    from domain.repositories.write_locks import lock_units
+    from sync import push
+
+    monkeypatch.setattr(push, "LOCK_WAIT", "300ms")
+    d = unit.device
+    ward = await world.scalar("SELECT scope_path FROM station WHERE id = :s", s=unit.station_id)
+    case = d.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id))
+    async with create_session_maker(world.engine)() as busy:  # a long writer of the ward
+        await lock_units(busy, [ward])
+        resp = await d.push(case)
+        await busy.rollback()
+    assert resp.status_code == 503, resp.text
+    assert resp.headers["Retry-After"] == str(push.RETRY_AFTER_S)
+    assert resp.json()["code"] == "unavailable"
+    assert await world.scalar("SELECT count(*) FROM f0_case") == 0
+    assert await world.scalar("SELECT count(*) FROM sync_mutation") == 0
+    assert [r["status"] for r in await d.push_ok(case)] == ["applied"]  # the retry applies
