@@ -58,6 +58,27 @@ CASE_FIELDS: Mapping[str, Any] = {
 }
 
 
+# -- alerts ------------------------------------------------------------------------------
+Note = Annotated[str, Meta(min_length=1, max_length=255)]
+
+ALERT_FIELDS: Mapping[str, Any] = {"resolution_note": Note}
+
+# -- stock and requisitions ----------------------------------------------------------------
+Quantity = Annotated[int, Meta(ge=-1_000_000, le=1_000_000, description=(
+    "units moved (> 0); signed for an adjustment; the counted stock for a physical_count"))]
+SerialNo = Annotated[str, Meta(min_length=1, max_length=64)]
+Justification = Annotated[str, Meta(min_length=1, max_length=2000)]
+CaseLoad = Annotated[int, Meta(ge=0, le=100_000)]
+DaysOfCover = Annotated[int, Meta(ge=1, le=90, description="days the request should last")]
+
+STOCK_MOVEMENT_FIELDS: Mapping[str, Any] = {
+    "quantity": Quantity, "reason": Reason, "serial_no": SerialNo,
+}
+REQUISITION_FIELDS: Mapping[str, Any] = {
+    "justification": Justification, "f0_under_care": CaseLoad, "days_of_cover": DaysOfCover,
+}
+
+
 def reading_ranges() -> dict[str, dict[str, Any]]:
     """Per reading kind, the value range and unit a reading must respect (the same RANGES
     domain.services.observations checks)."""

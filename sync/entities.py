@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
-from domain.contract import CASE_FIELDS, STATION_FIELDS, reading_ranges
+from domain.contract import ALERT_FIELDS, CASE_FIELDS, STATION_FIELDS, reading_ranges
 from domain.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFailed
 from domain.models.admin_unit import AdminUnit
 from domain.models.case import CaseAssignment, CaseStatusEvent, F0Case
@@ -213,7 +213,7 @@ ALERT = EntitySpec(
                       "observation_id", "opened_at", "acknowledged_at", "acknowledged_by",
                       "resolved_at", "resolved_by"),
         P.state_machine: ("status", "resolution_note"),
-    }),
+    }, contract=ALERT_FIELDS),
     applier=RecordApplier(transition=_alert_transition, settles=_alert_settles),
 )
 

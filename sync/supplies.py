@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
+from domain.contract import REQUISITION_FIELDS, STOCK_MOVEMENT_FIELDS
 from domain.errors import Forbidden, TransitionNotAllowed, ValidationFailed
 from domain.models.supply import (
     CatalogItem,
@@ -103,7 +104,8 @@ STOCK_MOVEMENT = EntitySpec(
         P.derived: ("delta", "absorbed_by"),
         P.read_only: ("recorded_at", "recorded_by", "device_id", "offline", "shipment_id",
                       "loan_id"),
-    }, required=("location_id", "item_id", "kind", "quantity", "occurred_at")),
+    }, required=("location_id", "item_id", "kind", "quantity", "occurred_at"),
+       contract=STOCK_MOVEMENT_FIELDS),
     applier=ServiceEventApplier(record=_record_movement),
 )
 
@@ -153,8 +155,7 @@ REQUISITION = EntitySpec(
         P.read_only: ("code", "supplier_location_id", "requested_by", "submitted_at",
                       "status_changed_at", "decision_note"),
     }, required=("location_id", "justification", "f0_under_care", "days_of_cover", "lines"),
-        limits={"f0_under_care": (0, 100_000), "days_of_cover": (1, 90)},
-        inputs=("lines", "transition")),
+        contract=REQUISITION_FIELDS, inputs=("lines", "transition")),
     applier=RecordApplier(create=_create_requisition, transition=_transition_requisition),
 )
 

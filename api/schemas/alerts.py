@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
 import msgspec
 
+from domain.contract import Note
 from domain.models.enums import AlertSeverity, AlertStatus
 from domain.models.observation import Alert as AlertRow
 
 
 class AlertResolution(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    note: Annotated[str, msgspec.Meta(min_length=1, max_length=255)] | None = None
+    note: Note | None = None
 
 
 class Alert(msgspec.Struct, kw_only=True, frozen=True):

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from domain.contract import CaseLoad, DaysOfCover, Justification, Note
 from domain.models import supply as m
 from domain.models.supply import RequisitionStatus, ShipmentStatus
 from domain.services.requisitions import RequisitionDetail as Detail
 
-Note = Annotated[str, Meta(min_length=1, max_length=255)]
 Units = Annotated[int, Meta(ge=0, le=1_000_000)]
 
 
@@ -27,9 +27,9 @@ class RequisitionCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
 
     id: uuid.UUID | None = None
     location_id: Annotated[uuid.UUID, Meta(description="the requesting station's location")]
-    justification: Annotated[str, Meta(min_length=1, max_length=2000)]
-    f0_under_care: Annotated[int, Meta(ge=0, le=100_000)]
-    days_of_cover: Annotated[int, Meta(ge=1, le=90, description="days the request should last")]
+    justification: Justification
+    f0_under_care: CaseLoad
+    days_of_cover: DaysOfCover
     lines: Annotated[list[LineQuantity], Meta(min_length=1, max_length=50)]
 
 

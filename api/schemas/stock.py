@@ -13,14 +13,12 @@ import msgspec
 from litestar import Response
 from msgspec import Meta
 
+from domain.contract import Quantity, Reason, SerialNo
 from domain.models import supply as m
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
 from domain.repositories.stock import CoverageRow, OnHandRow
 from domain.services.stock_views import DistrictRollup, LocationRollup
 
-Reason = Annotated[str, Meta(min_length=1, max_length=255)]
-Quantity = Annotated[int, Meta(ge=-1_000_000, le=1_000_000, description=(
-    "units moved (> 0); signed for an adjustment; the counted stock for a physical_count"))]
 # Transfers are booked by shipments and loans, never typed in by hand.
 ManualKind = Literal["receipt", "issue", "adjustment", "physical_count", "loss", "expiry"]
 
@@ -37,7 +35,7 @@ class MovementCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     occurred_at: datetime
     reason: Reason | None = None
     case_id: Annotated[uuid.UUID | None, Meta(description="the F0 an issue went to")] = None
-    serial_no: Annotated[str, Meta(min_length=1, max_length=64)] | None = None
+    serial_no: SerialNo | None = None
 
 
 class Movement(msgspec.Struct, kw_only=True, frozen=True):

@@ -75,3 +75,22 @@ async def test_the_schema_publishes_every_constraint_a_push_must_meet(unit: Unit
     assert station["doctors"]["maximum"] == 500
     ranges = entities["observation"]["rules"]["value_ranges"]
     assert (ranges["spo2"]["minimum"], ranges["spo2"]["maximum"]) == (50, 100)
+
+
+@pytest.mark.parametrize(("name", "value"), [("quantity", 2_000_000), ("reason", ""),
+                                             ("serial_no", "x" * 65)])
+async def test_a_stock_movement_is_refused_alike_online_and_offline(
+    unit: Unit, world: Any, name: str, value: Any
+) -> None:
+    from tests.sync.test_supplies import movement, station_location
+
+    d = unit.device
+    location = await station_location(world, unit)
+    fields = {**movement(location, "receipt", 10), name: value}
+    online = await d.http.post("/api/stock-movements", headers=unit.staff.headers,
+                               json={"id": str(uuid.uuid4()), **fields})
+    (offline,) = await d.push_ok(d.mutation("stock_movement", uuid.uuid4(), fields))
+    assert online.status_code == 400, online.text
+    assert online.json()["field"] == name
+    assert (offline["status"], offline["code"]) == ("rejected", "invalid_request")
+    assert offline["field"] == f"mutations[0].fields.{name}"
