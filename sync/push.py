@@ -137,6 +137,8 @@ class PushContext:
         if not name:
             return None
         where = f"mutations[{item.index}]"
+        if name == "id":  # the domain's id of the row is the mutation's row_id
+            return f"{where}.row_id"
         return f"{where}.fields.{name}" if name in item.values else where
 
     async def refused_parent(self, row_id: uuid.UUID) -> uuid.UUID | None:
