@@ -41,7 +41,7 @@ from domain.repositories.care_teams import CareTeamRepository
 from domain.repositories.cases import CaseFilter, CaseRepository, CaseView
 from domain.repositories.stations import StationRepository
 from domain.rules.care import require_care
-from domain.rules.case_status import OPEN_STATUSES, check_transition
+from domain.rules.case_status import CASE_STATUS, OPEN_STATUSES
 from domain.rules.recorded_time import FUTURE_TOLERANCE
 from domain.rules.risk import risk_group
 from domain.services.stations import unit_paths
@@ -243,7 +243,7 @@ async def change_case_status(
     case = await _locked_case(session, principal, case_id)
     require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
                  team_id=case.team_id)
-    check_transition(case.status, target, principal.role)
+    CASE_STATUS.check(case.status, target, principal.role)
     await set_status(session, case, target, actor=principal.user_id, reason=reason)
     if target in LEAVES_HOME_CARE:
         alert = await AlertRepository(session).unresolved_for_case(case.id)
