@@ -75,7 +75,6 @@ class PushContext:
     principals: dict[uuid.UUID, Principal]
     results: list[MutationResult | None]
     conflicts: list[ConflictRecord] = field(default_factory=list)
-    memo: dict[int, Any] = field(default_factory=dict)  # per item index, for appliers
     refused_rows: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # row -> mutation
     _actor: uuid.UUID | None = None
 

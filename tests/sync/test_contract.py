@@ -95,6 +95,7 @@ READINGS: list[tuple[str, dict[str, Any], str | None, str, str | None]] = [
     ("replay, same content", SPO2, "record", "ok", None),
     ("replay, other content", SPO2, "record other", "immutable", "id"),  # the API took it
     ("after the case closed", SPO2, "close", "conflict", "case_id"),
+    ("of a deleted case", SPO2, "delete", "deleted", "case_id"),  # the API said not_found
 ]
 
 
@@ -132,6 +133,9 @@ async def test_a_reading_gets_the_same_verdict_online_and_pushed(
             closed = await d.http.post(f"/api/cases/{case_id}/status",
                                        json={"status": "recovered"}, headers=unit.doctor.headers)
             assert closed.status_code == 200, closed.text
+        if before == "delete":
+            (gone,) = await d.push_ok(d.mutation("f0_case", case_id, op="delete"))
+            assert gone["status"] == "applied", gone
         at = datetime.now(UTC).isoformat()
         fields = {**reading, "measured_at": at}
 
