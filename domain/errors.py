@@ -23,6 +23,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Deleted(NotFound):
+    """The object (or the one the write refers to) was deleted: a tombstone, not a typo."""
+
+    code = "deleted"
+
+
 class ValidationFailed(DomainError):
     code = "invalid"
 
@@ -35,6 +41,13 @@ class Forbidden(DomainError):
     """The caller may see the object but not do this to it."""
 
     code = "forbidden"
+
+
+class Immutable(Conflict):
+    """A recorded event (or a field fixed at creation) cannot change: the same id again with
+    other content is refused, not taken as a retry."""
+
+    code = "immutable"
 
 
 class TransitionNotAllowed(Conflict):

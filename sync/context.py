@@ -58,7 +58,6 @@ class PushContext:
     principals: dict[uuid.UUID, Principal]
     results: list[MutationResult | None]
     conflicts: list[ConflictRecord] = field(default_factory=list)
-    memo: dict[int, Any] = field(default_factory=dict)  # per item index, for appliers
     refused_rows: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)  # row -> mutation
     _actor: uuid.UUID | None = None
 
@@ -120,6 +119,8 @@ class PushContext:
         if not name:
             return None
         where = f"mutations[{item.index}]"
+        if name == "id":  # the domain's id of the row is the mutation's row_id
+            return f"{where}.row_id"
         return f"{where}.fields.{name}" if name in item.values else where
 
     async def refused_parent(self, row_id: uuid.UUID) -> uuid.UUID | None:

@@ -22,6 +22,8 @@ from domain.models.station import CareTeam, Station
 from domain.models.user import User
 from domain.repositories.cases import CaseRepository
 from domain.repositories.stations import StationRepository
+from domain.rules.alert_status import ALERT_STATUS
+from domain.rules.vitals import DIASTOLIC_RANGE
 from domain.services import alerts, cases, stations
 from sync.apply_events import ObservationApplier
 from sync.apply_records import RecordApplier, Values
@@ -168,18 +170,15 @@ OBSERVATION = EntitySpec(
     }, required=("case_id", "kind", "measured_at")),
     applier=ObservationApplier(),
     rules={"value_ranges": reading_ranges(),
-           "value2": "blood_pressure only: the diastolic, at least half the lowest systolic "
-                     "and below the systolic",
+           "value2": "blood_pressure only: the diastolic, between {:g} and {:g} and below "
+                     "the systolic".format(*DIASTOLIC_RANGE),
            "symptoms": "symptoms readings only, and they carry no value"},
 )
-
-ALERT_PROGRESS = {AlertStatus.open: 0, AlertStatus.acknowledged: 1, AlertStatus.resolved: 2}
-
 
 def _alert_settles(name: str, pushed: Any, current: Any) -> bool:
     """An alert only moves forward: acknowledging a resolved alert is already satisfied."""
     if name == "status":
-        return ALERT_PROGRESS[AlertStatus(pushed)] <= ALERT_PROGRESS[AlertStatus(current)]
+        return ALERT_STATUS.reached(AlertStatus(pushed), AlertStatus(current))
     return bool(wire(pushed) == wire(current))
 
 

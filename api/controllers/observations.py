@@ -58,7 +58,8 @@ class ObservationController(Controller):
         summary="Record a reading",
         description="A reading past a threshold opens the case's alert (or escalates the "
         "unresolved one) and moves a case in home monitoring to needs attention. Sending the "
-        "same `id` again returns the stored reading.",
+        "same `id` again with the same content returns the stored reading; with other "
+        "content it is refused (409, `immutable`): a recorded reading never changes.",
     )
     async def create_observation(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -11,6 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models.enums import ObservationKind
 from domain.models.observation import Observation
+from domain.rules.readings import Reading
+
+
+def reading_of(o: Observation) -> Reading:
+    """The stored observation as the reading rules compare it."""
+    return Reading(id=o.id, case_id=o.case_id, kind=o.kind, value=o.value, value2=o.value2,
+                   symptoms=tuple(o.symptoms), measured_at=o.measured_at,
+                   measured_by=o.measured_by, loinc=o.loinc)
 
 
 class ObservationRepository:
@@ -19,6 +28,18 @@ class ObservationRepository:
 
     async def get(self, observation_id: uuid.UUID) -> Observation | None:
         return await self.session.get(Observation, observation_id)
+
+    async def readings(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Reading]:
+        """The readings already stored under these ids, in one query."""
+        cols = (Observation.id, Observation.case_id, Observation.kind, Observation.value,
+                Observation.value2, Observation.symptoms, Observation.measured_at,
+                Observation.measured_by, Observation.loinc)
+        rows = (await self.session.execute(
+            select(*cols).where(Observation.id.in_(list(ids))))).all() if ids else []
+        return {r.id: Reading(id=r.id, case_id=r.case_id, kind=r.kind, value=r.value,
+                              value2=r.value2, symptoms=tuple(r.symptoms),
+                              measured_at=r.measured_at, measured_by=r.measured_by,
+                              loinc=r.loinc) for r in rows}
 
     async def add(self, observation: Observation) -> Observation:
         self.session.add(observation)

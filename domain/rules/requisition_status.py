@@ -6,9 +6,9 @@ domain/services/requisitions.py. Used by the API and by the sync push alike.
 
 from __future__ import annotations
 
-from domain.errors import TransitionNotAllowed
 from domain.models.enums import Role
 from domain.models.supply import RequisitionStatus
+from domain.rules.state_machine import StateMachine
 
 S = RequisitionStatus
 R = Role
@@ -17,7 +17,7 @@ DISTRICT = frozenset({R.district_logistics})
 CITY = frozenset({R.city_coordinator})
 
 # (from, to) -> roles allowed.
-TRANSITIONS: dict[tuple[RequisitionStatus, RequisitionStatus], frozenset[Role]] = {
+REQUISITION_STATUS: StateMachine[RequisitionStatus] = StateMachine("requisition", {
     (S.submitted, S.approved): DISTRICT,
     (S.submitted, S.rejected): DISTRICT,
     (S.submitted, S.forwarded): DISTRICT,
@@ -27,27 +27,8 @@ TRANSITIONS: dict[tuple[RequisitionStatus, RequisitionStatus], frozenset[Role]] 
     # whoever holds the supplying warehouse ships: the district's, or the city's
     (S.approved, S.shipped): DISTRICT | CITY,
     (S.shipped, S.received): REQUESTERS,
-}
+})
 
-TERMINAL = frozenset({S.rejected, S.received, S.cancelled})
+TERMINAL = REQUISITION_STATUS.terminal  # rejected, received, cancelled
 # Requisitions someone still has to act on.
 OPEN_STATUSES = frozenset(set(S) - TERMINAL)
-
-
-def allowed_targets(current: RequisitionStatus, role: Role) -> list[RequisitionStatus]:
-    return [to for (frm, to), roles in TRANSITIONS.items() if frm is current and role in roles]
-
-
-def check_transition(current: RequisitionStatus, target: RequisitionStatus, role: Role) -> None:
-    """Raise TransitionNotAllowed (carrying the current state) unless the move is allowed."""
-    roles = TRANSITIONS.get((current, target))
-    if roles is None:
-        raise TransitionNotAllowed(
-            f"a requisition cannot go from {current.value} to {target.value}",
-            field="status", current=current.value,
-        )
-    if role not in roles:
-        raise TransitionNotAllowed(
-            f"a {role.value} may not move a requisition from {current.value} to {target.value}",
-            field="status", current=current.value,
-        )

@@ -36,6 +36,8 @@ RANGES: dict[ObservationKind, tuple[float, float]] = {
     K.spo2: (50, 100), K.pulse: (20, 250), K.temperature: (30, 45),
     K.respiratory_rate: (4, 80), K.blood_pressure: (40, 300),
 }
+# The diastolic of a blood pressure (value2): within this range and below the systolic.
+DIASTOLIC_RANGE: tuple[float, float] = (20, 200)
 # Symptoms that are warning signs on their own (MoH: breathlessness, chest pain, confusion…).
 DANGER_SYMPTOMS = frozenset({"dyspnea", "chest_pain", "confusion", "cyanosis"})
 

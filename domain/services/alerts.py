@@ -1,4 +1,5 @@
-"""Alerts on a station's worklist: open -> acknowledged -> resolved, with who and when.
+"""Alerts on a station's worklist: open -> acknowledged -> resolved (domain.rules.alert_status),
+with who and when.
 
 Those who care for the patient handle the alert (domain.services.cases.require_care: the
 ward's field roles at the case's station, the patient's own care team, district doctors).
@@ -13,10 +14,11 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
-from domain.errors import NotFound, TransitionNotAllowed
+from domain.errors import NotFound
 from domain.models.enums import AlertSeverity, AlertStatus
 from domain.models.observation import Alert
 from domain.repositories.alerts import AlertFilter, AlertRepository
+from domain.rules.alert_status import ALERT_STATUS
 from domain.services.cases import require_care
 from domain.services.stations import unit_paths
 
@@ -56,9 +58,7 @@ async def acknowledge_alert(
 ) -> Alert:
     """Someone has seen the alert and is on it."""
     alert = await _for_change(session, principal, alert_id)
-    if alert.status is not AlertStatus.open:
-        raise TransitionNotAllowed(f"the alert is already {alert.status.value}",
-                                   field="status", current=alert.status.value)
+    ALERT_STATUS.check(alert.status, AlertStatus.acknowledged, principal.role)
     alert.status = AlertStatus.acknowledged
     alert.acknowledged_at = datetime.now(UTC)
     alert.acknowledged_by = principal.user_id
@@ -71,9 +71,7 @@ async def resolve_alert(
 ) -> Alert:
     """Close the episode; the next reading past a threshold opens a new alert."""
     alert = await _for_change(session, principal, alert_id)
-    if alert.status is AlertStatus.resolved:
-        raise TransitionNotAllowed("the alert is already resolved", field="status",
-                                   current=alert.status.value)
+    ALERT_STATUS.check(alert.status, AlertStatus.resolved, principal.role)
     alert.status = AlertStatus.resolved
     alert.resolved_at = datetime.now(UTC)
     alert.resolved_by = principal.user_id

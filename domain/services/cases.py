@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
-from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.geo import point_wkt
 from domain.models.admin_unit import AdminLevel
 from domain.models.case import CaseAssignment, CaseStatusEvent, F0Case
@@ -40,7 +40,8 @@ from domain.repositories.alerts import AlertRepository
 from domain.repositories.care_teams import CareTeamRepository
 from domain.repositories.cases import CaseFilter, CaseRepository, CaseView
 from domain.repositories.stations import StationRepository
-from domain.rules.case_status import OPEN_STATUSES, check_transition
+from domain.rules.care import require_care
+from domain.rules.case_status import CASE_STATUS, OPEN_STATUSES
 from domain.rules.recorded_time import FUTURE_TOLERANCE
 from domain.rules.risk import risk_group
 from domain.services.stations import unit_paths
@@ -59,21 +60,6 @@ class MedicineBag(enum.StrEnum):
     A = "A"
     B = "B"
     C = "C"
-
-
-def require_care(
-    principal: Principal, *, scope_path: str, station_id: uuid.UUID | None,
-    team_id: uuid.UUID | None, what: str = "case",
-) -> None:
-    """May the caller act on this patient's care? 404 out of scope, 403 when not theirs."""
-    principal.require_read(scope_path, what)
-    if principal.role is Role.doctor and principal.unit_level == 2:
-        return
-    principal.require_write(scope_path, station_id, what)
-    if principal.role is Role.care_team_member and (
-        team_id is None or team_id not in principal.team_ids
-    ):
-        raise Forbidden(f"only the patient's own care team may change this {what}")
 
 
 def _check_person(*, year_of_birth: int, test_date: date, sex: Sex, pregnant: bool) -> None:
@@ -257,7 +243,7 @@ async def change_case_status(
     case = await _locked_case(session, principal, case_id)
     require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
                  team_id=case.team_id)
-    check_transition(case.status, target, principal.role)
+    CASE_STATUS.check(case.status, target, principal.role)
     await set_status(session, case, target, actor=principal.user_id, reason=reason)
     if target in LEAVES_HOME_CARE:
         alert = await AlertRepository(session).unresolved_for_case(case.id)

@@ -1,6 +1,7 @@
 """Observations and the alert rules they trigger.
 
-A reading past a threshold (domain.rules.vitals.assess) opens an alert on the worklist of the
+What a valid reading is, and when its case takes it (scope, care, a closed case, a replayed
+id), is domain.rules.readings, which the sync push calls too. A reading past a threshold (domain.rules.vitals.assess) opens an alert on the worklist of the
 case's station and team, or escalates the unresolved one: one alert per episode, not one per
 reading. It also moves a case in home monitoring to "needs attention" (a system move, made in
 the name of whoever measured). Readings of a case that left home care are still accepted when
@@ -10,47 +11,24 @@ they were measured before it left (an offline tablet syncing late), but open no 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
-from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.errors import NotFound
 from domain.models.enums import AlertSeverity, AlertStatus, CaseStatus, ObservationKind
 from domain.models.observation import Alert, Observation
 from domain.repositories.alerts import AlertRepository
 from domain.repositories.cases import CaseRepository
-from domain.repositories.observations import ObservationRepository
+from domain.repositories.observations import ObservationRepository, reading_of
 from domain.rules.case_status import OPEN_STATUSES
-from domain.rules.vitals import ACCEPTED_LOINC, LOINC, RANGES, UNITS, Finding, assess
-from domain.services.cases import CLOCK_TOLERANCE, require_care, set_status
+from domain.rules.readings import Admission, admit_reading, validate_reading
+from domain.rules.vitals import Finding
+from domain.services.cases import set_status
 from domain.settings import VitalThresholds
 
 SEVERITY_RANK = {AlertSeverity.attention: 0, AlertSeverity.emergency: 1}
-K = ObservationKind
-
-
-def _check_values(
-    kind: ObservationKind, value: float | None, value2: float | None, symptoms: list[str]
-) -> None:
-    if kind is K.symptoms:
-        if value is not None or value2 is not None:
-            raise ValidationFailed("a symptoms observation carries no value", field="value")
-        return
-    if symptoms:
-        raise ValidationFailed(f"a {kind.value} observation carries no symptoms",
-                               field="symptoms")
-    low, high = RANGES[kind]
-    if value is None or not low <= value <= high:
-        raise ValidationFailed(f"{kind.value} must lie between {low:g} and {high:g}",
-                               field="value")
-    if kind is K.blood_pressure:
-        if value2 is None or not low / 2 <= value2 < value:
-            raise ValidationFailed("diastolic pressure goes in value2, below the systolic",
-                                   field="value2")
-    elif value2 is not None:
-        raise ValidationFailed(f"a {kind.value} observation has a single value", field="value2")
-
 
 async def record_observation(
     session: AsyncSession, principal: Principal, *, observation_id: uuid.UUID,
@@ -58,41 +36,31 @@ async def record_observation(
     symptoms: list[str] | None = None, measured_at: datetime, measured_by: uuid.UUID | None,
     device_id: uuid.UUID | None = None, loinc: str | None = None, thresholds: VitalThresholds,
 ) -> Observation:
-    """Validate and store a reading, then open or escalate the case's alert episode.
+    """Validate and store a reading (domain.rules.readings), then open or escalate the case's
+    alert episode.
 
-    Replaying the same ``observation_id`` for the same case returns the stored reading.
+    The same ``observation_id`` again with the same content returns the stored reading; with
+    other content (another case, value, time, LOINC or author) it raises Immutable
+    (``field="id"``), as the sync push answers ``immutable``.
     """
-    symptoms = sorted(set(symptoms or []))
-    _check_values(kind, value, value2, symptoms)
-    loinc = loinc or LOINC[kind]
-    if loinc not in ACCEPTED_LOINC[kind]:
-        raise ValidationFailed(f"LOINC {loinc} does not code {kind.value}", field="loinc")
-    if measured_at.tzinfo is None:
-        raise ValidationFailed("measured_at needs a time zone", field="measured_at")
-    if measured_at > datetime.now(UTC) + CLOCK_TOLERANCE:
-        raise ValidationFailed("measured_at is in the future", field="measured_at")
-
-    view = await CaseRepository(session).get(case_id)
-    if view is None or not principal.can_read(view.case.scope_path):
-        raise NotFound("case not found", field="case_id")
-    case = view.case
-    require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
-                 team_id=case.team_id)
+    reading = validate_reading(
+        reading_id=observation_id, case_id=case_id, kind=kind, value=value, value2=value2,
+        symptoms=symptoms, measured_at=measured_at, measured_by=measured_by, loinc=loinc)
+    case = (await CaseRepository(session).snapshots([case_id])).get(case_id)
     repo = ObservationRepository(session)
     existing = await repo.get(observation_id)
-    if existing is not None:
-        if existing.case_id != case_id:
-            raise Conflict("this observation id belongs to another case", field="id")
+    stored = reading_of(existing) if existing is not None else None
+    if admit_reading(principal, reading, case, stored) is Admission.replay:
+        assert existing is not None
         return existing
-    if case.status not in OPEN_STATUSES and measured_at > case.status_changed_at:
-        raise Conflict(f"the case is {case.status.value} since {case.status_changed_at:%Y-%m-%d}",
-                       field="case_id")
+    assert case is not None
     observation = await repo.add(Observation(
-        id=observation_id, case_id=case.id, scope_path=case.scope_path, kind=kind, loinc=loinc,
-        value=value, value2=value2, unit=UNITS[kind], symptoms=symptoms,
-        measured_at=measured_at, measured_by=measured_by, device_id=device_id,
+        id=reading.id, case_id=reading.case_id, scope_path=case.scope_path, kind=reading.kind,
+        loinc=reading.loinc, value=reading.value, value2=reading.value2, unit=reading.unit,
+        symptoms=list(reading.symptoms), measured_at=reading.measured_at,
+        measured_by=reading.measured_by, device_id=device_id,
     ))
-    finding = assess(kind, value, value2, symptoms, thresholds)
+    finding = reading.finding(thresholds)
     if finding is not None:
         await _raise_alert(session, principal, case_id, observation, finding)
     return observation

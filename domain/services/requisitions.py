@@ -30,7 +30,7 @@ from domain.models.supply import (
 )
 from domain.repositories.catalog import CatalogRepository
 from domain.repositories.requisitions import ExportRow, RequisitionRepository
-from domain.rules.requisition_status import check_transition
+from domain.rules.requisition_status import REQUISITION_STATUS
 from domain.services.locations import LocationService, require_keeper
 from domain.services.shipping import Shipping, item_quantities, parse_count
 
@@ -138,7 +138,7 @@ class RequisitionService:
         self, requisition_id: uuid.UUID, target: RequisitionStatus, payload: Mapping[str, Any]
     ) -> Requisition:
         req = await self.get(requisition_id, lock=True)
-        check_transition(req.status, target, self.principal.role)
+        REQUISITION_STATUS.check(req.status, target, self.principal.role)
         unknown = sorted(set(payload) - PAYLOAD_KEYS[target])
         if unknown:
             raise ValidationFailed(f"{target.value} does not take {unknown[0]}", field=unknown[0])

@@ -5,8 +5,9 @@ Rules decided here (the issue leaves them open):
   code and the commune; an administrator does the same anywhere in their scope.
 - Station staff edit their own station's working details (name, address, position, capacity,
   staff counts, opening hours, phone), not its status.
-- Status follows STATUS_FLOW. Commune officers and administrators move it; city coordinators
-  may too, anywhere in their city (suspending or closing a station is the city's escalation).
+- Status follows domain.rules.station_status. Commune officers and administrators move it;
+  city coordinators may too, anywhere in their city (suspending or closing a station is the
+  city's escalation).
   A station that still has open cases cannot close.
 - District roles, doctors and care-team members read only. A station's position lies in its
   commune's bounding box.
@@ -20,21 +21,16 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal, within
-from domain.errors import Conflict, Forbidden, NotFound, TransitionNotAllowed, ValidationFailed
+from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from domain.geo import point_wkt
 from domain.models.admin_unit import AdminLevel
 from domain.models.enums import Role, StationStatus
 from domain.models.station import Station
 from domain.repositories.admin_units import AdminUnitRepository, UnitRow
 from domain.repositories.stations import StationFilter, StationRepository, StationView
+from domain.rules.station_status import STATION_STATUS
 
 S = StationStatus
-STATUS_FLOW: dict[StationStatus, frozenset[StationStatus]] = {
-    S.preparing: frozenset({S.active, S.closed}),
-    S.active: frozenset({S.suspended, S.closed}),
-    S.suspended: frozenset({S.active, S.closed}),
-    S.closed: frozenset(),
-}
 DETAIL_FIELDS = frozenset({
     "name", "address", "position", "capacity", "doctors", "nurses", "volunteers",
     "opening_hours", "phone",
@@ -155,11 +151,7 @@ async def _check_status(
     if not _may_set_status(principal, station.scope_path):
         raise Forbidden(f"a {principal.role.value} may not change a station's status",
                         field="status")
-    if target not in STATUS_FLOW[station.status]:
-        raise TransitionNotAllowed(
-            f"a station cannot go from {station.status.value} to {target.value}",
-            field="status", current=station.status.value,
-        )
+    STATION_STATUS.check(station.status, target, principal.role)
     if target is S.closed:
         open_cases = await StationRepository(session).open_cases(station.id)
         if open_cases:

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.models.enums import CaseStatus, Role
-from domain.rules.case_status import allowed_targets
+from domain.rules.case_status import CASE_STATUS
 from sync.client import RetriesExhausted, SyncClient
 from sync.hlc import HybridClock, system_ms
 from sync.simulation.faults import FaultInjector
@@ -156,7 +156,7 @@ class SimulatedDevice:
 
     async def _move(self, case_id: uuid.UUID, fields: dict[str, Any]) -> None:
         current = CaseStatus(fields.get("status", CaseStatus.home_monitoring))
-        targets = [t for t in allowed_targets(current, self.sim.role)
+        targets = [t for t in CASE_STATUS.allowed_targets(current, self.sim.role)
                    if t in EVERYDAY or self.rng.random() < 0.1]
         if targets:
             await self._mutate("f0_case", case_id, {"status": self.rng.choice(targets).value})

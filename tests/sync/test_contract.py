@@ -4,6 +4,7 @@ naming the same field, and the schema endpoint publishes the constraint behind i
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -94,3 +95,84 @@ async def test_a_stock_movement_is_refused_alike_online_and_offline(
     assert online.json()["field"] == name
     assert (offline["status"], offline["code"]) == ("rejected", "invalid_request")
     assert offline["field"] == f"mutations[0].fields.{name}"
+
+
+# -- readings: one set of rules (domain.rules.readings) behind both edges ----------------------
+
+SPO2 = {"kind": "spo2", "value": 97.0}
+# (name, the reading, what happens first on the same edge, verdict, field at fault)
+READINGS: list[tuple[str, dict[str, Any], str | None, str, str | None]] = [
+    ("valid", SPO2, None, "ok", None),
+    ("valid blood pressure", {"kind": "blood_pressure", "value": 120, "value2": 80}, None,
+     "ok", None),
+    ("out of range", {"kind": "spo2", "value": 9.5}, None, "invalid", "value"),
+    ("diastolic too high", {"kind": "blood_pressure", "value": 290, "value2": 250}, None,
+     "invalid", "value2"),  # the push stored it while the API refused it
+    ("wrong LOINC", {**SPO2, "loinc": "8867-4"}, None, "invalid", "loinc"),
+    ("symptoms with a value", {"kind": "symptoms", "symptoms": ["cough"], "value": 37.5},
+     None, "invalid", "value"),
+    ("replay, same content", SPO2, "record", "ok", None),
+    ("replay, other content", SPO2, "record other", "immutable", "id"),  # the API took it
+    ("after the case closed", SPO2, "close", "conflict", "case_id"),
+    ("of a deleted case", SPO2, "delete", "deleted", "case_id"),  # the API said not_found
+]
+
+
+def _online_verdict(resp: Any) -> tuple[str, str | None]:
+    if resp.status_code == 201:
+        return "ok", None
+    body = resp.json()
+    verdict = "invalid" if resp.status_code in (400, 422) else body["code"]
+    return verdict, body.get("field")
+
+
+def _offline_verdict(result: dict[str, Any]) -> tuple[str, str | None]:
+    if result["status"] in ("applied", "duplicate"):
+        return "ok", None
+    code = result["code"]
+    verdict = "invalid" if code in ("invalid", "invalid_request") else code
+    field = result.get("field")
+    if field == "mutations[0].row_id":
+        return verdict, "id"
+    return verdict, field.removeprefix("mutations[0].fields.") if field else None
+
+
+@pytest.mark.parametrize(("name", "reading", "before", "verdict", "at_fault"), READINGS,
+                         ids=[r[0] for r in READINGS])
+async def test_a_reading_gets_the_same_verdict_online_and_pushed(
+    unit: Unit, name: str, reading: dict[str, Any], before: str | None, verdict: str,
+    at_fault: str | None,
+) -> None:
+    d = unit.device
+    verdicts = []
+    for edge in ("online", "offline"):
+        case_id, reading_id = uuid.uuid4(), uuid.uuid4()
+        await d.push_ok(d.mutation("f0_case", case_id, new_case(unit.station_id)))
+        if before == "close":
+            closed = await d.http.post(f"/api/cases/{case_id}/status",
+                                       json={"status": "recovered"}, headers=unit.doctor.headers)
+            assert closed.status_code == 200, closed.text
+        if before == "delete":
+            (gone,) = await d.push_ok(d.mutation("f0_case", case_id, op="delete"))
+            assert gone["status"] == "applied", gone
+        at = datetime.now(UTC).isoformat()
+        fields = {**reading, "measured_at": at}
+
+        async def send(values: dict[str, Any], edge: str = edge, case_id: uuid.UUID = case_id,
+                       reading_id: uuid.UUID = reading_id) -> tuple[str, str | None]:
+            if edge == "online":
+                resp = await d.http.post(f"/api/cases/{case_id}/observations",
+                                         json={**values, "id": str(reading_id)},
+                                         headers=unit.staff.headers)
+                return _online_verdict(resp)
+            (result,) = await d.push_ok(d.mutation(
+                "observation", reading_id, {**values, "case_id": str(case_id),
+                                            "measured_by": str(unit.staff.id)}))
+            return _offline_verdict(result)
+
+        if before in ("record", "record other"):
+            assert await send(fields) == ("ok", None)
+            if before == "record other":
+                fields = {**fields, "value": 96.0}
+        verdicts.append((edge, *await send(fields)))
+    assert verdicts == [("online", verdict, at_fault), ("offline", verdict, at_fault)]

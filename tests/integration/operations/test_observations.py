@@ -134,11 +134,18 @@ async def test_implausible_or_future_readings_are_refused_naming_the_field(
 async def test_the_same_reading_sent_twice_is_stored_once(
     client: AsyncClient, world: World
 ) -> None:
-    reading_id = str(uuid.uuid4())
-    a = await observe(client, world, "staff_A", "A", 95, id=reading_id)
-    b = await observe(client, world, "staff_A", "A", 95, id=reading_id)
+    reading_id, at = str(uuid.uuid4()), now_iso()
+    a = await observe(client, world, "staff_A", "A", 95, id=reading_id, measured_at=at)
+    b = await observe(client, world, "staff_A", "A", 95, id=reading_id, measured_at=at)
     assert a.status_code == b.status_code == 201
     assert a.json()["observation"] == b.json()["observation"]
+    # The same id with other content is not a retry: refused as the sync push refuses it
+    # (it used to return the stored reading, hiding the lost value).
+    for changed in ({"value": 96}, {"measured_at": now_iso(-1)}):
+        c = await observe(client, world, "staff_A", "A", **{"value": 95, "id": reading_id,
+                                                           "measured_at": at, **changed})
+        assert c.status_code == 409, c.text
+        assert (c.json()["code"], c.json()["field"]) == ("immutable", "id")
     page = (await client.get(f"/api/cases/{world.cases['A']}/observations",
                              headers=world.actors["staff_A"].headers)).json()
     assert page["total"] == 1
