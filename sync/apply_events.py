@@ -30,7 +30,7 @@ from domain.repositories.cases import CaseRepository
 from domain.repositories.observations import ObservationRepository
 from domain.rules.readings import Admission, CaseSnapshot, Reading, admit_reading, validate_reading
 from domain.services import observations
-from domain.settings import VitalThresholds
+from domain.settings import Settings, VitalThresholds
 from sync.codec import Item
 from sync.context import DB_ERRORS, PushContext, refuse_transient, wire
 
@@ -68,6 +68,14 @@ def _pushed(item: Item, thresholds: VitalThresholds) -> Pushed:
 
 class ObservationApplier:
     """Applies runs of observation mutations (see the module docstring)."""
+
+    def shares_unit(self, item: Item, settings: Settings) -> bool:
+        """A plain reading only inserts its row (its case is only referenced); one past a
+        threshold opens an alert and may move its case, which locks rows."""
+        try:
+            return not _pushed(item, settings.thresholds).alerts
+        except DomainError:
+            return True  # refused before anything is written
 
     async def apply(self, ctx: PushContext, items: Sequence[Item]) -> None:
         """Validate all, look up cases and known ids at once, insert, then alert."""
@@ -190,6 +198,10 @@ class ServiceEventApplier:
     the same content and raises Conflict(field="id") for one with other content."""
 
     record: RecordEvent
+
+    def shares_unit(self, item: Item, settings: Settings) -> bool:
+        """The service maintains derived rows (stock balances): it locks them."""
+        return False
 
     async def apply(self, ctx: PushContext, items: Sequence[Item]) -> None:
         for item in items:

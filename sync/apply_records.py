@@ -22,6 +22,7 @@ from domain.authz import Principal
 from domain.base import SyncColumns
 from domain.errors import Conflict, DomainError
 from domain.geo import Point
+from domain.settings import Settings
 from sync import queries
 from sync.codec import Item
 from sync.context import DB_ERRORS, PushContext, Stamp, refusal, refuse_transient, wire
@@ -85,6 +86,10 @@ class RecordApplier:
                 start += 1
             else:
                 start += await self._edit_run(ctx, items[start:end])
+
+    def shares_unit(self, item: Item, settings: Settings) -> bool:
+        """A record is edited under its row lock."""
+        return False
 
     def _plain_edit(self, item: Item) -> bool:
         spec = item.spec

@@ -154,6 +154,11 @@ def _decode(body: bytes, type_: type[T], fmt: str) -> T:
         raise BadSyncRequest(str(exc), field=_field_of(exc)) from exc
     except msgspec.DecodeError as exc:
         raise BadSyncRequest(f"the body is not valid {fmt}: {exc}", field="body") from exc
+    except UnicodeDecodeError as exc:
+        raise BadSyncRequest(f"the body is not valid UTF-8 (byte {exc.start})",
+                             field="body") from None
+    except RecursionError:
+        raise BadSyncRequest("the body nests too deeply", field="body") from None
 
 
 def _check_protocol(protocol: Any) -> None:
@@ -191,7 +196,8 @@ def _judge(index: int, raw: msgspec.Raw, fmt: str, registry: Registry) -> Item |
     at = f"mutations[{index}]"
     try:
         m = decode(bytes(raw), Mutation, fmt)
-    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError,
+            RecursionError) as exc:
         plain = _plain(raw, fmt)
         ident = plain.get("id") if isinstance(plain, dict) else None
         where = _field_of(exc, f"{at}.") if isinstance(exc, msgspec.ValidationError) else None
@@ -208,7 +214,7 @@ def _plain(raw: msgspec.Raw, fmt: str) -> Any:
     """A mutation that did not decode as a Mutation, as plain data (or its text)."""
     try:
         return decode(bytes(raw), Any, fmt)
-    except (msgspec.ValidationError, msgspec.DecodeError):
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         return bytes(raw).decode("utf-8", "replace")
 
 

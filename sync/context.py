@@ -41,6 +41,11 @@ def wire(value: Any) -> Any:
 class Applier(Protocol):
     """Applies a run of consecutive mutations of one entity, setting one result for each."""
 
+    def shares_unit(self, item: Item, settings: Settings) -> bool:
+        """Whether applying ``item`` takes no row lock that another writer of the ward may
+        take (then the push may hold its ward shared, domain/repositories/write_locks.py)."""
+        ...
+
     async def apply(self, ctx: PushContext, items: Sequence[Item]) -> None: ...
 
 

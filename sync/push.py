@@ -144,8 +144,8 @@ async def _push_once(
     moves = await repo.moves(device.device_id)
     items = batch.items
     scopes = {i.index: _scope_at(device, moves, i.mutation.hlc) for i in items}
-    await queries.set_lock_timeout(session, LOCK_WAIT)
-    await lock_units(session, {device.unit_path, *(s.unit_path for s in scopes.values())})
+    await lock_units(session, {device.unit_path, *(s.unit_path for s in scopes.values())},
+                     exclusive=not _shares_unit(items, settings), wait=LOCK_WAIT)
     locked = await authenticate_device(session, token, lock=True)
     if locked is None:
         raise Unauthenticated("unknown or revoked device token")
@@ -195,6 +195,13 @@ async def _push_once(
     await repo.touch(device.device_id, datetime.now(UTC))
     await session.commit()
     return PushResponse(results=final, server_hlc=server_hlc, server_time=server_time())
+
+
+def _shares_unit(items: Sequence[Item], settings: Settings) -> bool:
+    """Whether no mutation of the batch locks a row another writer of the ward may lock (a
+    batch of plain readings): such batches hold the ward shared and run side by side."""
+    return all(i.spec.applier is not None and i.spec.applier.shares_unit(i, settings)
+               for i in items)
 
 
 def _log_row(r: Refused) -> tuple[Any, ...]:

@@ -86,10 +86,6 @@ async def load_rows(
     return {row.id: row for row in rows}
 
 
-async def set_lock_timeout(session: AsyncSession, wait: str) -> None:
-    """Bound how long this transaction waits for any one lock (SQLSTATE 55P03 past it)."""
-    await session.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": wait})
-
 
 async def stamp_fields(
     session: AsyncSession, spec: EntitySpec, row_id: uuid.UUID, stamps: dict[str, Any]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -27,8 +26,8 @@ from sync.clock import ServerClock, server_time
 from sync.codec import body_format, decode_pull, request_body, response_format
 from sync.cursor import cursor_key
 from sync.entities import REGISTRY
-from sync.errors import BadSyncRequest, PayloadTooLarge, SyncRequestError, Unauthenticated
-from sync.wire import MSGPACK, PullRequest, PullResponse, PushRequest, PushResponse, encode
+from sync.errors import PayloadTooLarge, SyncRequestError, Unauthenticated
+from sync.wire import PullRequest, PullResponse, PushRequest, PushResponse, encode
 
 
 def _problem(description: str) -> ResponseSpec:
@@ -82,24 +81,9 @@ async def _body(request: Request[Any, Any, Any], settings: Settings) -> tuple[by
     except RequestEntityTooLarge as exc:  # the framework's own limit: answered as the protocol's
         raise PayloadTooLarge(f"the body is larger than {settings.max_body_bytes} bytes",
                               field="body") from exc
-    body = request_body(raw, request.headers.get("content-encoding"), settings.max_body_bytes)
-    _check_well_formed(body, fmt)
-    return body, fmt
+    # Malformed bodies (invalid UTF-8, deep nesting...) are sync/codec's to refuse, naming them.
+    return request_body(raw, request.headers.get("content-encoding"), settings.max_body_bytes), fmt
 
-
-def _check_well_formed(body: bytes, fmt: str) -> None:
-    """Refuse at the edge what makes msgspec raise outside its ``DecodeError``: invalid UTF-8
-    in an untyped field (``UnicodeDecodeError``) and deep nesting (``RecursionError``), which
-    would otherwise leave as 500s. Anything else malformed is sync/codec's to name."""
-    try:
-        (msgspec.msgpack.decode if fmt == MSGPACK else msgspec.json.decode)(body)
-    except UnicodeDecodeError as exc:
-        raise BadSyncRequest(f"the body is not valid UTF-8 (byte {exc.start})",
-                             field="body") from None
-    except RecursionError:
-        raise BadSyncRequest("the body nests too deeply", field="body") from None
-    except (msgspec.DecodeError, ValueError):
-        pass
 
 
 def _encoded(obj: Any, request: Request[Any, Any, Any]) -> Response[Any]:

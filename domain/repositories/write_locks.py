@@ -11,7 +11,9 @@ transaction takes its locks in this order, and never the other way round:
    ancestor and *exclusive* on the unit itself. Two writers in one ward therefore run one after
    the other, a district writer waits for the ward writers below it (and they for it), and two
    wards never wait on each other. Locks are taken in (depth, path) order, so two transactions
-   can never wait on each other's unit locks.
+   can never wait on each other's unit locks. A push of plain readings (events that only
+   insert rows and lock none another writer locks) holds its ward shared instead, so such
+   pushes run side by side while every other writer of the ward still waits for them.
 2. **The device row** of a sync push (``DeviceRepository.scope_by_token(lock=True)``), which
    keeps a revocation or a move from passing a push halfway.
 3. **Rows**, as the services take them (cases FOR NO KEY UPDATE, so that foreign-key checks of
@@ -37,36 +39,50 @@ from sqlalchemy.ext.asyncio import AsyncSession
 _SEED = 7902021
 
 
-def _lock_sql(plan: list[tuple[str, bool]]) -> str:
-    calls = [
+def _lock_sql(plan: list[tuple[str, bool]], wait: bool) -> str:
+    calls = ["set_config('lock_timeout', :wait, true)"] if wait else []
+    calls += [
         f"pg_advisory_xact_lock{'' if exclusive else '_shared'}(hashtextextended(:p{i}, {_SEED}))"
         for i, (_, exclusive) in enumerate(plan)
     ]
     return "SELECT " + ", ".join(calls)
 
 
-def lock_plan(units: Iterable[str]) -> list[tuple[str, bool]]:
-    """(path, exclusive) in the global order: shared on ancestors, exclusive on the units.
+def lock_plan(units: Iterable[str], *, exclusive: bool = True) -> list[tuple[str, bool]]:
+    """(path, exclusive) in the global order: shared on ancestors, exclusive on the units
+    (shared too with ``exclusive=False``: see ``lock_units``).
 
-    A unit below another written unit needs nothing more (the exclusive lock above covers it).
+    A unit below another written unit needs nothing more (the lock above covers it).
     """
     written = sorted(set(units), key=lambda p: (p.count("."), p))
-    exclusive: list[str] = []
+    leaves: list[str] = []
     for path in written:
-        if not any(path.startswith(e + ".") for e in exclusive):
-            exclusive.append(path)
+        if not any(path.startswith(e + ".") for e in leaves):
+            leaves.append(path)
     plan: dict[str, bool] = {}
-    for path in exclusive:
+    for path in leaves:
         parts = path.split(".")
         for depth in range(1, len(parts)):
             plan.setdefault(".".join(parts[:depth]), False)
-        plan[path] = True
+        plan[path] = exclusive
     return sorted(plan.items(), key=lambda pe: (pe[0].count("."), pe[0]))
 
 
-async def lock_units(session: AsyncSession, units: Iterable[str]) -> None:
-    """Take the unit locks of a write transaction in the units given (first in the order)."""
-    plan = lock_plan(units)
+async def lock_units(
+    session: AsyncSession, units: Iterable[str], *, exclusive: bool = True,
+    wait: str | None = None,
+) -> None:
+    """Take the unit locks of a write transaction in the units given (first in the order).
+
+    ``exclusive=False`` is for a writer that takes no row lock anyone else in the unit takes
+    (a push of plain readings only inserts rows): such writers share the unit with each other
+    and still exclude, and wait for, every other writer of the unit. ``wait`` also bounds how
+    long this transaction waits for any lock (``lock_timeout``), in the same statement.
+    """
+    plan = lock_plan(units, exclusive=exclusive)
     if not plan:
         return
-    await session.execute(text(_lock_sql(plan)), {f"p{i}": p for i, (p, _) in enumerate(plan)})
+    params: dict[str, str] = {f"p{i}": p for i, (p, _) in enumerate(plan)}
+    if wait is not None:
+        params["wait"] = wait
+    await session.execute(text(_lock_sql(plan, wait is not None)), params)

@@ -306,3 +306,20 @@ async def test_every_refused_request_carries_the_server_clock(unit: Unit) -> Non
     hlcs = [r.json()["server_hlc"] for r in answers]
     assert all(re.fullmatch(HLC_PATTERN, h) for h in hlcs)
     assert hlcs == sorted(hlcs)  # the server clock never goes back
+
+
+async def test_invalid_utf8_inside_one_mutation_rejects_that_mutation_alone(
+    unit: Unit, world: World
+) -> None:
+    d = unit.device
+    good = msgspec.json.encode(d.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id)))
+    bad = msgspec.json.encode(d.mutation("f0_case", uuid.uuid4(), {"notes": "NOTES"}))
+    bad = bad.replace(b"NOTES", b"\xff\xfe")
+    raw = (b'{"protocol":1,"device_id":"' + str(d.id).encode() + b'","mutations":['
+           + good + b"," + bad + b"]}")
+    resp = await d.http.post("/sync/v1/push", content=raw, headers={
+        "Authorization": f"Bearer {d.token}", "Content-Type": "application/json"})
+    assert resp.status_code == 200, resp.text
+    results = resp.json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+    assert (results[1]["code"], results[1]["field"]) == ("invalid_request", "mutations[1]")

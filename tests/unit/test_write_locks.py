@@ -26,3 +26,7 @@ def test_a_unit_under_an_exclusive_one_needs_no_lock_of_its_own() -> None:
 def test_the_national_level_owns_everything() -> None:
     assert lock_plan(["VN", "VN.79.760.26734"]) == [("VN", True)]
     assert lock_plan([]) == []
+
+
+def test_a_batch_of_plain_readings_shares_its_ward() -> None:
+    assert lock_plan(["VN.79.760.26734"], exclusive=False)[-1] == ("VN.79.760.26734", False)
