@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import random
 import time
 import uuid
@@ -45,6 +46,7 @@ from bench.harness import Result, percentile
 from bench.push import OBS_COLUMNS
 from domain.models.enums import ObservationKind
 from domain.rules.vitals import LOINC, UNITS
+from sync.cursor import Cursor, cursor_key
 
 DEVICES = 2000
 MUTATIONS = 100
@@ -112,7 +114,10 @@ def _outbox(
 async def _cursors(
     base: str, fleet: list[tuple[EnrolledDevice, DemoStation]]
 ) -> dict[uuid.UUID, str]:
-    """Yesterday's cursor of every device: one bootstrap per ward, shared in the ward."""
+    """Yesterday's cursor of every device: one bootstrap per ward, its position shared in the
+    ward. Cursors are signed for one device, so each device's is re-signed with the server's
+    key (the bench and the server share JWT_SECRET), as if it had pulled the same pages."""
+    key = cursor_key(os.environ["JWT_SECRET"])
     first: dict[str, EnrolledDevice] = {}
     for device, station in fleet:
         first.setdefault(station.scope_path, device)
@@ -125,7 +130,9 @@ async def _cursors(
                 by_ward[ward], _ = await pull_all(http, device, limit=5000)
 
         await asyncio.gather(*(bootstrap(w, d) for w, d in first.items()))
-    return {d.id: by_ward[s.scope_path] for d, s in fleet}
+    positions = {ward: Cursor.decode(by_ward[ward], key, device.id)
+                 for ward, device in first.items()}
+    return {d.id: positions[s.scope_path].encode(key, d.id) for d, s in fleet}
 
 
 @dataclass
