@@ -29,6 +29,7 @@ from domain.models.enums import ObservationKind
 from domain.repositories.cases import CaseRepository
 from domain.repositories.observations import ObservationRepository
 from domain.rules.readings import Admission, CaseSnapshot, Reading, admit_reading, validate_reading
+from domain.rules.vitals import assess
 from domain.services import observations
 from domain.settings import Settings, VitalThresholds
 from sync.codec import Item
@@ -72,10 +73,13 @@ class ObservationApplier:
     def shares_unit(self, item: Item, settings: Settings) -> bool:
         """A plain reading only inserts its row (its case is only referenced); one past a
         threshold opens an alert and may move its case, which locks rows."""
+        v = item.values
         try:
-            return not _pushed(item, settings.thresholds).alerts
-        except DomainError:
+            finding = assess(ObservationKind(v["kind"]), v.get("value"), v.get("value2"),
+                             sorted(set(v.get("symptoms") or [])), settings.thresholds)
+        except (KeyError, ValueError, TypeError):
             return True  # refused before anything is written
+        return finding is None
 
     async def apply(self, ctx: PushContext, items: Sequence[Item]) -> None:
         """Validate all, look up cases and known ids at once, insert, then alert."""

@@ -225,27 +225,22 @@ def _uuid_or_none(value: Any) -> uuid.UUID | None:
         return None
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    return msgspec.to_builtins(value)
-
-
 _sorted_json = msgspec.json.Encoder(order="sorted")
 
 
 def _hash(value: Any) -> str:
-    return hashlib.sha256(_sorted_json.encode(_canonical(value))).hexdigest()
+    """SHA-256 of a value as sorted JSON (what a refused, undecodable mutation is kept by)."""
+    return hashlib.sha256(_sorted_json.encode(value)).hexdigest()
 
 
 def content_hash(m: Mutation, values: dict[str, Any]) -> str:
-    """What identifies a mutation's content: all but its HLC (and clock correction)."""
+    """What identifies a mutation's content: all but its HLC (and clock correction), its
+    typed values as sorted JSON, encoded in C; times in UTC, so a JSON push retried as
+    MessagePack (whose timestamps carry no offset) is the same mutation."""
+    fields = {k: v.astimezone(UTC) if isinstance(v, datetime) and v.tzinfo else v
+              for k, v in values.items()}
     return _hash({"entity": m.entity, "row_id": m.row_id, "op": m.op,
-                  "author_id": m.author_id, "fields": values})
+                  "author_id": m.author_id, "fields": fields})
 
 
 def _nul_at(value: Any, path: str) -> str | None:

@@ -45,7 +45,7 @@ from sync.context import (
 from sync.errors import BadSyncRequest, ServiceUnavailable, Unauthenticated
 from sync.hlc import hlc_to_ms, system_ms
 from sync.queries import ConflictRecord
-from sync.registry import FieldType, Registry
+from sync.registry import Registry
 from sync.wire import MutationResult, PushResponse
 
 # The unit locks make deadlocks between writers of one ward impossible; deadlocks and
@@ -349,13 +349,11 @@ def _clock_refusal(ctx: PushContext, item: Item) -> tuple[str, str, str] | None:
         return "clock_behind", (f"the mutation's clock is {enrolled_ms - hlc_ms} ms behind the "
                                 f"device's enrolment: the device's clock is wrong"), "hlc"
     now = datetime.now(UTC)
-    for f in item.spec.fields:
-        value = item.values.get(f.name)
-        if (f.type is FieldType.datetime and isinstance(value, datetime)
-                and value.tzinfo is not None and is_future(value, now)):
+    for name, value in item.values.items():  # a pushed datetime is typed and has an offset
+        if isinstance(value, datetime) and value.tzinfo is not None and is_future(value, now):
             late = int((value - now).total_seconds() * 1000)
-            return "clock_skew", (f"`{f.name}` is {late} ms ahead of the server's time: the "
-                                  f"device's clock is ahead"), f"fields.{f.name}"
+            return "clock_skew", (f"`{name}` is {late} ms ahead of the server's time: the "
+                                  f"device's clock is ahead"), f"fields.{name}"
     return None
 
 
