@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.csv_export import csv_response
 from api.schemas.common import Offset
 from api.schemas.stock import (
     Coverage,
@@ -23,7 +24,6 @@ from api.schemas.stock import (
     MovementPage,
     StockLine,
     StockPage,
-    csv_response,
 )
 from domain.authz import Principal
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind

@@ -1,16 +1,12 @@
-"""Stock movements, stock on hand, coverage, discrepancies and CSV exports on the wire."""
+"""Stock movements, stock on hand, coverage and discrepancies on the wire."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
-from litestar import Response
 from msgspec import Meta
 
 from domain.models import supply as m
@@ -197,18 +193,3 @@ class Discrepancy(msgspec.Struct, kw_only=True, frozen=True):
 
 class DiscrepancyResolve(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     resolution: Reason
-
-
-def csv_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> Response[str]:
-    """A CSV download (UTF-8 with a BOM, so spreadsheet programs read Vietnamese names)."""
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
-    return Response(
-        buf.getvalue(), media_type="text/csv",  # Litestar appends "; charset=utf-8"
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
