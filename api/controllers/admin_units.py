@@ -9,8 +9,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.paging import Paging
 from api.schemas.admin_units import AdminUnit, AdminUnitDetail, AdminUnitPage
-from api.schemas.common import Offset
+from api.schemas.common import UnitCode
 from domain.geo import Feature, FeatureCollection, Point, geometry_from_geojson
 from domain.models.admin_unit import AdminLevel
 from domain.repositories.admin_units import UnitRow
@@ -61,11 +62,10 @@ class AdminUnitController(Controller):
     async def list_admin_units(
         self,
         db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         level: FromQuery[AdminLevel | None] = None,
-        parent: Annotated[str | None, QueryParameter(max_length=8, pattern=r"^[0-9A-Z]+$")] = None,
+        parent: UnitCode = None,
         q: Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$")] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Offset = 0,
         format: FromQuery[Format] = "json",
         geometry: FromQuery[GeometryKind] = "centroid",
     ) -> AdminUnitPage | FeatureCollection:
@@ -73,15 +73,13 @@ class AdminUnitController(Controller):
             level=level,
             parent=parent,
             q=q,
-            limit=limit,
-            offset=offset,
+            limit=paging.limit,
+            offset=paging.offset,
             with_outline=format == "geojson" and geometry == "outline",
         )
         if format == "geojson":
             return FeatureCollection(features=[_feature(r, geometry) for r in rows])
-        return AdminUnitPage(
-            items=[AdminUnit.of(r) for r in rows], total=total, limit=limit, offset=offset
-        )
+        return paging.page([AdminUnit.of(r) for r in rows], total)
 
     @get(
         "/{code:str}",

@@ -7,17 +7,14 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
+from litestar.params import FromQuery, PathParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas.common import Offset
+from api.paging import Paging
 from api.schemas.loans import EquipmentPage, EquipmentUnit, Loan, LoanCreate, LoanPage, LoanReturn
 from domain.authz import Principal
 from domain.models.supply import EquipmentStatus, LoanStatus
 from domain.services.loans import LoanService
-
-Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
-Offset = Offset
 
 
 class LoanController(Controller):
@@ -29,14 +26,14 @@ class LoanController(Controller):
          description="`overdue=true` keeps open loans past their due date.")
     async def list_loans(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         status: FromQuery[LoanStatus | None] = None, overdue: FromQuery[bool] = False,
-        case_id: FromQuery[uuid.UUID | None] = None, limit: Limit = 100, offset: Offset = 0,
+        case_id: FromQuery[uuid.UUID | None] = None,
     ) -> LoanPage:
         rows, total = await LoanService(db_session, principal).search(
-            status=status, overdue=overdue, case_id=case_id, limit=limit, offset=offset
+            status=status, overdue=overdue, case_id=case_id, limit=paging.limit, offset=paging.offset
         )
-        return LoanPage(items=[Loan.of(loan, serial) for loan, serial in rows], total=total,
-                        limit=limit, offset=offset)
+        return paging.page([Loan.of(loan, serial) for loan, serial in rows], total)
 
     @get("/{loan_id:uuid}", operation_id="get_loan", summary="One loan")
     async def get_loan(
@@ -79,13 +76,12 @@ class EquipmentController(Controller):
     @get("/", operation_id="list_equipment", summary="Serial-numbered devices in scope")
     async def list_equipment(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         location_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
-        status: FromQuery[EquipmentStatus | None] = None, limit: Limit = 100,
-        offset: Offset = 0,
+        status: FromQuery[EquipmentStatus | None] = None,
     ) -> EquipmentPage:
         rows, total = await LoanService(db_session, principal).units(
-            location_id=location_id, item_id=item_id, status=status, limit=limit, offset=offset
+            location_id=location_id, item_id=item_id, status=status, limit=paging.limit, offset=paging.offset
         )
-        return EquipmentPage(items=[EquipmentUnit.of(u) for u in rows], total=total,
-                             limit=limit, offset=offset)
+        return paging.page([EquipmentUnit.of(u) for u in rows], total)

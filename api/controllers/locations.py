@@ -7,10 +7,10 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
+from litestar.params import FromQuery, PathParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas.common import Offset
+from api.paging import Paging
 from api.schemas.locations import Location, LocationCreate, LocationPage
 from api.schemas.stock import Coverage, StockLine
 from domain.authz import Principal
@@ -29,16 +29,14 @@ class LocationController(Controller):
     @get("/", operation_id="list_locations", summary="Locations in the caller's scope")
     async def list_locations(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         kind: FromQuery[LocationKind | None] = None,
         station_id: FromQuery[uuid.UUID | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Offset = 0,
     ) -> LocationPage:
         rows, total = await LocationService(db_session).search(
-            principal, kind=kind, station_id=station_id, limit=limit, offset=offset
+            principal, kind=kind, station_id=station_id, limit=paging.limit, offset=paging.offset
         )
-        return LocationPage(items=[Location.of(r) for r in rows], total=total, limit=limit,
-                            offset=offset)
+        return paging.page([Location.of(r) for r in rows], total)
 
     @get("/{location_id:uuid}", operation_id="get_location", summary="One location")
     async def get_location(

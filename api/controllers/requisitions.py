@@ -9,11 +9,11 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
+from litestar.params import FromQuery, PathParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.csv_export import csv_response
-from api.schemas.common import Offset
+from api.paging import Paging
 from api.schemas.requisitions import (
     Requisition,
     RequisitionApprove,
@@ -63,16 +63,14 @@ class RequisitionController(Controller):
          summary="Requisitions in the caller's scope, newest first")
     async def list_requisitions(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         status: FromQuery[RequisitionStatus | None] = None,
         location_id: FromQuery[uuid.UUID | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Offset = 0,
     ) -> RequisitionPage:
         rows, total = await RequisitionService(db_session, principal).search(
-            status=status, location_id=location_id, limit=limit, offset=offset
+            status=status, location_id=location_id, limit=paging.limit, offset=paging.offset
         )
-        return RequisitionPage(items=[Requisition.of(r) for r in rows], total=total,
-                               limit=limit, offset=offset)
+        return paging.page([Requisition.of(r) for r in rows], total)
 
     @get("/export", operation_id="export_requisitions",
          summary="Requisitions as CSV, one row per line", media_type="text/csv")

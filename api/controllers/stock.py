@@ -12,7 +12,7 @@ from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBod
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.csv_export import csv_response
-from api.schemas.common import Offset
+from api.paging import Paging, paging_dependency
 from api.schemas.stock import (
     Coverage,
     CoveragePage,
@@ -30,28 +30,26 @@ from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
 from domain.services.stock import record_movement_once, resolve_discrepancy
 from domain.services.stock_views import StockViews
 
-Limit = Annotated[int, QueryParameter(ge=1, le=5000)]
-Offset = Offset
-
 
 class StockController(Controller):
     path = "/api/stock"
     tags = ["Supplies: stock"]
     security = [{"BearerToken": []}]
+    dependencies = {"paging": paging_dependency(default=500, maximum=5000)}  # one line per lot
 
     @get("/", operation_id="list_stock",
          summary="Stock on hand per location, item and lot in the caller's scope")
     async def list_stock(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         location_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
-        kind: FromQuery[LocationKind | None] = None, limit: Limit = 500, offset: Offset = 0,
+        kind: FromQuery[LocationKind | None] = None,
     ) -> StockPage:
         rows, total = await StockViews(db_session, principal).on_hand_page(
-            location_id=location_id, item_id=item_id, kind=kind, limit=limit, offset=offset
+            location_id=location_id, item_id=item_id, kind=kind, limit=paging.limit, offset=paging.offset
         )
-        return StockPage(items=[StockLine.of(r) for r in rows], total=total, limit=limit,
-                         offset=offset)
+        return paging.page([StockLine.of(r) for r in rows], total)
 
     @get("/export", operation_id="export_stock", summary="Stock on hand as CSV",
          media_type="text/csv")
@@ -75,17 +73,16 @@ class StockController(Controller):
                      "open F0 caseload times the item's daily use per case.")
     async def list_stock_coverage(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         location_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
         kind: FromQuery[LocationKind | None] = None, low: FromQuery[bool] = False,
-        limit: Limit = 500, offset: Offset = 0,
     ) -> CoveragePage:
         rows, total = await StockViews(db_session, principal).coverage_page(
-            location_id=location_id, item_id=item_id, kind=kind, low_only=low, limit=limit,
-            offset=offset,
+            location_id=location_id, item_id=item_id, kind=kind, low_only=low, limit=paging.limit,
+            offset=paging.offset,
         )
-        return CoveragePage(items=[Coverage.of(r) for r in rows], total=total, limit=limit,
-                            offset=offset)
+        return paging.page([Coverage.of(r) for r in rows], total)
 
     @get("/expiring", operation_id="list_expiring_stock",
          summary="Lots in stock expiring soon (expired ones first)")
@@ -109,21 +106,22 @@ class MovementController(Controller):
     path = "/api/stock-movements"
     tags = ["Supplies: stock"]
     security = [{"BearerToken": []}]
+    dependencies = {"paging": paging_dependency(maximum=5000)}
 
     @get("/", operation_id="list_stock_movements", summary="The ledger, newest first")
     async def list_stock_movements(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         location_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
         kind: FromQuery[MovementKind | None] = None,
-        since: FromQuery[datetime | None] = None, limit: Limit = 100, offset: Offset = 0,
+        since: FromQuery[datetime | None] = None,
     ) -> MovementPage:
         rows, total = await StockViews(db_session, principal).movements(
-            location_id=location_id, item_id=item_id, kind=kind, since=since, limit=limit,
-            offset=offset,
+            location_id=location_id, item_id=item_id, kind=kind, since=since, limit=paging.limit,
+            offset=paging.offset,
         )
-        return MovementPage(items=[Movement.of(r) for r in rows], total=total, limit=limit,
-                            offset=offset)
+        return paging.page([Movement.of(r) for r in rows], total)
 
     @post("/", operation_id="create_stock_movement",
           summary="Record a movement at a location the caller keeps",
@@ -147,16 +145,17 @@ class DiscrepancyController(Controller):
     path = "/api/stock-discrepancies"
     tags = ["Supplies: stock"]
     security = [{"BearerToken": []}]
+    dependencies = {"paging": paging_dependency(maximum=5000)}
 
     @get("/", operation_id="list_stock_discrepancies",
          summary="Stock that went below zero through movements made offline")
     async def list_stock_discrepancies(
         self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        status: FromQuery[DiscrepancyStatus | None] = None, limit: Limit = 100,
-        offset: Offset = 0,
+        paging: NamedDependency[Paging],
+        status: FromQuery[DiscrepancyStatus | None] = None,
     ) -> list[Discrepancy]:
         rows = await StockViews(db_session, principal).discrepancies(
-            status=status, limit=limit, offset=offset
+            status=status, limit=paging.limit, offset=paging.offset
         )
         return [Discrepancy.of(d) for d in rows]
 

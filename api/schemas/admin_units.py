@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
+from api.paging import Page, page_schema
 from domain.geo import Point
 from domain.models.admin_unit import AdminLevel
 from domain.repositories.admin_units import UnitRow
@@ -42,8 +45,4 @@ class AdminUnitDetail(AdminUnit, kw_only=True, frozen=True):
     ancestors: list[AdminUnit]
 
 
-class AdminUnitPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[AdminUnit]
-    total: int
-    limit: int
-    offset: int
+AdminUnitPage = Annotated[Page[AdminUnit], page_schema("AdminUnitPage")]

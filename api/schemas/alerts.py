@@ -8,6 +8,7 @@ from typing import Annotated
 
 import msgspec
 
+from api.paging import Page, page_schema
 from domain.models.enums import AlertSeverity, AlertStatus
 from domain.models.observation import Alert as AlertRow
 
@@ -45,8 +46,4 @@ class Alert(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-class AlertPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Alert]
-    total: int
-    limit: int
-    offset: int
+AlertPage = Annotated[Page[Alert], page_schema("AlertPage")]

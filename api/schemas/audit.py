@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
+from api.paging import Page, page_schema
 from domain.services.audit import AuditRecord
 
 
@@ -31,8 +32,4 @@ class AuditEntry(msgspec.Struct, kw_only=True, frozen=True):
                    before=r.before, after=r.after)
 
 
-class AuditPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[AuditEntry]
-    total: int
-    limit: int
-    offset: int
+AuditPage = Annotated[Page[AuditEntry], page_schema("AuditPage")]

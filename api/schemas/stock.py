@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from api.paging import Page, page_schema
 from domain.models import supply as m
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
 from domain.repositories.stock import CoverageRow, OnHandRow
@@ -62,11 +63,7 @@ class Movement(msgspec.Struct, kw_only=True, frozen=True):
         return cls(**{f: getattr(mv, f) for f in cls.__struct_fields__})
 
 
-class MovementPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Movement]
-    total: int
-    limit: int
-    offset: int
+MovementPage = Annotated[Page[Movement], page_schema("MovementPage")]
 
 
 class StockLine(msgspec.Struct, kw_only=True, frozen=True):
@@ -94,11 +91,7 @@ class StockLine(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-class StockPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[StockLine]
-    total: int
-    limit: int
-    offset: int
+StockPage = Annotated[Page[StockLine], page_schema("StockPage")]
 
 
 StockState = Literal["ok", "low", "out"]
@@ -133,11 +126,7 @@ class Coverage(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-class CoveragePage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Coverage]
-    total: int
-    limit: int
-    offset: int
+CoveragePage = Annotated[Page[Coverage], page_schema("CoveragePage")]
 
 
 class LocationCoverage(msgspec.Struct, kw_only=True, frozen=True):

@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar.openapi.spec import Operation
 
+from api.paging import Page, page_schema
 from api.schemas.common import Problem
 from domain.models.device import SyncConflict as SyncConflictRow
 from domain.settings import Settings
@@ -118,11 +119,7 @@ class SyncConflict(msgspec.Struct, kw_only=True, frozen=True):
         return cls(**{f: getattr(row, f) for f in cls.__struct_fields__})
 
 
-class SyncConflictPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[SyncConflict]
-    total: int
-    limit: int
-    offset: int
+SyncConflictPage = Annotated[Page[SyncConflict], page_schema("SyncConflictPage")]
 
 
 class SyncProblem(Problem, kw_only=True, frozen=True, omit_defaults=True):
