@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
+from domain.conflict_log import ConflictRecord
 from domain.db_errors import classify_db_error, sqlstate
 from domain.errors import DomainError
 from domain.models.user import User
@@ -41,7 +42,6 @@ from sync.clock import ServerClock, server_time
 from sync.codec import Item, Refused, decode_push
 from sync.errors import BadSyncRequest, ServiceUnavailable, Unauthenticated
 from sync.hlc import hlc_to_ms, system_ms
-from sync.queries import ConflictRecord
 from sync.registry import EntitySpec, FieldType, Registry
 from sync.wire import Fields, MutationResult, PushResponse
 

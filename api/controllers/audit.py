@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
-from api.schemas.audit import AuditEntry, AuditPage
+from api.schemas.audit import AuditPage
 from domain.authz import Principal
 from domain.services.audit import audit_trail
 
@@ -39,4 +39,4 @@ class AuditController(Controller):
     ) -> AuditPage:
         rows, total = await audit_trail(db_session, principal, entity=entity, row_id=row_id,
                                         limit=paging.limit, offset=paging.offset)
-        return paging.page([AuditEntry.of(r) for r in rows], total)
+        return paging.page(rows, total)

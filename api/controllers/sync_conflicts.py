@@ -11,7 +11,7 @@ from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
-from api.schemas.sync import SyncConflict, SyncConflictPage
+from api.schemas.sync import SyncConflictPage
 from domain.authz import Principal
 from sync.conflicts import list_conflicts
 
@@ -37,4 +37,4 @@ class SyncConflictController(Controller):
     ) -> SyncConflictPage:
         rows, total = await list_conflicts(db_session, principal, entity=entity, row_id=row_id,
                                            limit=paging.limit, offset=paging.offset)
-        return paging.page([SyncConflict.of(r) for r in rows], total)
+        return paging.page(rows, total)
