@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
 from api.schemas.locations import Location, LocationCreate, LocationPage
-from api.schemas.stock import Coverage, StockLine
+from api.schemas.stock import Coverage
 from domain.authz import Principal
 from domain.models.supply import LocationKind
+from domain.repositories.stock import StockLine
 from domain.services.locations import LocationService
 from domain.services.stock_views import StockViews
 
@@ -72,4 +73,4 @@ class LocationController(Controller):
         location_id: LocationId,
     ) -> list[StockLine]:
         rows = await StockViews(db_session, principal).on_hand(location_id=location_id)
-        return [StockLine.of(r) for r in rows]
+        return rows

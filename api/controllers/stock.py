@@ -22,11 +22,11 @@ from api.schemas.stock import (
     Movement,
     MovementCreate,
     MovementPage,
-    StockLine,
     StockPage,
 )
 from domain.authz import Principal
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
+from domain.repositories.stock import StockLine
 from domain.services.stock import record_movement_once, resolve_discrepancy
 from domain.services.stock_views import StockViews
 
@@ -49,7 +49,7 @@ class StockController(Controller):
         rows, total = await StockViews(db_session, principal).on_hand_page(
             location_id=location_id, item_id=item_id, kind=kind, limit=paging.limit, offset=paging.offset
         )
-        return paging.page([StockLine.of(r) for r in rows], total)
+        return paging.page(rows, total)
 
     @get("/export", operation_id="export_stock", summary="Stock on hand as CSV",
          media_type="text/csv")
@@ -63,7 +63,7 @@ class StockController(Controller):
             ["location_code", "location_name", "location_kind", "item_code", "unit_of_issue",
              "lot_no", "expires_on", "quantity"],
             ([r.location_code, r.location_name, r.location_kind.value, r.item_code,
-              r.unit_of_issue, r.lot_no, r.expires_on, r.qty] for r in rows),
+              r.unit_of_issue, r.lot_no, r.expires_on, r.quantity] for r in rows),
         )
 
     @get("/coverage", operation_id="list_stock_coverage",
@@ -91,7 +91,7 @@ class StockController(Controller):
         within_days: Annotated[int, QueryParameter(ge=0, le=365)] = 30,
     ) -> list[StockLine]:
         rows = await StockViews(db_session, principal).expiring(within_days)
-        return [StockLine.of(r) for r in rows]
+        return rows
 
     @get("/districts/{code:str}", operation_id="get_district_stock",
          summary="A district's rollup: its warehouse and every station's stock and state")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -12,7 +12,7 @@ from msgspec import Meta
 from api.paging import Page, page_schema
 from domain.models import supply as m
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
-from domain.repositories.stock import CoverageRow, OnHandRow
+from domain.repositories.stock import CoverageRow, StockLine
 from domain.services.stock_views import DistrictRollup, LocationRollup
 
 Reason = Annotated[str, Meta(min_length=1, max_length=255)]
@@ -64,31 +64,6 @@ class Movement(msgspec.Struct, kw_only=True, frozen=True):
 
 
 MovementPage = Annotated[Page[Movement], page_schema("MovementPage")]
-
-
-class StockLine(msgspec.Struct, kw_only=True, frozen=True):
-    location_id: uuid.UUID
-    location_code: str
-    location_name: str
-    location_kind: LocationKind
-    item_id: uuid.UUID
-    item_code: str
-    unit_of_issue: str
-    lot_id: uuid.UUID | None
-    lot_no: str | None
-    expires_on: date | None
-    quantity: int
-    days_to_expiry: int | None = None
-
-    @classmethod
-    def of(cls, r: OnHandRow) -> StockLine:
-        days = None if r.expires_on is None else (r.expires_on - datetime.now(UTC).date()).days
-        return cls(
-            location_id=r.location_id, location_code=r.location_code,
-            location_name=r.location_name, location_kind=r.location_kind, item_id=r.item_id,
-            item_code=r.item_code, unit_of_issue=r.unit_of_issue, lot_id=r.lot_id,
-            lot_no=r.lot_no, expires_on=r.expires_on, quantity=r.qty, days_to_expiry=days,
-        )
 
 
 StockPage = Annotated[Page[StockLine], page_schema("StockPage")]
