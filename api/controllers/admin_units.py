@@ -10,11 +10,11 @@ from litestar.params import FromQuery, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
-from api.schemas.admin_units import AdminUnit, AdminUnitDetail, AdminUnitPage
+from api.schemas.admin_units import AdminUnitDetail, AdminUnitPage
 from api.schemas.common import UnitCode
 from domain.geo import Feature, FeatureCollection, Point, geometry_from_geojson
 from domain.models.admin_unit import AdminLevel
-from domain.repositories.admin_units import UnitRow
+from domain.repositories.admin_units import AdminUnitRecord, outline_of
 from domain.services.admin_units import AdminUnitService
 
 GEOJSON = "application/geo+json"
@@ -23,7 +23,7 @@ GeometryKind = Literal["centroid", "outline"]
 
 
 def _feature(
-    row: UnitRow, geometry: GeometryKind, extra: dict[str, object] | None = None
+    row: AdminUnitRecord, geometry: GeometryKind, extra: dict[str, object] | None = None
 ) -> Feature:
     props: dict[str, object] = {
         "code": row.code,
@@ -38,7 +38,7 @@ def _feature(
     if extra:
         props.update(extra)
     geom = (
-        geometry_from_geojson(row.outline_geojson)
+        geometry_from_geojson(outline_of(row))
         if geometry == "outline"
         else Point(coordinates=(row.lon, row.lat))
     )
@@ -79,7 +79,7 @@ class AdminUnitController(Controller):
         )
         if format == "geojson":
             return FeatureCollection(features=[_feature(r, geometry) for r in rows])
-        return paging.page([AdminUnit.of(r) for r in rows], total)
+        return paging.page(rows, total)
 
     @get(
         "/{code:str}",
@@ -101,8 +101,4 @@ class AdminUnitController(Controller):
                 {"code": a.code, "name": a.name, "level": a.level.value} for a in found.ancestors
             ]
             return _feature(found.unit, geometry, {"ancestors": ancestors})
-        base = AdminUnit.of(found.unit)
-        return AdminUnitDetail(
-            **{f: getattr(base, f) for f in base.__struct_fields__},
-            ancestors=[AdminUnit.of(a) for a in found.ancestors],
-        )
+        return AdminUnitDetail.of(found)

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.admin_dataset import read_units
 from domain.errors import NotFound
 from domain.models.admin_unit import AdminLevel
-from domain.repositories.admin_units import AdminUnitRepository, UnitRow
+from domain.repositories.admin_units import AdminUnitRecord, AdminUnitRepository
 from domain.text import fold
 
 
 @dataclass(frozen=True, slots=True)
 class UnitWithAncestors:
-    unit: UnitRow
-    ancestors: list[UnitRow]
+    unit: AdminUnitRecord
+    ancestors: list[AdminUnitRecord]
 
 
 class AdminUnitService:
@@ -33,7 +33,7 @@ class AdminUnitService:
         limit: int,
         offset: int,
         with_outline: bool = False,
-    ) -> tuple[list[UnitRow], int]:
+    ) -> tuple[list[AdminUnitRecord], int]:
         folded = fold(q) if q else None
         return await self.repo.search(
             level=level,
