@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.paging import Paging
 from api.schemas.locations import Location, LocationCreate, LocationPage
 from api.schemas.stock import Coverage
+from api.services import service_dependency
 from domain.authz import Principal
 from domain.models.supply import LocationKind
 from domain.repositories.stock import StockLine
@@ -26,6 +27,7 @@ class LocationController(Controller):
     path = "/api/locations"
     tags = ["Supplies: locations"]
     security = [{"BearerToken": []}]
+    dependencies = {"views": service_dependency(StockViews)}
 
     @get("/", operation_id="list_locations", summary="Locations in the caller's scope")
     async def list_locations(
@@ -60,17 +62,17 @@ class LocationController(Controller):
     @get("/{location_id:uuid}/stock", operation_id="get_location_stock",
          summary="Stock on hand per item with days of cover")
     async def get_location_stock(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         location_id: LocationId,
     ) -> list[Coverage]:
-        rows = await StockViews(db_session, principal).coverage(location_id=location_id)
+        rows = await views.coverage(location_id=location_id)
         return [Coverage.of(r) for r in rows]
 
     @get("/{location_id:uuid}/lots", operation_id="get_location_lots",
          summary="Stock on hand per item and lot")
     async def get_location_lots(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         location_id: LocationId,
     ) -> list[StockLine]:
-        rows = await StockViews(db_session, principal).on_hand(location_id=location_id)
+        rows = await views.on_hand(location_id=location_id)
         return rows

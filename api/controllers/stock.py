@@ -24,6 +24,7 @@ from api.schemas.stock import (
     MovementPage,
     StockPage,
 )
+from api.services import service_dependency
 from domain.authz import Principal
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
 from domain.repositories.stock import StockLine
@@ -35,18 +36,21 @@ class StockController(Controller):
     path = "/api/stock"
     tags = ["Supplies: stock"]
     security = [{"BearerToken": []}]
-    dependencies = {"paging": paging_dependency(default=500, maximum=5000)}  # one line per lot
+    dependencies = {
+        "paging": paging_dependency(default=500, maximum=5000),  # one line per lot
+        "views": service_dependency(StockViews),
+    }
 
     @get("/", operation_id="list_stock",
          summary="Stock on hand per location, item and lot in the caller's scope")
     async def list_stock(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         paging: NamedDependency[Paging],
         location_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
         kind: FromQuery[LocationKind | None] = None,
     ) -> StockPage:
-        rows, total = await StockViews(db_session, principal).on_hand_page(
+        rows, total = await views.on_hand_page(
             location_id=location_id, item_id=item_id, kind=kind, limit=paging.limit, offset=paging.offset
         )
         return paging.page(rows, total)
@@ -54,10 +58,10 @@ class StockController(Controller):
     @get("/export", operation_id="export_stock", summary="Stock on hand as CSV",
          media_type="text/csv")
     async def export_stock(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         kind: FromQuery[LocationKind | None] = None,
     ) -> Response[str]:
-        rows = await StockViews(db_session, principal).on_hand(kind=kind)
+        rows = await views.on_hand(kind=kind)
         return csv_response(
             "stock.csv",
             ["location_code", "location_name", "location_kind", "item_code", "unit_of_issue",
@@ -72,13 +76,13 @@ class StockController(Controller):
                      "cover, or out. Daily need is the larger of the last 7 days' use and the "
                      "open F0 caseload times the item's daily use per case.")
     async def list_stock_coverage(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         paging: NamedDependency[Paging],
         location_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
         kind: FromQuery[LocationKind | None] = None, low: FromQuery[bool] = False,
     ) -> CoveragePage:
-        rows, total = await StockViews(db_session, principal).coverage_page(
+        rows, total = await views.coverage_page(
             location_id=location_id, item_id=item_id, kind=kind, low_only=low, limit=paging.limit,
             offset=paging.offset,
         )
@@ -87,37 +91,39 @@ class StockController(Controller):
     @get("/expiring", operation_id="list_expiring_stock",
          summary="Lots in stock expiring soon (expired ones first)")
     async def list_expiring_stock(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         within_days: Annotated[int, QueryParameter(ge=0, le=365)] = 30,
     ) -> list[StockLine]:
-        rows = await StockViews(db_session, principal).expiring(within_days)
+        rows = await views.expiring(within_days)
         return rows
 
     @get("/districts/{code:str}", operation_id="get_district_stock",
          summary="A district's rollup: its warehouse and every station's stock and state")
     async def get_district_stock(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         code: Annotated[str, PathParameter(pattern=r"^[0-9]{3}$")],
     ) -> DistrictStock:
-        return DistrictStock.of(await StockViews(db_session, principal).district_rollup(code))
+        return DistrictStock.of(await views.district_rollup(code))
 
 
 class MovementController(Controller):
     path = "/api/stock-movements"
     tags = ["Supplies: stock"]
     security = [{"BearerToken": []}]
-    dependencies = {"paging": paging_dependency(maximum=5000)}
+    dependencies = {
+        "paging": paging_dependency(maximum=5000), "views": service_dependency(StockViews),
+    }
 
     @get("/", operation_id="list_stock_movements", summary="The ledger, newest first")
     async def list_stock_movements(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         paging: NamedDependency[Paging],
         location_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
         kind: FromQuery[MovementKind | None] = None,
         since: FromQuery[datetime | None] = None,
     ) -> MovementPage:
-        rows, total = await StockViews(db_session, principal).movements(
+        rows, total = await views.movements(
             location_id=location_id, item_id=item_id, kind=kind, since=since, limit=paging.limit,
             offset=paging.offset,
         )
@@ -145,16 +151,18 @@ class DiscrepancyController(Controller):
     path = "/api/stock-discrepancies"
     tags = ["Supplies: stock"]
     security = [{"BearerToken": []}]
-    dependencies = {"paging": paging_dependency(maximum=5000)}
+    dependencies = {
+        "paging": paging_dependency(maximum=5000), "views": service_dependency(StockViews),
+    }
 
     @get("/", operation_id="list_stock_discrepancies",
          summary="Stock that went below zero through movements made offline")
     async def list_stock_discrepancies(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         paging: NamedDependency[Paging],
         status: FromQuery[DiscrepancyStatus | None] = None,
     ) -> list[Discrepancy]:
-        rows = await StockViews(db_session, principal).discrepancies(
+        rows = await views.discrepancies(
             status=status, limit=paging.limit, offset=paging.offset
         )
         return [Discrepancy.of(d) for d in rows]
