@@ -58,7 +58,7 @@ class StockViews:
 
     async def _check_location(self, location_id: uuid.UUID | None) -> None:
         if location_id is not None:
-            await LocationService(self.session).get(self.principal, location_id)
+            await LocationService(self.session, self.principal).get(location_id)
 
     async def on_hand(
         self, *, location_id: uuid.UUID | None = None, kind: LocationKind | None = None,
