@@ -23,6 +23,7 @@ from api.errors import EXCEPTION_HANDLERS
 from api.feed_hub import stop_feed
 from api.live import start_live, stop_live
 from api.openapi_problems import document_problems
+from api.paging import paging_dependency
 from api.request import HardenedRequest, check_parameters
 from domain import migrations
 from domain.db import create_engine, create_session_maker
@@ -91,6 +92,7 @@ def create_app(
         dependencies={
             "db_session": Provide(provide_session),
             "principal": Provide(provide_principal),
+            "paging": paging_dependency(),
         },
         exception_handlers=EXCEPTION_HANDLERS,
         request_class=HardenedRequest,

@@ -48,22 +48,14 @@ def progress_bar(total: int, desc: str) -> tuple[Callable[[int], None], Callable
     return update, bar.close
 
 
-async def _load_admin_units(url: str, *, force: bool = False) -> int:
-    from domain.admin_dataset import read_units
-    from domain.db import create_engine, create_session_maker
-    from domain.services.admin_units import AdminUnitService
+def _load_admin_units_with_bar(url: str, *, force: bool = False) -> int:
+    from domain.services.admin_units import dataset_size, load_admin_units
 
-    engine = create_engine(url)
+    update, close = progress_bar(dataset_size(), "administrative units")
     try:
-        async with create_session_maker(engine)() as session:
-            total = sum(1 for _ in read_units())
-            update, close = progress_bar(total, "administrative units")
-            n = await AdminUnitService(session).load(progress=update, force=force)
-            await session.commit()
-            close()
-            return n
+        return asyncio.run(load_admin_units(url, force=force, progress=update))
     finally:
-        await engine.dispose()
+        close()
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -77,7 +69,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_load_admin_units(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings, keep_running=True) as url:
-        n = asyncio.run(_load_admin_units(url, force=True))
+        n = _load_admin_units_with_bar(url, force=True)
     print(f"{n} administrative units loaded")
     return 0
 
@@ -144,7 +136,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings) as url:
         migrations.upgrade(url)
         if args.demo:
-            asyncio.run(_load_admin_units(url))
+            _load_admin_units_with_bar(url)
             from api.demo_cli import load_demo_if_empty
 
             logins = asyncio.run(load_demo_if_empty(url, settings))

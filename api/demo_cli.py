@@ -66,12 +66,12 @@ async def load_demo_if_empty(url: str, settings: Settings) -> list[tuple[str, st
 
 
 async def _seed(url: str, args: argparse.Namespace) -> list[tuple[str, str, str]] | None:
-    from api.cli import _load_admin_units
     from domain.db import create_engine, create_session_maker
     from domain.demo.operations import clear_operational_data
     from domain.repositories.stations import StationRepository
+    from domain.services.admin_units import load_admin_units
 
-    await _load_admin_units(url)
+    await load_admin_units(url)
     engine = create_engine(url)
     try:
         async with create_session_maker(engine)() as session:

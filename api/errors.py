@@ -47,9 +47,13 @@ TITLES = {
 }
 
 
-def problem(status: int, detail: str | None = None, **extra: Any) -> Response[Problem]:
-    headers = extra.pop("headers", None)
-    body = Problem(title=TITLES.get(status, "Error"), status=status, detail=detail, **extra)
+def problem(
+    status: int, detail: str | None = None, *, shape: type[Problem] = Problem,
+    headers: dict[str, str] | None = None, **fields: Any,
+) -> Response[Problem]:
+    """The one builder of problem+json answers, the API's and the sync edge's (``shape`` is
+    then ``SyncProblem``, which adds the server clock and the protocol's limits)."""
+    body = shape(title=TITLES.get(status, "Error"), status=status, detail=detail, **fields)
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

@@ -9,26 +9,24 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import COORDINATOR_ROLES, Principal
-from domain.models.device import SyncConflict
+from domain.conflict_log import ConflictEntry
 from domain.services.audit import redact_personal
 from sync import queries
 
 
-def _as_read_by(row: SyncConflict, principal: Principal) -> SyncConflict:
-    """The entry with its values redacted for this reader (a detached copy, never flushed)."""
+def _as_read_by(row: ConflictEntry, principal: Principal) -> ConflictEntry:
+    """The entry with its values redacted for this reader."""
     kept, lost = (_redacted(row, value, principal) for value in (row.kept_value, row.lost_value))
     if kept is row.kept_value and lost is row.lost_value:
         return row
-    copy = SyncConflict(**{a.key: getattr(row, a.key)
-                           for a in SyncConflict.__mapper__.column_attrs})
-    copy.kept_value, copy.lost_value = kept, lost
-    return copy
+    return msgspec.structs.replace(row, kept_value=kept, lost_value=lost)
 
 
-def _redacted(row: SyncConflict, value: Any, principal: Principal) -> Any:
+def _redacted(row: ConflictEntry, value: Any, principal: Principal) -> Any:
     """One side of an entry as this reader may see it: a field's value, or for "*" every
     value a refused mutation carried (its ``fields``, or the fields object itself)."""
     if row.field != "*":
@@ -46,7 +44,7 @@ def _redacted(row: SyncConflict, value: Any, principal: Principal) -> Any:
 async def list_conflicts(
     session: AsyncSession, principal: Principal, *, entity: str | None = None,
     row_id: uuid.UUID | None = None, limit: int = 100, offset: int = 0,
-) -> tuple[list[SyncConflict], int]:
+) -> tuple[list[ConflictEntry], int]:
     """Commune officers and above read the conflicts of rows at or below their unit."""
     principal.require_role(COORDINATOR_ROLES, "read the sync conflict log")
     rows, total = await queries.conflict_page(session, principal.unit_path, entity=entity,

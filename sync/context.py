@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
+from domain.conflict_log import ConflictRecord
 from domain.db_errors import classify_db_error, sqlstate
 from domain.errors import DomainError
 from domain.repositories.devices import DeviceScope
@@ -24,7 +25,6 @@ from domain.repositories.users import set_audit_context
 from domain.settings import Settings
 from sync import queries
 from sync.codec import Item
-from sync.queries import ConflictRecord
 from sync.registry import EntitySpec
 from sync.wire import Fields, MutationResult
 

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
+from domain.conflict_log import ConflictRecord
 from domain.models.user import User
 from domain.repositories.devices import DeviceMoveRecord, DeviceRepository, DeviceScope
 from domain.repositories.write_locks import lock_units
@@ -44,7 +45,6 @@ from sync.context import (
 )
 from sync.errors import BadSyncRequest, ServiceUnavailable, Unauthenticated
 from sync.hlc import hlc_to_ms, system_ms
-from sync.queries import ConflictRecord
 from sync.registry import Registry
 from sync.wire import MutationResult, PushResponse
 

@@ -15,6 +15,7 @@ import msgspec
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.conflict_log import ConflictEntry, ConflictRecord, entry_of
 from domain.models.device import SyncConflict
 from domain.repositories.scope import in_scope
 from sync.feed import column_sql
@@ -191,28 +192,6 @@ async def refused_creation(
 
 # -- conflict log ------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class ConflictRecord:
-    """One entry of the conflict log: a losing or refused write beside what was kept."""
-
-    scope_path: str
-    entity: str
-    row_id: uuid.UUID | None
-    field: str
-    policy: str
-    mutation_id: uuid.UUID | None
-    kept_value: Any
-    kept_hlc: str | None
-    kept_author: uuid.UUID | None
-    kept_device: uuid.UUID | None
-    lost_value: Any
-    lost_hlc: str | None
-    lost_author: uuid.UUID | None
-    lost_device: uuid.UUID | None
-    code: str | None = None
-    message: str | None = None
-
-
 _CONFLICT_COLUMNS = (
     ("scope_path", "text"), ("entity", "text"), ("row_id", "uuid"), ("field", "text"),
     ("policy", "text"), ("mutation_id", "uuid"), ("kept_value", "text"), ("kept_hlc", "text"),
@@ -260,7 +239,7 @@ async def insert_conflicts(session: AsyncSession, conflicts: Sequence[ConflictRe
 async def conflict_page(
     session: AsyncSession, unit_path: str, *, entity: str | None, row_id: uuid.UUID | None,
     limit: int, offset: int,
-) -> tuple[list[SyncConflict], int]:
+) -> tuple[list[ConflictEntry], int]:
     """Conflicts of rows in and below a unit, newest first."""
     conds = [in_scope(SyncConflict.scope_path, unit_path)]
     if entity is not None:
@@ -268,6 +247,6 @@ async def conflict_page(
     if row_id is not None:
         conds.append(SyncConflict.row_id == row_id)
     stmt = select(SyncConflict).where(*conds).order_by(SyncConflict.id.desc())
-    rows = list(await session.scalars(stmt.limit(limit).offset(offset)))
+    rows = [entry_of(r) for r in await session.scalars(stmt.limit(limit).offset(offset))]
     total = await session.scalar(select(func.count()).select_from(SyncConflict).where(*conds))
     return rows, int(total or 0)

@@ -239,13 +239,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
     settings = Settings.from_env(os.environ)
-    from api.cli import _load_admin_units, database
+    from api.cli import database
     from domain import migrations
+    from domain.services.admin_units import load_admin_units
 
     with database(settings, keep_running=True) as url:
         migrations.upgrade(url)
         if not asyncio.run(_units_loaded(url)):
-            asyncio.run(_load_admin_units(url))
+            asyncio.run(load_admin_units(url))
         run_settings = Settings.from_env(os.environ, database_url=url)
 
         async def run() -> Summary:

@@ -46,9 +46,9 @@ def pg_cluster() -> Iterator[PrivateCluster | None]:
 def database_url(pg_cluster: PrivateCluster | None) -> str:
     url = os.environ.get("TEST_DATABASE_URL") or pg_cluster.url()  # type: ignore[union-attr]
     migrations.upgrade(url)
-    from api.cli import _load_admin_units
+    from domain.services.admin_units import load_admin_units
 
-    asyncio.run(_load_admin_units(url))
+    asyncio.run(load_admin_units(url))
     return url
 
 

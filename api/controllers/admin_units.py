@@ -9,11 +9,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas.admin_units import AdminUnit, AdminUnitDetail, AdminUnitPage
-from api.schemas.common import Offset
+from api.paging import Paging
+from api.schemas.admin_units import AdminUnitDetail, AdminUnitPage
+from api.schemas.common import UnitCode
 from domain.geo import Feature, FeatureCollection, Point, geometry_from_geojson
 from domain.models.admin_unit import AdminLevel
-from domain.repositories.admin_units import UnitRow
+from domain.repositories.admin_units import AdminUnitRecord, outline_of
 from domain.services.admin_units import AdminUnitService
 
 GEOJSON = "application/geo+json"
@@ -22,7 +23,7 @@ GeometryKind = Literal["centroid", "outline"]
 
 
 def _feature(
-    row: UnitRow, geometry: GeometryKind, extra: dict[str, object] | None = None
+    row: AdminUnitRecord, geometry: GeometryKind, extra: dict[str, object] | None = None
 ) -> Feature:
     props: dict[str, object] = {
         "code": row.code,
@@ -37,7 +38,7 @@ def _feature(
     if extra:
         props.update(extra)
     geom = (
-        geometry_from_geojson(row.outline_geojson)
+        geometry_from_geojson(outline_of(row))
         if geometry == "outline"
         else Point(coordinates=(row.lon, row.lat))
     )
@@ -61,11 +62,10 @@ class AdminUnitController(Controller):
     async def list_admin_units(
         self,
         db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         level: FromQuery[AdminLevel | None] = None,
-        parent: Annotated[str | None, QueryParameter(max_length=8, pattern=r"^[0-9A-Z]+$")] = None,
+        parent: UnitCode = None,
         q: Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$")] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Offset = 0,
         format: FromQuery[Format] = "json",
         geometry: FromQuery[GeometryKind] = "centroid",
     ) -> AdminUnitPage | FeatureCollection:
@@ -73,15 +73,13 @@ class AdminUnitController(Controller):
             level=level,
             parent=parent,
             q=q,
-            limit=limit,
-            offset=offset,
+            limit=paging.limit,
+            offset=paging.offset,
             with_outline=format == "geojson" and geometry == "outline",
         )
         if format == "geojson":
             return FeatureCollection(features=[_feature(r, geometry) for r in rows])
-        return AdminUnitPage(
-            items=[AdminUnit.of(r) for r in rows], total=total, limit=limit, offset=offset
-        )
+        return paging.page(rows, total)
 
     @get(
         "/{code:str}",
@@ -103,8 +101,4 @@ class AdminUnitController(Controller):
                 {"code": a.code, "name": a.name, "level": a.level.value} for a in found.ancestors
             ]
             return _feature(found.unit, geometry, {"ancestors": ancestors})
-        base = AdminUnit.of(found.unit)
-        return AdminUnitDetail(
-            **{f: getattr(base, f) for f in base.__struct_fields__},
-            ancestors=[AdminUnit.of(a) for a in found.ancestors],
-        )
+        return AdminUnitDetail.of(found)

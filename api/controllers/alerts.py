@@ -10,8 +10,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.paging import Paging
 from api.schemas.alerts import Alert, AlertPage, AlertResolution
-from api.schemas.common import Offset, PageLimit
+from api.schemas.common import CommuneCode, DistrictCode
 from domain.authz import Principal
 from domain.models.enums import AlertSeverity, AlertStatus
 from domain.services import alerts as service
@@ -33,24 +34,22 @@ class AlertController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
-        district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
-        commune: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{5}$")] = None,
+        paging: NamedDependency[Paging],
+        district: DistrictCode = None,
+        commune: CommuneCode = None,
         status: FromQuery[AlertStatus | None] = None,
         unresolved: Annotated[bool, QueryParameter(description="open or acknowledged")] = False,
         severity: FromQuery[AlertSeverity | None] = None,
         station_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         team_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         case_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
-        limit: PageLimit = 100,
-        offset: Offset = 0,
     ) -> AlertPage:
         rows, total = await service.list_alerts(
             db_session, principal, district=district, commune=commune, status=status,
             unresolved=unresolved, severity=severity, station_id=station_id, team_id=team_id,
-            case_id=case_id, limit=limit, offset=offset,
+            case_id=case_id, limit=paging.limit, offset=paging.offset,
         )
-        return AlertPage(items=[Alert.of(a) for a in rows], total=total, limit=limit,
-                         offset=offset)
+        return paging.page([Alert.of(a) for a in rows], total)
 
     @get("/{alert_id:uuid}", operation_id="get_alert", summary="One alert")
     async def get_alert(

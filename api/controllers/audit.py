@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas.audit import AuditEntry, AuditPage
-from api.schemas.common import Offset, PageLimit
+from api.paging import Paging
+from api.schemas.audit import AuditPage
 from domain.authz import Principal
 from domain.services.audit import audit_trail
 
@@ -33,12 +33,10 @@ class AuditController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         entity: Annotated[str | None, QueryParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = None,
         row_id: Annotated[uuid.UUID | None, QueryParameter(name="id")] = None,
-        limit: PageLimit = 100,
-        offset: Offset = 0,
     ) -> AuditPage:
         rows, total = await audit_trail(db_session, principal, entity=entity, row_id=row_id,
-                                        limit=limit, offset=offset)
-        return AuditPage(items=[AuditEntry.of(r) for r in rows], total=total, limit=limit,
-                         offset=offset)
+                                        limit=paging.limit, offset=paging.offset)
+        return paging.page(rows, total)

@@ -10,8 +10,9 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.paging import Paging
 from api.schemas.care_teams import CareTeam, CareTeamCreate, CareTeamPage, CareTeamUpdate
-from api.schemas.common import Offset, PageLimit
+from api.schemas.common import CommuneCode, DistrictCode
 from domain.authz import Principal
 from domain.services import care_teams as service
 
@@ -26,19 +27,16 @@ class CareTeamController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         station_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
-        district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
-        commune: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{5}$")] = None,
-        limit: PageLimit = 100,
-        offset: Offset = 0,
+        district: DistrictCode = None,
+        commune: CommuneCode = None,
     ) -> CareTeamPage:
         views, total = await service.list_teams(
             db_session, principal, station_id=station_id, district=district, commune=commune,
-            limit=limit, offset=offset,
+            limit=paging.limit, offset=paging.offset,
         )
-        return CareTeamPage(
-            items=[CareTeam.of(v) for v in views], total=total, limit=limit, offset=offset
-        )
+        return paging.page([CareTeam.of(v) for v in views], total)
 
     @get("/{team_id:uuid}", operation_id="get_care_team", summary="One care team with members")
     async def get_care_team(

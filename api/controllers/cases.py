@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.paging import Paging
 from api.schemas.cases import (
     Assignment,
     BagGiven,
@@ -23,7 +24,7 @@ from api.schemas.cases import (
     TeamAssignment,
     UnitCaseCounts,
 )
-from api.schemas.common import Offset, PageLimit
+from api.schemas.common import CommuneCode, DistrictCode
 from api.schemas.stations import changes_of
 from domain.authz import Principal
 from domain.models.admin_unit import AdminLevel
@@ -55,21 +56,19 @@ class CaseController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
-        district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
-        commune: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{5}$")] = None,
+        paging: NamedDependency[Paging],
+        district: DistrictCode = None,
+        commune: CommuneCode = None,
         station_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         team_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         status: FromQuery[CaseStatus | None] = None,
         risk_group: FromQuery[RiskGroup | None] = None,
-        limit: PageLimit = 100,
-        offset: Offset = 0,
     ) -> CasePage:
         views, total = await service.list_cases(
             db_session, principal, district=district, commune=commune, station_id=station_id,
-            team_id=team_id, status=status, risk=risk_group, limit=limit, offset=offset,
+            team_id=team_id, status=status, risk=risk_group, limit=paging.limit, offset=paging.offset,
         )
-        return CasePage(items=[_case(principal, v) for v in views], total=total, limit=limit,
-                        offset=offset)
+        return paging.page([_case(principal, v) for v in views], total)
 
     @get(
         "/summary",
@@ -81,7 +80,7 @@ class CaseController(Controller):
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
         by: FromQuery[AdminLevel | None] = None,
-        district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
+        district: DistrictCode = None,
     ) -> CaseSummary:
         level, counts = await service.summarize_cases(db_session, principal, by=by,
                                                        district=district)

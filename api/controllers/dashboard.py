@@ -11,21 +11,21 @@ from litestar.openapi.spec import Operation
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas.dashboard import DashboardOut, dashboard_csv
+from api.csv_export import CSV_MEDIA_TYPE as CSV
+from api.csv_export import csv_response
+from api.schemas.dashboard import DashboardOut, dashboard_table
 from domain.authz import Principal
 from domain.services.dashboard import Dashboard, DashboardService
 
-# Litestar appends "; charset=utf-8" to text types itself (it was sent twice).
-CSV = "text/csv"
 UnitCode = Annotated[
     str | None,
     QueryParameter(max_length=8, pattern=r"^[0-9A-Z]+$", description="unit code; default: yours"),
 ]
 
 
-def _attachment(dashboard: Dashboard) -> dict[str, str]:
+def _csv(dashboard: Dashboard) -> Response[Any]:  # Any: also the JSON-or-CSV answer
     filename = f"dashboard-{dashboard.unit.code}-{dashboard.generated_at:%Y%m%dT%H%M}.csv"
-    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return csv_response(filename, *dashboard_table(dashboard))
 
 
 @dataclass
@@ -59,9 +59,7 @@ class DashboardController(Controller):
     ) -> Response[DashboardOut | str]:
         dashboard = await DashboardService(db_session).build(principal, unit)
         if format == "csv":
-            return Response(
-                dashboard_csv(dashboard), media_type=CSV, headers=_attachment(dashboard)
-            )
+            return _csv(dashboard)
         return Response(DashboardOut.of(dashboard))
 
     @get(
@@ -77,4 +75,4 @@ class DashboardController(Controller):
         unit: UnitCode = None,
     ) -> Response[str]:
         dashboard = await DashboardService(db_session).build(principal, unit)
-        return Response(dashboard_csv(dashboard), media_type=CSV, headers=_attachment(dashboard))
+        return _csv(dashboard)

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas.common import Offset, PageLimit
+from api.paging import Paging
 from api.schemas.devices import Device, DeviceCreate, DeviceEnrolled, DevicePage, DeviceUpdate
 from api.schemas.stations import changes_of
 from domain.authz import Principal
@@ -32,17 +32,15 @@ class DeviceController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         station_id: FromQuery[uuid.UUID | None] = None,
         active: FromQuery[bool | None] = None,
-        limit: PageLimit = 100,
-        offset: Offset = 0,
     ) -> DevicePage:
         views, total = await service.list_devices(
-            db_session, principal, station_id=station_id, active=active, limit=limit,
-            offset=offset,
+            db_session, principal, station_id=station_id, active=active, limit=paging.limit,
+            offset=paging.offset,
         )
-        return DevicePage(items=[Device.of(v) for v in views], total=total, limit=limit,
-                          offset=offset)
+        return paging.page([Device.of(v) for v in views], total)
 
     @get("/{device_id:uuid}", operation_id="get_device", summary="One device")
     async def get_device(

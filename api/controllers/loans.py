@@ -7,85 +7,80 @@ from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromQuery, PathParameter, RequestBody
 
-from api.schemas.common import Offset
+from api.paging import Paging
 from api.schemas.loans import EquipmentPage, EquipmentUnit, Loan, LoanCreate, LoanPage, LoanReturn
-from domain.authz import Principal
+from api.services import service_dependency
 from domain.models.supply import EquipmentStatus, LoanStatus
 from domain.services.loans import LoanService
-
-Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
-Offset = Offset
 
 
 class LoanController(Controller):
     path = "/api/loans"
     tags = ["Supplies: equipment loans"]
     security = [{"BearerToken": []}]
+    dependencies = {"loans": service_dependency(LoanService)}
 
     @get("/", operation_id="list_loans", summary="Loans in scope, earliest due first",
          description="`overdue=true` keeps open loans past their due date.")
     async def list_loans(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, loans: NamedDependency[LoanService],
+        paging: NamedDependency[Paging],
         status: FromQuery[LoanStatus | None] = None, overdue: FromQuery[bool] = False,
-        case_id: FromQuery[uuid.UUID | None] = None, limit: Limit = 100, offset: Offset = 0,
+        case_id: FromQuery[uuid.UUID | None] = None,
     ) -> LoanPage:
-        rows, total = await LoanService(db_session, principal).search(
-            status=status, overdue=overdue, case_id=case_id, limit=limit, offset=offset
+        rows, total = await loans.search(
+            status=status, overdue=overdue, case_id=case_id, limit=paging.limit, offset=paging.offset
         )
-        return LoanPage(items=[Loan.of(loan, serial) for loan, serial in rows], total=total,
-                        limit=limit, offset=offset)
+        return paging.page([Loan.of(loan, serial) for loan, serial in rows], total)
 
     @get("/{loan_id:uuid}", operation_id="get_loan", summary="One loan")
     async def get_loan(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, loans: NamedDependency[LoanService],
         loan_id: Annotated[uuid.UUID, PathParameter()],
     ) -> Loan:
-        service = LoanService(db_session, principal)
-        loan = await service.get(loan_id)
-        return Loan.of(loan, await service.serial_of(loan))
+        loan = await loans.get(loan_id)
+        return Loan.of(loan, await loans.serial_of(loan))
 
     @post("/", operation_id="create_loan",
           summary="Lend a device from the station's shelf to an F0 household")
     async def create_loan(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, loans: NamedDependency[LoanService],
         data: RequestBody[LoanCreate],
     ) -> Response[Loan]:
-        loan, created = await LoanService(db_session, principal).lend(
+        loan, created = await loans.lend(
             serial_no=data.serial_no, case_id=data.case_id, due_on=data.due_on, note=data.note,
             loan_id=data.id,
         )
-        serial = await LoanService(db_session, principal).serial_of(loan)
+        serial = await loans.serial_of(loan)
         return Response(Loan.of(loan, serial), status_code=201 if created else 200)
 
     @post("/{loan_id:uuid}/return", operation_id="return_loan", status_code=200,
           summary="Close a loan: returned in good order, damaged, or lost")
     async def return_loan(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, loans: NamedDependency[LoanService],
         loan_id: Annotated[uuid.UUID, PathParameter()], data: RequestBody[LoanReturn],
     ) -> Loan:
-        service = LoanService(db_session, principal)
-        loan = await service.give_back(loan_id, condition=data.condition, note=data.note)
-        return Loan.of(loan, await service.serial_of(loan))
+        loan = await loans.give_back(loan_id, condition=data.condition, note=data.note)
+        return Loan.of(loan, await loans.serial_of(loan))
 
 
 class EquipmentController(Controller):
     path = "/api/equipment"
     tags = ["Supplies: equipment loans"]
     security = [{"BearerToken": []}]
+    dependencies = {"loans": service_dependency(LoanService)}
 
     @get("/", operation_id="list_equipment", summary="Serial-numbered devices in scope")
     async def list_equipment(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, loans: NamedDependency[LoanService],
+        paging: NamedDependency[Paging],
         location_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
-        status: FromQuery[EquipmentStatus | None] = None, limit: Limit = 100,
-        offset: Offset = 0,
+        status: FromQuery[EquipmentStatus | None] = None,
     ) -> EquipmentPage:
-        rows, total = await LoanService(db_session, principal).units(
-            location_id=location_id, item_id=item_id, status=status, limit=limit, offset=offset
+        rows, total = await loans.units(
+            location_id=location_id, item_id=item_id, status=status, limit=paging.limit, offset=paging.offset
         )
-        return EquipmentPage(items=[EquipmentUnit.of(u) for u in rows], total=total,
-                             limit=limit, offset=offset)
+        return paging.page([EquipmentUnit.of(u) for u in rows], total)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import UNIT_LOCKS, principal_of_user, provide_principal, refuse
 from api.live import live_hub
+from api.schemas.common import UnitCode
 from api.schemas.map import (
     StationFeature,
     StationFeatureCollection,
@@ -39,7 +40,6 @@ from domain.services.stream_tickets import (
 
 GEOJSON = "application/geo+json"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-UnitCode = Annotated[str | None, QueryParameter(max_length=8, pattern=r"^[0-9A-Z]+$")]
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
 

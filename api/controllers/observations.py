@@ -12,8 +12,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.paging import Paging
 from api.schemas.alerts import Alert
-from api.schemas.common import Offset, PageLimit
 from api.schemas.observations import (
     BloodPressureReading,
     Observation,
@@ -38,19 +38,17 @@ class ObservationController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         case_id: Annotated[uuid.UUID, PathParameter()],
         kind: FromQuery[ObservationKind | None] = None,
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
-        limit: PageLimit = 100,
-        offset: Offset = 0,
     ) -> ObservationPage:
         rows, total = await service.list_observations(
-            db_session, principal, case_id, kind=kind, since=since, until=until, limit=limit,
-            offset=offset,
+            db_session, principal, case_id, kind=kind, since=since, until=until, limit=paging.limit,
+            offset=paging.offset,
         )
-        return ObservationPage(items=[Observation.of(o) for o in rows], total=total,
-                               limit=limit, offset=offset)
+        return paging.page([Observation.of(o) for o in rows], total)
 
     @post(
         "/",

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromQuery, PathParameter, RequestBody
 
-from api.schemas.common import Offset
+from api.csv_export import csv_response
+from api.paging import Paging
 from api.schemas.requisitions import (
     Requisition,
     RequisitionApprove,
@@ -23,8 +23,7 @@ from api.schemas.requisitions import (
     RequisitionReceive,
     RequisitionShip,
 )
-from api.schemas.stock import csv_response
-from domain.authz import Principal
+from api.services import service_dependency
 from domain.models.supply import RequisitionStatus
 from domain.services.requisitions import RequisitionService
 
@@ -46,41 +45,39 @@ def _payload(data: msgspec.Struct) -> dict[str, Any]:
 
 
 async def _move(
-    session: AsyncSession, principal: Principal, requisition_id: uuid.UUID,
-    target: RequisitionStatus, data: msgspec.Struct,
+    requisitions: RequisitionService, requisition_id: uuid.UUID, target: RequisitionStatus,
+    data: msgspec.Struct,
 ) -> RequisitionDetail:
-    service = RequisitionService(session, principal)
-    await service.transition(requisition_id, target, _payload(data))
-    return RequisitionDetail.of_detail(await service.detail(requisition_id))
+    await requisitions.transition(requisition_id, target, _payload(data))
+    return RequisitionDetail.of_detail(await requisitions.detail(requisition_id))
 
 
 class RequisitionController(Controller):
     path = "/api/requisitions"
     tags = ["Supplies: requisitions"]
     security = [{"BearerToken": []}]
+    dependencies = {"requisitions": service_dependency(RequisitionService)}
 
     @get("/", operation_id="list_requisitions",
          summary="Requisitions in the caller's scope, newest first")
     async def list_requisitions(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, requisitions: NamedDependency[RequisitionService],
+        paging: NamedDependency[Paging],
         status: FromQuery[RequisitionStatus | None] = None,
         location_id: FromQuery[uuid.UUID | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-        offset: Offset = 0,
     ) -> RequisitionPage:
-        rows, total = await RequisitionService(db_session, principal).search(
-            status=status, location_id=location_id, limit=limit, offset=offset
+        rows, total = await requisitions.search(
+            status=status, location_id=location_id, limit=paging.limit, offset=paging.offset
         )
-        return RequisitionPage(items=[Requisition.of(r) for r in rows], total=total,
-                               limit=limit, offset=offset)
+        return paging.page([Requisition.of(r) for r in rows], total)
 
     @get("/export", operation_id="export_requisitions",
          summary="Requisitions as CSV, one row per line", media_type="text/csv")
     async def export_requisitions(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, requisitions: NamedDependency[RequisitionService],
         status: FromQuery[RequisitionStatus | None] = None,
     ) -> Response[str]:
-        rows = await RequisitionService(db_session, principal).export(status)
+        rows = await requisitions.export(status)
         header = ["code", "status", "location_code", "location_name", "supplier_code",
                   "submitted_at", "status_changed_at", "f0_under_care", "days_of_cover",
                   "item_code", "requested_qty", "approved_qty", "shipped_qty", "accepted_qty",
@@ -94,71 +91,64 @@ class RequisitionController(Controller):
     @get("/{requisition_id:uuid}", operation_id="get_requisition",
          summary="One requisition with its lines, history and shipment")
     async def get_requisition(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, requisitions: NamedDependency[RequisitionService],
         requisition_id: RequisitionId,
     ) -> RequisitionDetail:
-        detail = await RequisitionService(db_session, principal).detail(requisition_id)
+        detail = await requisitions.detail(requisition_id)
         return RequisitionDetail.of_detail(detail)
 
     @post("/", operation_id="create_requisition", summary="Submit a station's requisition")
     async def create_requisition(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, requisitions: NamedDependency[RequisitionService],
         data: RequestBody[RequisitionCreate],
     ) -> Response[RequisitionDetail]:
-        service = RequisitionService(db_session, principal)
-        req, created = await service.create(
+        req, created = await requisitions.create(
             requisition_id=data.id, location_id=data.location_id,
             justification=data.justification, f0_under_care=data.f0_under_care,
             days_of_cover=data.days_of_cover,
             lines=[msgspec.structs.asdict(line) for line in data.lines],
         )
-        detail = RequisitionDetail.of_detail(await service.detail(req.id))
+        detail = RequisitionDetail.of_detail(await requisitions.detail(req.id))
         return Response(detail, status_code=201 if created else 200)
 
     @post("/{requisition_id:uuid}/approve", operation_id="approve_requisition", status_code=200,
           summary="Approve fully or partly (district logistics; the city when forwarded)")
     async def approve_requisition(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequestBody[RequisitionApprove],
+        self, requisitions: NamedDependency[RequisitionService], requisition_id: RequisitionId, data: RequestBody[RequisitionApprove],
     ) -> RequisitionDetail:
-        return await _move(db_session, principal, requisition_id, S.approved, data)
+        return await _move(requisitions, requisition_id, S.approved, data)
 
     @post("/{requisition_id:uuid}/reject", operation_id="reject_requisition", status_code=200,
           summary="Reject, with a reason")
     async def reject_requisition(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequestBody[RequisitionDecision],
+        self, requisitions: NamedDependency[RequisitionService], requisition_id: RequisitionId, data: RequestBody[RequisitionDecision],
     ) -> RequisitionDetail:
-        return await _move(db_session, principal, requisition_id, S.rejected, data)
+        return await _move(requisitions, requisition_id, S.rejected, data)
 
     @post("/{requisition_id:uuid}/forward", operation_id="forward_requisition", status_code=200,
           summary="Send up to the city (district logistics)")
     async def forward_requisition(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequestBody[RequisitionDecision],
+        self, requisitions: NamedDependency[RequisitionService], requisition_id: RequisitionId, data: RequestBody[RequisitionDecision],
     ) -> RequisitionDetail:
-        return await _move(db_session, principal, requisition_id, S.forwarded, data)
+        return await _move(requisitions, requisition_id, S.forwarded, data)
 
     @post("/{requisition_id:uuid}/cancel", operation_id="cancel_requisition", status_code=200,
           summary="Withdraw a submitted requisition (the requesting station)")
     async def cancel_requisition(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequestBody[RequisitionDecision],
+        self, requisitions: NamedDependency[RequisitionService], requisition_id: RequisitionId, data: RequestBody[RequisitionDecision],
     ) -> RequisitionDetail:
-        return await _move(db_session, principal, requisition_id, S.cancelled, data)
+        return await _move(requisitions, requisition_id, S.cancelled, data)
 
     @post("/{requisition_id:uuid}/ship", operation_id="ship_requisition", status_code=200,
           summary="Ship from the supplying warehouse (its keeper)")
     async def ship_requisition(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequestBody[RequisitionShip],
+        self, requisitions: NamedDependency[RequisitionService], requisition_id: RequisitionId, data: RequestBody[RequisitionShip],
     ) -> RequisitionDetail:
-        return await _move(db_session, principal, requisition_id, S.shipped, data)
+        return await _move(requisitions, requisition_id, S.shipped, data)
 
     @post("/{requisition_id:uuid}/receive", operation_id="receive_requisition", status_code=200,
           summary="Confirm delivery with accepted and rejected quantities (proof of delivery)")
     async def receive_requisition(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        requisition_id: RequisitionId, data: RequestBody[RequisitionReceive],
+        self, requisitions: NamedDependency[RequisitionService], requisition_id: RequisitionId, data: RequestBody[RequisitionReceive],
     ) -> RequisitionDetail:
-        return await _move(db_session, principal, requisition_id, S.received, data)
+        return await _move(requisitions, requisition_id, S.received, data)

@@ -8,10 +8,11 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
+from litestar.params import FromQuery, PathParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas.common import Offset, PageLimit
+from api.paging import Paging
+from api.schemas.common import CommuneCode, DistrictCode, ProvinceCode
 from api.schemas.stations import (
     BBox,
     Station,
@@ -41,21 +42,18 @@ class StationController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
-        province: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{2}$")] = None,
-        district: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")] = None,
-        commune: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{5}$")] = None,
+        paging: NamedDependency[Paging],
+        province: ProvinceCode = None,
+        district: DistrictCode = None,
+        commune: CommuneCode = None,
         status: FromQuery[StationStatus | None] = None,
         bbox: BBox = None,
-        limit: PageLimit = 100,
-        offset: Offset = 0,
     ) -> StationPage:
         views, total = await service.list_stations(
             db_session, principal, province=province, district=district, commune=commune,
-            status=status, bbox=parse_bbox(bbox), limit=limit, offset=offset,
+            status=status, bbox=parse_bbox(bbox), limit=paging.limit, offset=paging.offset,
         )
-        return StationPage(
-            items=[Station.of(v) for v in views], total=total, limit=limit, offset=offset
-        )
+        return paging.page([Station.of(v) for v in views], total)
 
     @get("/{station_id:uuid}", operation_id="get_station", summary="One station")
     async def get_station(

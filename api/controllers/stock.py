@@ -11,7 +11,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas.common import Offset
+from api.csv_export import csv_response
+from api.paging import Paging, paging_dependency
 from api.schemas.stock import (
     Coverage,
     CoveragePage,
@@ -21,51 +22,52 @@ from api.schemas.stock import (
     Movement,
     MovementCreate,
     MovementPage,
-    StockLine,
     StockPage,
-    csv_response,
 )
+from api.services import service_dependency
 from domain.authz import Principal
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
+from domain.repositories.stock import StockLine
 from domain.services.stock import record_movement_once, resolve_discrepancy
 from domain.services.stock_views import StockViews
-
-Limit = Annotated[int, QueryParameter(ge=1, le=5000)]
-Offset = Offset
 
 
 class StockController(Controller):
     path = "/api/stock"
     tags = ["Supplies: stock"]
     security = [{"BearerToken": []}]
+    dependencies = {
+        "paging": paging_dependency(default=500, maximum=5000),  # one line per lot
+        "views": service_dependency(StockViews),
+    }
 
     @get("/", operation_id="list_stock",
          summary="Stock on hand per location, item and lot in the caller's scope")
     async def list_stock(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
+        paging: NamedDependency[Paging],
         location_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
-        kind: FromQuery[LocationKind | None] = None, limit: Limit = 500, offset: Offset = 0,
+        kind: FromQuery[LocationKind | None] = None,
     ) -> StockPage:
-        rows, total = await StockViews(db_session, principal).on_hand_page(
-            location_id=location_id, item_id=item_id, kind=kind, limit=limit, offset=offset
+        rows, total = await views.on_hand_page(
+            location_id=location_id, item_id=item_id, kind=kind, limit=paging.limit, offset=paging.offset
         )
-        return StockPage(items=[StockLine.of(r) for r in rows], total=total, limit=limit,
-                         offset=offset)
+        return paging.page(rows, total)
 
     @get("/export", operation_id="export_stock", summary="Stock on hand as CSV",
          media_type="text/csv")
     async def export_stock(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         kind: FromQuery[LocationKind | None] = None,
     ) -> Response[str]:
-        rows = await StockViews(db_session, principal).on_hand(kind=kind)
+        rows = await views.on_hand(kind=kind)
         return csv_response(
             "stock.csv",
             ["location_code", "location_name", "location_kind", "item_code", "unit_of_issue",
              "lot_no", "expires_on", "quantity"],
             ([r.location_code, r.location_name, r.location_kind.value, r.item_code,
-              r.unit_of_issue, r.lot_no, r.expires_on, r.qty] for r in rows),
+              r.unit_of_issue, r.lot_no, r.expires_on, r.quantity] for r in rows),
         )
 
     @get("/coverage", operation_id="list_stock_coverage",
@@ -74,56 +76,58 @@ class StockController(Controller):
                      "cover, or out. Daily need is the larger of the last 7 days' use and the "
                      "open F0 caseload times the item's daily use per case.")
     async def list_stock_coverage(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
+        paging: NamedDependency[Paging],
         location_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
         kind: FromQuery[LocationKind | None] = None, low: FromQuery[bool] = False,
-        limit: Limit = 500, offset: Offset = 0,
     ) -> CoveragePage:
-        rows, total = await StockViews(db_session, principal).coverage_page(
-            location_id=location_id, item_id=item_id, kind=kind, low_only=low, limit=limit,
-            offset=offset,
+        rows, total = await views.coverage_page(
+            location_id=location_id, item_id=item_id, kind=kind, low_only=low, limit=paging.limit,
+            offset=paging.offset,
         )
-        return CoveragePage(items=[Coverage.of(r) for r in rows], total=total, limit=limit,
-                            offset=offset)
+        return paging.page([Coverage.of(r) for r in rows], total)
 
     @get("/expiring", operation_id="list_expiring_stock",
          summary="Lots in stock expiring soon (expired ones first)")
     async def list_expiring_stock(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         within_days: Annotated[int, QueryParameter(ge=0, le=365)] = 30,
     ) -> list[StockLine]:
-        rows = await StockViews(db_session, principal).expiring(within_days)
-        return [StockLine.of(r) for r in rows]
+        rows = await views.expiring(within_days)
+        return rows
 
     @get("/districts/{code:str}", operation_id="get_district_stock",
          summary="A district's rollup: its warehouse and every station's stock and state")
     async def get_district_stock(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
         code: Annotated[str, PathParameter(pattern=r"^[0-9]{3}$")],
     ) -> DistrictStock:
-        return DistrictStock.of(await StockViews(db_session, principal).district_rollup(code))
+        return DistrictStock.of(await views.district_rollup(code))
 
 
 class MovementController(Controller):
     path = "/api/stock-movements"
     tags = ["Supplies: stock"]
     security = [{"BearerToken": []}]
+    dependencies = {
+        "paging": paging_dependency(maximum=5000), "views": service_dependency(StockViews),
+    }
 
     @get("/", operation_id="list_stock_movements", summary="The ledger, newest first")
     async def list_stock_movements(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, views: NamedDependency[StockViews],
+        paging: NamedDependency[Paging],
         location_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
         kind: FromQuery[MovementKind | None] = None,
-        since: FromQuery[datetime | None] = None, limit: Limit = 100, offset: Offset = 0,
+        since: FromQuery[datetime | None] = None,
     ) -> MovementPage:
-        rows, total = await StockViews(db_session, principal).movements(
-            location_id=location_id, item_id=item_id, kind=kind, since=since, limit=limit,
-            offset=offset,
+        rows, total = await views.movements(
+            location_id=location_id, item_id=item_id, kind=kind, since=since, limit=paging.limit,
+            offset=paging.offset,
         )
-        return MovementPage(items=[Movement.of(r) for r in rows], total=total, limit=limit,
-                            offset=offset)
+        return paging.page([Movement.of(r) for r in rows], total)
 
     @post("/", operation_id="create_stock_movement",
           summary="Record a movement at a location the caller keeps",
@@ -147,16 +151,19 @@ class DiscrepancyController(Controller):
     path = "/api/stock-discrepancies"
     tags = ["Supplies: stock"]
     security = [{"BearerToken": []}]
+    dependencies = {
+        "paging": paging_dependency(maximum=5000), "views": service_dependency(StockViews),
+    }
 
     @get("/", operation_id="list_stock_discrepancies",
          summary="Stock that went below zero through movements made offline")
     async def list_stock_discrepancies(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
-        status: FromQuery[DiscrepancyStatus | None] = None, limit: Limit = 100,
-        offset: Offset = 0,
+        self, views: NamedDependency[StockViews],
+        paging: NamedDependency[Paging],
+        status: FromQuery[DiscrepancyStatus | None] = None,
     ) -> list[Discrepancy]:
-        rows = await StockViews(db_session, principal).discrepancies(
-            status=status, limit=limit, offset=offset
+        rows = await views.discrepancies(
+            status=status, limit=paging.limit, offset=paging.offset
         )
         return [Discrepancy.of(d) for d in rows]
 

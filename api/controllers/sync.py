@@ -17,8 +17,9 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.errors import PROBLEM_JSON, TITLES, field_in_message
+from api.errors import PROBLEM_JSON, field_in_message, problem
 from api.feed_hub import long_poll
+from api.schemas.common import Problem
 from api.schemas.sync import SyncProblem, SyncSchema, body_operation
 from domain.settings import Settings
 from sync import pull, push
@@ -100,18 +101,17 @@ def _field(exc: SyncRequestError) -> str | None:
 
 def sync_error_handler(
     request: Request[Any, Any, Any], exc: SyncRequestError
-) -> Response[SyncProblem]:
-    body = SyncProblem(
-        title=TITLES.get(exc.status, "Error"), status=exc.status, detail=exc.detail,
+) -> Response[Problem]:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    if exc.status == 503:
+        headers = {"Retry-After": str(exc.extra.get("retry_after", 5))}
+    return problem(
+        exc.status, exc.detail, shape=SyncProblem, headers=headers,
         code=exc.code, field=_field(exc),
         supported_versions=exc.extra.get("supported_versions"),
         max_mutations=exc.extra.get("max_mutations"),
         server_hlc=exc.extra.get("server_hlc"), server_time=server_time(),
     )
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    if exc.status == 503:
-        headers = {"Retry-After": str(exc.extra.get("retry_after", 5))}
-    return Response(body, status_code=exc.status, media_type=PROBLEM_JSON, headers=headers)
 
 
 class SyncController(Controller):

@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.schemas.common import Offset, PageLimit
-from api.schemas.sync import SyncConflict, SyncConflictPage
+from api.paging import Paging
+from api.schemas.sync import SyncConflictPage
 from domain.authz import Principal
 from sync.conflicts import list_conflicts
 
@@ -31,12 +31,10 @@ class SyncConflictController(Controller):
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
+        paging: NamedDependency[Paging],
         entity: Annotated[str | None, QueryParameter(pattern=r"^[a-z0-9_]{1,64}$")] = None,
         row_id: FromQuery[uuid.UUID | None] = None,
-        limit: PageLimit = 100,
-        offset: Offset = 0,
     ) -> SyncConflictPage:
         rows, total = await list_conflicts(db_session, principal, entity=entity, row_id=row_id,
-                                           limit=limit, offset=offset)
-        return SyncConflictPage(items=[SyncConflict.of(r) for r in rows], total=total,
-                                limit=limit, offset=offset)
+                                           limit=paging.limit, offset=paging.offset)
+        return paging.page(rows, total)

@@ -1,49 +1,22 @@
-"""Administrative units on the wire."""
+"""Administrative units on the wire: the domain's read model, with its ancestors, paged."""
 
 from __future__ import annotations
 
-import msgspec
+from typing import Annotated
 
-from domain.geo import Point
-from domain.models.admin_unit import AdminLevel
-from domain.repositories.admin_units import UnitRow
+from api.paging import Page, page_schema
+from domain.repositories.admin_units import AdminUnitRecord
+from domain.services.admin_units import UnitWithAncestors
 
 
-class AdminUnit(msgspec.Struct, kw_only=True, frozen=True):
-    code: str
-    level: AdminLevel
-    name: str
-    short_name: str
-    type: str
-    name_en: str | None
-    parent_code: str | None
-    path: str
-    centroid: Point
-    # [min_lon, min_lat, max_lon, max_lat], like GeoJSON's bbox member
-    bbox: tuple[float, float, float, float]
+class AdminUnitDetail(AdminUnitRecord, kw_only=True, frozen=True):
+    ancestors: list[AdminUnitRecord]
 
     @classmethod
-    def of(cls, row: UnitRow) -> AdminUnit:
-        return cls(
-            code=row.code,
-            level=row.level,
-            name=row.name,
-            short_name=row.short_name,
-            type=row.unit_type,
-            name_en=row.name_en,
-            parent_code=row.parent_code,
-            path=row.path,
-            centroid=Point(coordinates=(row.lon, row.lat)),
-            bbox=row.bbox,
-        )
+    def of(cls, found: UnitWithAncestors) -> AdminUnitDetail:
+        unit = found.unit
+        fields = {f: getattr(unit, f) for f in AdminUnitRecord.__struct_fields__}
+        return cls(**fields, ancestors=found.ancestors)
 
 
-class AdminUnitDetail(AdminUnit, kw_only=True, frozen=True):
-    ancestors: list[AdminUnit]
-
-
-class AdminUnitPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[AdminUnit]
-    total: int
-    limit: int
-    offset: int
+AdminUnitPage = Annotated[Page[AdminUnitRecord], page_schema("AdminUnitPage")]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
+from api.paging import Page, page_schema
 from domain.contract import Note
 from domain.models.enums import AlertSeverity, AlertStatus
 from domain.models.observation import Alert as AlertRow
@@ -45,8 +47,4 @@ class Alert(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-class AlertPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Alert]
-    total: int
-    limit: int
-    offset: int
+AlertPage = Annotated[Page[Alert], page_schema("AlertPage")]

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import msgspec
 
+from api.paging import Page, page_schema
 from domain.models.enums import Role
 from domain.repositories.care_teams import TeamView
 
@@ -57,8 +58,4 @@ class CareTeam(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-class CareTeamPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[CareTeam]
-    total: int
-    limit: int
-    offset: int
+CareTeamPage = Annotated[Page[CareTeam], page_schema("CareTeamPage")]

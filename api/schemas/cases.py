@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from api.paging import Page, page_schema
 from domain.contract import (
     Address,
     CaseCode,
@@ -167,11 +168,7 @@ class Case(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-class CasePage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Case]
-    total: int
-    limit: int
-    offset: int
+CasePage = Annotated[Page[Case], page_schema("CasePage")]
 
 
 class UnitCaseCounts(msgspec.Struct, kw_only=True, frozen=True):

@@ -7,10 +7,12 @@ from typing import Annotated
 import msgspec
 from litestar.params import QueryParameter
 
-# Query parameters of paged lists. The offset is bounded so a huge one is the caller's 400,
-# not an integer PostgreSQL cannot take (a 500).
-Offset = Annotated[int, QueryParameter(ge=0, le=2_147_483_647, description="rows to skip")]
-PageLimit = Annotated[int, QueryParameter(ge=1, le=1000, description="page size")]
+# The unit filters of lists, one per level of the hierarchy (paging is api/paging.py's).
+ProvinceCode = Annotated[str | None, QueryParameter(pattern=r"^[0-9]{2}$")]
+DistrictCode = Annotated[str | None, QueryParameter(pattern=r"^[0-9]{3}$")]
+CommuneCode = Annotated[str | None, QueryParameter(pattern=r"^[0-9]{5}$")]
+# Any unit's code, whatever its level.
+UnitCode = Annotated[str | None, QueryParameter(max_length=8, pattern=r"^[0-9A-Z]+$")]
 
 
 class Problem(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):

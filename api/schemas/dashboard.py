@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 import msgspec
@@ -55,7 +53,7 @@ class DashboardOut(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-def dashboard_csv(d: Dashboard) -> str:
+def dashboard_table(d: Dashboard) -> tuple[list[str], list[list[object]]]:
     """The unit's row first, then one per child; nested figures become ``group_key`` columns."""
     rows = [("total", d.unit), *(("child", c) for c in d.children)]
     header = ["row", "code", "name", "level"]
@@ -66,16 +64,14 @@ def dashboard_csv(d: Dashboard) -> str:
     header += [f"load_{k}" for k in d.unit.stations_by_load]
     header += [f"{i}_{s}" for i, states in d.unit.stock_states.items() for s in states]
     header += [f"{i}_days_of_cover" for i in d.unit.days_of_cover]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    table: list[list[object]] = []
     for kind, r in rows:
         median = "" if r.median_ack_s is None else f"{r.median_ack_s:.1f}"
-        writer.writerow([
+        table.append([
             kind, r.code, r.name, r.level,
             *r.cases_by_status.values(), *r.active_by_risk.values(), r.open_alerts, median,
             *r.stations_by_status.values(), *r.stations_by_load.values(),
             *(n for states in r.stock_states.values() for n in states.values()),
             *("" if v is None else f"{v:.1f}" for v in r.days_of_cover.values()),
         ])
-    return out.getvalue()
+    return header, table

@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from api.paging import Page, page_schema
 from domain.repositories.devices import DeviceView
 
 DeviceName = Annotated[str, Meta(min_length=1, max_length=120, examples=["Tablet 1"])]
@@ -55,8 +56,4 @@ class DeviceEnrolled(msgspec.Struct, kw_only=True, frozen=True):
     device: Device
 
 
-class DevicePage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Device]
-    total: int
-    limit: int
-    offset: int
+DevicePage = Annotated[Page[Device], page_schema("DevicePage")]

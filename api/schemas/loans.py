@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from api.paging import Page, page_schema
 from domain.models import supply as m
 from domain.models.supply import EquipmentStatus, LoanStatus
 
@@ -54,11 +55,7 @@ class Loan(msgspec.Struct, kw_only=True, frozen=True):
                    days_overdue=max(late, 0) if loan.status is LoanStatus.open else 0)
 
 
-class LoanPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Loan]
-    total: int
-    limit: int
-    offset: int
+LoanPage = Annotated[Page[Loan], page_schema("LoanPage")]
 
 
 class EquipmentUnit(msgspec.Struct, kw_only=True, frozen=True):
@@ -74,8 +71,4 @@ class EquipmentUnit(msgspec.Struct, kw_only=True, frozen=True):
                    status=u.status)
 
 
-class EquipmentPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[EquipmentUnit]
-    total: int
-    limit: int
-    offset: int
+EquipmentPage = Annotated[Page[EquipmentUnit], page_schema("EquipmentPage")]

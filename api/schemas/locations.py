@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from api.paging import Page, page_schema
 from domain.models import supply as m
 from domain.models.supply import LocationKind
 
@@ -29,11 +30,7 @@ class Location(msgspec.Struct, kw_only=True, frozen=True):
                    case_id=loc.case_id)
 
 
-class LocationPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Location]
-    total: int
-    limit: int
-    offset: int
+LocationPage = Annotated[Page[Location], page_schema("LocationPage")]
 
 
 class LocationCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

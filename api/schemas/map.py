@@ -11,7 +11,7 @@ import msgspec
 from domain.geo import Point, Polygon, geometry_from_geojson
 from domain.models.admin_unit import AdminLevel
 from domain.models.enums import Role, StationStatus
-from domain.repositories.admin_units import UnitRow
+from domain.repositories.admin_units import AdminUnitRecord, outline_of
 from domain.services.map import StationDetail, StationView
 
 StockState = Literal["ok", "low", "out", "unknown"]
@@ -93,8 +93,8 @@ class UnitOutlineFeature(msgspec.Struct, tag="Feature", kw_only=True, frozen=Tru
     properties: UnitOutlineProperties
 
     @classmethod
-    def of(cls, row: UnitRow) -> UnitOutlineFeature:
-        geometry = geometry_from_geojson(row.outline_geojson)
+    def of(cls, row: AdminUnitRecord) -> UnitOutlineFeature:
+        geometry = geometry_from_geojson(outline_of(row))
         assert isinstance(geometry, Polygon)
         return cls(
             id=row.code,

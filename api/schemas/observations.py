@@ -13,6 +13,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
+from api.paging import Page, page_schema
 from api.schemas.alerts import Alert
 from domain.models.enums import CaseStatus, ObservationKind
 from domain.models.observation import Observation as ObservationRow
@@ -84,11 +85,7 @@ class Observation(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-class ObservationPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Observation]
-    total: int
-    limit: int
-    offset: int
+ObservationPage = Annotated[Page[Observation], page_schema("ObservationPage")]
 
 
 class RecordedObservation(msgspec.Struct, kw_only=True, frozen=True):

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from api.paging import Page, page_schema
 from domain.contract import CaseLoad, DaysOfCover, Justification, Note
 from domain.models import supply as m
 from domain.models.supply import RequisitionStatus, ShipmentStatus
@@ -153,8 +154,4 @@ class RequisitionDetail(Requisition, kw_only=True, frozen=True):
         )
 
 
-class RequisitionPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Requisition]
-    total: int
-    limit: int
-    offset: int
+RequisitionPage = Annotated[Page[Requisition], page_schema("RequisitionPage")]

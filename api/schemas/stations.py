@@ -11,6 +11,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import QueryParameter
 from msgspec import UNSET, Meta, UnsetType
 
+from api.paging import Page, page_schema
 from domain.contract import (
     Address,
     Capacity,
@@ -121,8 +122,4 @@ class Station(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-class StationPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Station]
-    total: int
-    limit: int
-    offset: int
+StationPage = Annotated[Page[Station], page_schema("StationPage")]

@@ -1,22 +1,19 @@
-"""Stock movements, stock on hand, coverage, discrepancies and CSV exports on the wire."""
+"""Stock movements, stock on hand, coverage and discrepancies on the wire."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
 import msgspec
-from litestar import Response
 from msgspec import Meta
 
+from api.paging import Page, page_schema
 from domain.contract import Quantity, Reason, SerialNo
 from domain.models import supply as m
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
-from domain.repositories.stock import CoverageRow, OnHandRow
+from domain.repositories.stock import CoverageRow, StockLine
 from domain.services.stock_views import DistrictRollup, LocationRollup
 
 # Transfers are booked by shipments and loans, never typed in by hand.
@@ -64,43 +61,10 @@ class Movement(msgspec.Struct, kw_only=True, frozen=True):
         return cls(**{f: getattr(mv, f) for f in cls.__struct_fields__})
 
 
-class MovementPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Movement]
-    total: int
-    limit: int
-    offset: int
+MovementPage = Annotated[Page[Movement], page_schema("MovementPage")]
 
 
-class StockLine(msgspec.Struct, kw_only=True, frozen=True):
-    location_id: uuid.UUID
-    location_code: str
-    location_name: str
-    location_kind: LocationKind
-    item_id: uuid.UUID
-    item_code: str
-    unit_of_issue: str
-    lot_id: uuid.UUID | None
-    lot_no: str | None
-    expires_on: date | None
-    quantity: int
-    days_to_expiry: int | None = None
-
-    @classmethod
-    def of(cls, r: OnHandRow) -> StockLine:
-        days = None if r.expires_on is None else (r.expires_on - datetime.now(UTC).date()).days
-        return cls(
-            location_id=r.location_id, location_code=r.location_code,
-            location_name=r.location_name, location_kind=r.location_kind, item_id=r.item_id,
-            item_code=r.item_code, unit_of_issue=r.unit_of_issue, lot_id=r.lot_id,
-            lot_no=r.lot_no, expires_on=r.expires_on, quantity=r.qty, days_to_expiry=days,
-        )
-
-
-class StockPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[StockLine]
-    total: int
-    limit: int
-    offset: int
+StockPage = Annotated[Page[StockLine], page_schema("StockPage")]
 
 
 StockState = Literal["ok", "low", "out"]
@@ -135,11 +99,7 @@ class Coverage(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-class CoveragePage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[Coverage]
-    total: int
-    limit: int
-    offset: int
+CoveragePage = Annotated[Page[Coverage], page_schema("CoveragePage")]
 
 
 class LocationCoverage(msgspec.Struct, kw_only=True, frozen=True):
@@ -195,18 +155,3 @@ class Discrepancy(msgspec.Struct, kw_only=True, frozen=True):
 
 class DiscrepancyResolve(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     resolution: Reason
-
-
-def csv_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> Response[str]:
-    """A CSV download (UTF-8 with a BOM, so spreadsheet programs read Vietnamese names)."""
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
-    return Response(
-        buf.getvalue(), media_type="text/csv",  # Litestar appends "; charset=utf-8"
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )

@@ -7,16 +7,16 @@ Litestar cannot infer from the signature.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar.openapi.spec import Operation
 
+from api.paging import Page, page_schema
 from api.schemas.common import Problem
-from domain.models.device import SyncConflict as SyncConflictRow
+from domain.conflict_log import ConflictEntry
 from domain.settings import Settings
 from sync.codec import SUPPORTED_VERSIONS
 from sync.registry import EntitySpec, FieldSpec, Registry
@@ -87,42 +87,7 @@ class SyncSchema(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
-class SyncConflict(msgspec.Struct, kw_only=True, frozen=True):
-    """A write that lost a merge (``lost_*``) next to the write that was kept (``kept_*``), or
-    a refused mutation (``policy`` "rejected", with the refusal's ``code`` and ``message``;
-    ``field`` "*" when ``lost_value`` holds all the mutation's values). ``lost_device`` is
-    null for an online edit that a delete wiped; ``row_id``, ``lost_hlc`` and ``lost_author``
-    for a mutation too malformed to read them."""
-
-    id: int
-    at: datetime
-    scope_path: str
-    entity: str
-    row_id: uuid.UUID | None
-    field: str
-    policy: str
-    mutation_id: uuid.UUID | None
-    kept_value: Any
-    kept_hlc: str | None
-    kept_author: uuid.UUID | None
-    kept_device: uuid.UUID | None
-    lost_value: Any
-    lost_hlc: str | None
-    lost_author: uuid.UUID | None
-    lost_device: uuid.UUID | None
-    code: str | None
-    message: str | None
-
-    @classmethod
-    def of(cls, row: SyncConflictRow) -> SyncConflict:
-        return cls(**{f: getattr(row, f) for f in cls.__struct_fields__})
-
-
-class SyncConflictPage(msgspec.Struct, kw_only=True, frozen=True):
-    items: list[SyncConflict]
-    total: int
-    limit: int
-    offset: int
+SyncConflictPage = Annotated[Page[ConflictEntry], page_schema("SyncConflictPage")]
 
 
 class SyncProblem(Problem, kw_only=True, frozen=True, omit_defaults=True):

@@ -31,7 +31,7 @@ from domain.models.enums import (
 )
 from domain.models.user import User
 from domain.passwords import hash_password
-from domain.repositories.admin_units import AdminUnitRepository, UnitRow
+from domain.repositories.admin_units import AdminUnitRecord, AdminUnitRepository
 from domain.repositories.alerts import AlertRepository
 from domain.repositories.care_teams import CareTeamRepository
 from domain.repositories.cases import CaseRepository
@@ -80,7 +80,7 @@ OPEN = frozenset({CaseStatus.home_monitoring, CaseStatus.needs_attention,
 @dataclass
 class DemoStation:
     id: uuid.UUID
-    ward: UnitRow
+    ward: AdminUnitRecord
     box: tuple[float, float, float, float]
     staff_id: uuid.UUID
     doctor_id: uuid.UUID
@@ -139,7 +139,7 @@ class DemoBuilder:
         return CaseStatus.home_monitoring
 
 
-def _inner_box(*units: UnitRow) -> tuple[float, float, float, float]:
+def _inner_box(*units: AdminUnitRecord) -> tuple[float, float, float, float]:
     """The intersection of the units' boxes: a point there lies in the ward, district, city."""
     boxes = [u.bbox for u in units]
     box = (max(b[0] for b in boxes), max(b[1] for b in boxes),
@@ -231,7 +231,7 @@ async def _stations_and_teams(
 
 
 def _account(
-    user_id: uuid.UUID, username: str, role: Role, unit: UnitRow,
+    user_id: uuid.UUID, username: str, role: Role, unit: AdminUnitRecord,
     station_id: uuid.UUID | None = None, password_hash: str = NO_LOGIN,
 ) -> User:
     return User(id=user_id, username=username, full_name=username.replace(".", " ").title(),

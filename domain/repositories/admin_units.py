@@ -3,32 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.admin_dataset import UnitRecord
-from domain.geo import bbox_wkt, point_wkt
+from domain.geo import Point, bbox_wkt, point_wkt
 from domain.models.admin_unit import AdminLevel, AdminUnit, admin_unit_id
 
 
-@dataclass(frozen=True, slots=True)
-class UnitRow:
+class AdminUnitRecord(msgspec.Struct, kw_only=True, frozen=True):
+    """One administrative unit as read; the API answers it as it is."""
+
     code: str
     level: AdminLevel
     name: str
     short_name: str
-    unit_type: str
+    unit_type: str = msgspec.field(name="type")
     name_en: str | None
     parent_code: str | None
     path: str
-    lon: float
-    lat: float
+    centroid: Point
+    # [min_lon, min_lat, max_lon, max_lat], like GeoJSON's bbox member
     bbox: tuple[float, float, float, float]
+
+    @property
+    def lon(self) -> float:
+        return self.centroid.coordinates[0]
+
+    @property
+    def lat(self) -> float:
+        return self.centroid.coordinates[1]
+
+
+class OutlinedUnit(AdminUnitRecord, kw_only=True, frozen=True):
+    """A unit read ``with_outline``: its bounding box as GeoJSON too (for maps, never JSON)."""
+
     outline_geojson: str | None = None
+
+
+def outline_of(unit: AdminUnitRecord) -> str | None:
+    """The GeoJSON outline of a unit read ``with_outline``, else None."""
+    return unit.outline_geojson if isinstance(unit, OutlinedUnit) else None
 
 
 def _columns(with_outline: bool) -> list[Any]:
@@ -53,21 +72,15 @@ def _columns(with_outline: bool) -> list[Any]:
     return cols
 
 
-def _row(r: Sequence[Any]) -> UnitRow:
-    return UnitRow(
-        code=r[0],
-        level=r[1],
-        name=r[2],
-        short_name=r[3],
-        unit_type=r[4],
-        name_en=r[5],
-        parent_code=r[6],
-        path=r[7],
-        lon=r[8],
-        lat=r[9],
+def _row(r: Sequence[Any]) -> AdminUnitRecord:
+    fields: dict[str, Any] = dict(
+        code=r[0], level=r[1], name=r[2], short_name=r[3], unit_type=r[4], name_en=r[5],
+        parent_code=r[6], path=r[7], centroid=Point(coordinates=(r[8], r[9])),
         bbox=(r[10], r[11], r[12], r[13]),
-        outline_geojson=r[14] if len(r) > 14 else None,
     )
+    if len(r) > 14:
+        return OutlinedUnit(**fields, outline_geojson=r[14])
+    return AdminUnitRecord(**fields)
 
 
 def _escape_like(value: str) -> str:
@@ -182,7 +195,7 @@ class AdminUnitRepository:
         offset: int = 0,
         with_outline: bool = False,
         within: str | None = None,
-    ) -> tuple[list[UnitRow], int]:
+    ) -> tuple[list[AdminUnitRecord], int]:
         """One page in hierarchy order, and the total the filters match."""
         base = self._filtered(
             _columns(with_outline), level=level, parent=parent, q=q, within=within
@@ -193,14 +206,14 @@ class AdminUnitRepository:
         total = int(await self.session.scalar(total_stmt) or 0)
         return rows, total
 
-    async def get(self, code: str, *, with_outline: bool = False) -> UnitRow | None:
+    async def get(self, code: str, *, with_outline: bool = False) -> AdminUnitRecord | None:
         stmt = select(*_columns(with_outline)).where(
             AdminUnit.code == code, AdminUnit.deleted.is_(False)
         )
         r = (await self.session.execute(stmt)).first()
         return _row(r) if r else None
 
-    async def get_many(self, codes: Sequence[str]) -> list[UnitRow]:
+    async def get_many(self, codes: Sequence[str]) -> list[AdminUnitRecord]:
         """Units by code, root first (paths sort parents before children)."""
         if not codes:
             return []

@@ -11,9 +11,10 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import Select, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,8 +56,10 @@ class BalanceLock:
     last_occurred_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class OnHandRow:
+class StockLine(msgspec.Struct, kw_only=True, frozen=True):
+    """Stock on hand of one lot (or of lotless stock) of one item at one location; the API
+    answers it as it is."""
+
     location_id: uuid.UUID
     location_code: str
     location_name: str
@@ -67,7 +70,21 @@ class OnHandRow:
     lot_id: uuid.UUID | None
     lot_no: str | None
     expires_on: date | None
-    qty: int
+    quantity: int
+    days_to_expiry: int | None = None
+
+    @classmethod
+    def of_row(cls, r: Sequence[Any]) -> StockLine:
+        """From the columns of ``_on_hand_select``, in order; days counted from today (UTC)."""
+        (location_id, location_code, location_name, location_kind, item_id, item_code,
+         unit_of_issue, lot_id, lot_no, expires_on, quantity) = r
+        days = None if expires_on is None else (expires_on - datetime.now(UTC).date()).days
+        return cls(
+            location_id=location_id, location_code=location_code, location_name=location_name,
+            location_kind=location_kind, item_id=item_id, item_code=item_code,
+            unit_of_issue=unit_of_issue, lot_id=lot_id, lot_no=lot_no, expires_on=expires_on,
+            quantity=quantity, days_to_expiry=days,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,16 +290,16 @@ class StockRepository:
         self, *, scope_path: str, location_id: uuid.UUID | None = None,
         item_id: uuid.UUID | None = None, kind: LocationKind | None = None,
         expiring_before: date | None = None,
-    ) -> list[OnHandRow]:
+    ) -> list[StockLine]:
         """Non-zero balances per location, item and lot, in scope, oldest expiry first."""
         stmt = _on_hand_select(scope_path=scope_path, location_id=location_id,
                                item_id=item_id, kind=kind, expiring_before=expiring_before)
-        return [OnHandRow(*r) for r in await self.session.execute(stmt)]
+        return [StockLine.of_row(r) for r in await self.session.execute(stmt)]
 
     async def on_hand_page(
         self, *, scope_path: str, location_id: uuid.UUID | None, item_id: uuid.UUID | None,
         kind: LocationKind | None, limit: int, offset: int,
-    ) -> tuple[list[OnHandRow], int]:
+    ) -> tuple[list[StockLine], int]:
         """One page of ``on_hand`` and the number of lines in all pages."""
         stmt = _on_hand_select(scope_path=scope_path, location_id=location_id,
                                item_id=item_id, kind=kind)
@@ -290,7 +307,7 @@ class StockRepository:
             select(func.count()).select_from(stmt.order_by(None).subquery())
         )
         rows = await self.session.execute(stmt.limit(limit).offset(offset))
-        return [OnHandRow(*r) for r in rows], int(total or 0)
+        return [StockLine.of_row(r) for r in rows], int(total or 0)
 
     async def coverage(
         self, *, scope_path: str, location_id: uuid.UUID | None = None,

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.admin_dataset import read_units
 from domain.errors import NotFound
 from domain.models.admin_unit import AdminLevel
-from domain.repositories.admin_units import AdminUnitRepository, UnitRow
+from domain.repositories.admin_units import AdminUnitRecord, AdminUnitRepository
 from domain.text import fold
 
 
 @dataclass(frozen=True, slots=True)
 class UnitWithAncestors:
-    unit: UnitRow
-    ancestors: list[UnitRow]
+    unit: AdminUnitRecord
+    ancestors: list[AdminUnitRecord]
 
 
 class AdminUnitService:
@@ -33,7 +33,7 @@ class AdminUnitService:
         limit: int,
         offset: int,
         with_outline: bool = False,
-    ) -> tuple[list[UnitRow], int]:
+    ) -> tuple[list[AdminUnitRecord], int]:
         folded = fold(q) if q else None
         return await self.repo.search(
             level=level,
@@ -63,3 +63,28 @@ class AdminUnitService:
         await self.repo.upsert(records, progress=progress)
         await self.repo.analyze()
         return len(records)
+
+
+async def load_admin_units(
+    url: str, *, force: bool = False, progress: Callable[[int], None] | None = None
+) -> int:
+    """Load the administrative hierarchy into the database at ``url`` and commit; idempotent.
+
+    The one entry point for every caller outside a request: the CLI, the demo loader, the
+    simulator and the test fixtures.
+    """
+    from domain.db import create_engine, create_session_maker
+
+    engine = create_engine(url)
+    try:
+        async with create_session_maker(engine)() as session:
+            n = await AdminUnitService(session).load(progress=progress, force=force)
+            await session.commit()
+            return n
+    finally:
+        await engine.dispose()
+
+
+def dataset_size() -> int:
+    """How many units the dataset holds (the total of a progress bar)."""
+    return sum(1 for _ in read_units())

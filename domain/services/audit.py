@@ -9,10 +9,10 @@ Asking for one row that has no entry in scope is a 404, like any out-of-scope ob
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import AUDIT_ROLES, Principal
@@ -26,8 +26,9 @@ PERSONAL_FIELDS = {
 REDACTED = "[redacted]"
 
 
-@dataclass(frozen=True, slots=True)
-class AuditRecord:
+class AuditRecord(msgspec.Struct, kw_only=True, frozen=True):
+    """One audit entry as a reader may see it (personal fields redacted); the API's answer."""
+
     id: int
     at: datetime
     entity: str
@@ -36,7 +37,7 @@ class AuditRecord:
     actor_id: uuid.UUID | None
     via: str
     device_id: uuid.UUID | None
-    scope_path: str | None
+    scope_path: str | None = msgspec.field(name="path")
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 

@@ -12,7 +12,7 @@ from domain.authz import Principal
 from domain.errors import NotFound
 from domain.models.enums import CaseStatus, RiskGroup, StationStatus
 from domain.models.supply import LocationKind
-from domain.repositories.admin_units import AdminUnitRepository, UnitRow
+from domain.repositories.admin_units import AdminUnitRecord, AdminUnitRepository
 from domain.repositories.dashboard import DashboardRepository
 from domain.repositories.map import ACTIVE_CASE_STATUSES
 from domain.repositories.stock import KEY_ITEMS, StockRepository, station_stock_states
@@ -129,5 +129,5 @@ class DashboardService:
             by_code[code].days_of_cover[key] = round(on_hand / need, 1) if need > 0 else None
 
 
-def _rollup(unit: UnitRow) -> Rollup:
+def _rollup(unit: AdminUnitRecord) -> Rollup:
     return Rollup(code=unit.code, name=unit.name, level=unit.level.value)

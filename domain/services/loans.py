@@ -42,7 +42,7 @@ class LoanService:
         self.session = session
         self.principal = principal
         self.repo = EquipmentRepository(session)
-        self.locations = LocationService(session)
+        self.locations = LocationService(session, principal)
         self.ledger = StockLedger(session)
 
     async def get(self, loan_id: uuid.UUID, *, lock: bool = False) -> EquipmentLoan:
@@ -85,7 +85,7 @@ class LoanService:
         unit = await self.repo.unit_by_serial(serial_no)
         if unit is None or not self.principal.can_read(unit.scope_path):
             raise NotFound(f"no device with serial {serial_no}", field="serial_no")
-        station = await self.locations.get(self.principal, unit.location_id)
+        station = await self.locations.get(unit.location_id)
         require_keeper(self.principal, station)
         if station.kind is not LocationKind.station or unit.status is not EquipmentStatus.in_stock:
             raise Conflict(f"device {serial_no} is {unit.status.value}, not on a station's shelf",

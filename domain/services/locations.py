@@ -52,25 +52,26 @@ def require_keeper(principal: Principal, location: StockLocation) -> None:
 
 
 class LocationService:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
+        self.principal = principal
         self.repo = LocationRepository(session)
 
-    async def get(self, principal: Principal, location_id: uuid.UUID) -> StockLocation:
+    async def get(self, location_id: uuid.UUID) -> StockLocation:
         loc = await self.repo.get(location_id)
-        if loc is None or not principal.can_read(loc.scope_path):
+        if loc is None or not self.principal.can_read(loc.scope_path):
             raise NotFound("location not found", field="location_id")
         return loc
 
     async def search(
-        self, principal: Principal, *, kind: LocationKind | None, station_id: uuid.UUID | None,
+        self, *, kind: LocationKind | None, station_id: uuid.UUID | None,
         limit: int, offset: int,
     ) -> tuple[Sequence[StockLocation], int]:
-        return await self.repo.search(scope_path=principal.unit_path, kind=kind,
+        return await self.repo.search(scope_path=self.principal.unit_path, kind=kind,
                                     station_id=station_id, limit=limit, offset=offset)
 
     async def create(
-        self, principal: Principal, *, kind: LocationKind, unit_code: str | None,
+        self, *, kind: LocationKind, unit_code: str | None,
         station_id: uuid.UUID | None, name: str | None,
     ) -> StockLocation:
         """A warehouse names its unit, a station location its station; households come from
@@ -78,25 +79,25 @@ class LocationService:
         if kind is K.station:
             if station_id is None:
                 raise ValidationFailed("a station location names its station", field="station_id")
-            return await self.create_for_station(principal, station_id, name)
+            return await self.create_for_station(station_id, name)
         if kind not in WAREHOUSE_LEVEL:
             raise ValidationFailed(f"{kind.value} locations are not set up by hand", field="kind")
         if unit_code is None:
             raise ValidationFailed("a warehouse names its unit", field="unit_code")
-        return await self.create_warehouse(principal, kind=kind, unit_code=unit_code, name=name)
+        return await self.create_warehouse(kind=kind, unit_code=unit_code, name=name)
 
     async def create_warehouse(
-        self, principal: Principal, *, kind: LocationKind, unit_code: str, name: str | None
+        self, *, kind: LocationKind, unit_code: str, name: str | None
     ) -> StockLocation:
         units = AdminUnitRepository(self.session)
         unit = await units.get(unit_code)
-        if unit is None or not principal.can_read(unit.path):
+        if unit is None or not self.principal.can_read(unit.path):
             raise NotFound(f"no administrative unit {unit_code!r}", field="unit_code")
         if unit.level is not WAREHOUSE_LEVEL[kind]:
             raise ValidationFailed(
                 f"a {kind.value} belongs to a {WAREHOUSE_LEVEL[kind].value}", field="unit_code"
             )
-        self._require_setup(principal, unit.path)
+        self._require_setup(unit.path)
         if await self.repo.warehouse_of_unit(unit_code) is not None:
             raise ValidationFailed(f"{unit.name} already has a warehouse", field="unit_code")
         return await self.repo.add(StockLocation(
@@ -105,13 +106,13 @@ class LocationService:
         ))
 
     async def create_for_station(
-        self, principal: Principal, station_id: uuid.UUID, name: str | None = None
+        self, station_id: uuid.UUID, name: str | None = None
     ) -> StockLocation:
         """The station's stock location; returns the existing one when it is already set up."""
         station = await self.session.get(Station, station_id)
-        if station is None or station.deleted or not principal.can_read(station.scope_path):
+        if station is None or station.deleted or not self.principal.can_read(station.scope_path):
             raise NotFound("station not found", field="station_id")
-        self._require_setup(principal, station.scope_path)
+        self._require_setup(station.scope_path)
         existing = await self.repo.of_station(station_id)
         if existing is not None:
             return existing
@@ -131,7 +132,8 @@ class LocationService:
             case_id=case.id, scope_path=case.scope_path,
         ))
 
-    def _require_setup(self, principal: Principal, scope_path: str) -> None:
+    def _require_setup(self, scope_path: str) -> None:
+        principal = self.principal
         if principal.role not in SETUP_ROLES or (
             principal.role is Role.commune_officer and scope_path != principal.unit_path
         ):

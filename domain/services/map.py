@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.authz import Principal, within
 from domain.errors import NotFound, ValidationFailed
 from domain.models.admin_unit import AdminLevel
-from domain.repositories.admin_units import AdminUnitRepository, UnitRow
+from domain.repositories.admin_units import AdminUnitRecord, AdminUnitRepository
 from domain.repositories.map import (
     MapRepository,
     PendingRequisition,
@@ -112,7 +112,7 @@ class MapService:
             pending_requisitions=await self.repo.pending_requisitions(station_id),
         )
 
-    async def outlines(self, principal: Principal, level: AdminLevel | None) -> list[UnitRow]:
+    async def outlines(self, principal: Principal, level: AdminLevel | None) -> list[AdminUnitRecord]:
         """Units under the caller at one level (default: the level below theirs), as boxes."""
         depth = principal.unit_level
         level = level or LEVEL_BELOW.get(depth, AdminLevel.commune)

@@ -64,7 +64,7 @@ class RequisitionService:
         self.session = session
         self.principal = principal
         self.repo = RequisitionRepository(session)
-        self.locations = LocationService(session)
+        self.locations = LocationService(session, principal)
 
     async def get(self, requisition_id: uuid.UUID, *, lock: bool = False) -> Requisition:
         req = await self.repo.get(requisition_id, lock=lock)
@@ -96,7 +96,7 @@ class RequisitionService:
         days_of_cover: int, lines: Any, requisition_id: uuid.UUID | None = None,
     ) -> tuple[Requisition, bool]:
         """Submit a station's request; the same id again returns it (created=False)."""
-        location = await self.locations.get(self.principal, location_id)
+        location = await self.locations.get(location_id)
         require_keeper(self.principal, location)
         if location.kind is not LocationKind.station:
             raise ValidationFailed("requisitions are made for a station", field="location_id")
@@ -153,8 +153,7 @@ class RequisitionService:
         elif target in (S.shipped, S.received):
             detail = await self._ship_or_receive(req, target, payload)
         elif target is S.cancelled:
-            require_keeper(self.principal, await self.locations.get(self.principal,
-                                                                    req.location_id))
+            require_keeper(self.principal, await self.locations.get(req.location_id))
         if target in (S.approved, S.rejected, S.forwarded):
             req.decision_note = note
         await self.repo.add(RequisitionEvent(
@@ -198,7 +197,7 @@ class RequisitionService:
         self, req: Requisition, target: RequisitionStatus, payload: Mapping[str, Any]
     ) -> dict[str, Any]:
         shipping = Shipping(self.session, self.principal)
-        to_loc = await self.locations.get(self.principal, req.location_id)
+        to_loc = await self.locations.get(req.location_id)
         if target is S.received:
             require_keeper(self.principal, to_loc)
             return await shipping.receive(req, to_loc, payload.get("lines"), payload.get("note"))

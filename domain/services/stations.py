@@ -26,7 +26,7 @@ from domain.geo import point_wkt
 from domain.models.admin_unit import AdminLevel
 from domain.models.enums import Role, StationStatus
 from domain.models.station import Station
-from domain.repositories.admin_units import AdminUnitRepository, UnitRow
+from domain.repositories.admin_units import AdminUnitRecord, AdminUnitRepository
 from domain.repositories.stations import StationFilter, StationRepository, StationView
 from domain.rules.station_status import STATION_STATUS
 
@@ -64,7 +64,7 @@ def _may_set_status(principal: Principal, scope_path: str) -> bool:
     return _manages(principal, scope_path)
 
 
-def _check_position(commune: UnitRow, lon: float, lat: float) -> None:
+def _check_position(commune: AdminUnitRecord, lon: float, lat: float) -> None:
     min_lon, min_lat, max_lon, max_lat = commune.bbox
     if not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):
         raise ValidationFailed(

@@ -160,7 +160,7 @@ async def record_movement_once(
         mkind = MovementKind(kind)
     except ValueError:
         raise ValidationFailed(f"unknown movement kind {kind!r}", field="kind") from None
-    location = await LocationService(session).get(principal, location_id)
+    location = await LocationService(session, principal).get(location_id)
     require_keeper(principal, location)
     item = await CatalogRepository(session).item(item_id)
     if item is None:
@@ -249,7 +249,7 @@ async def resolve_discrepancy(
     found = await repo.discrepancy(discrepancy_id)
     if found is None or not principal.can_read(found.scope_path):
         raise NotFound("discrepancy not found", field="discrepancy_id")
-    require_keeper(principal, await LocationService(session).get(principal, found.location_id))
+    require_keeper(principal, await LocationService(session, principal).get(found.location_id))
     if found.status is DiscrepancyStatus.resolved:
         raise Conflict("the discrepancy is already resolved", field="status")
     if not resolution.strip():

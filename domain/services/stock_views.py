@@ -22,7 +22,7 @@ from domain.models.supply import (
 )
 from domain.repositories.admin_units import AdminUnitRepository
 from domain.repositories.locations import LocationRepository
-from domain.repositories.stock import CoverageRow, OnHandRow, StockRepository
+from domain.repositories.stock import CoverageRow, StockLine, StockRepository
 from domain.services.locations import LocationService
 
 STATE_RANK = {"ok": 0, "low": 1, "out": 2}
@@ -58,11 +58,11 @@ class StockViews:
 
     async def _check_location(self, location_id: uuid.UUID | None) -> None:
         if location_id is not None:
-            await LocationService(self.session).get(self.principal, location_id)
+            await LocationService(self.session, self.principal).get(location_id)
 
     async def on_hand(
         self, *, location_id: uuid.UUID | None = None, kind: LocationKind | None = None,
-    ) -> list[OnHandRow]:
+    ) -> list[StockLine]:
         """Every line, for one location's lots and the CSV export."""
         await self._check_location(location_id)
         return await self.repo.on_hand(scope_path=self.principal.unit_path,
@@ -71,7 +71,7 @@ class StockViews:
     async def on_hand_page(
         self, *, location_id: uuid.UUID | None, item_id: uuid.UUID | None,
         kind: LocationKind | None, limit: int, offset: int,
-    ) -> tuple[list[OnHandRow], int]:
+    ) -> tuple[list[StockLine], int]:
         await self._check_location(location_id)
         return await self.repo.on_hand_page(
             scope_path=self.principal.unit_path, location_id=location_id, item_id=item_id,
@@ -95,7 +95,7 @@ class StockViews:
             offset=offset,
         )
 
-    async def expiring(self, within_days: int) -> list[OnHandRow]:
+    async def expiring(self, within_days: int) -> list[StockLine]:
         """Lots in stock that expire within ``within_days`` (already expired ones first)."""
         before = datetime.now(UTC).date() + timedelta(days=within_days + 1)
         return await self.repo.on_hand(scope_path=self.principal.unit_path,

@@ -105,9 +105,9 @@ def e2e_database(database_url: str) -> Iterator[tuple[str, tuple[str, str], list
     e2e_url = url.set(database=E2E_DB).render_as_string(hide_password=False)
     try:
         migrations.upgrade(e2e_url)
-        from api.cli import _load_admin_units
+        from domain.services.admin_units import load_admin_units
 
-        asyncio.run(_load_admin_units(e2e_url))
+        asyncio.run(load_admin_units(e2e_url))
         login, stations = asyncio.run(_seed(e2e_url, seed=2021))
         yield e2e_url, login, stations
     finally:

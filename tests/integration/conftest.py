@@ -95,9 +95,9 @@ def live_api(database_url: str, settings: Settings, password_hash: str) -> Itera
     url = make_url(database_url).set(database=LIVE_DB).render_as_string(hide_password=False)
     try:
         migrations.upgrade(url)
-        from api.cli import _load_admin_units
+        from domain.services.admin_units import load_admin_units
 
-        asyncio.run(_load_admin_units(url))
+        asyncio.run(load_admin_units(url))
         admin_id, device_token = asyncio.run(_create_callers(url, password_hash))
         live_settings = dataclasses.replace(settings, database_url=url)
         app = create_app(live_settings)

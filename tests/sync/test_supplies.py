@@ -18,7 +18,7 @@ async def station_location(world: World, unit: Unit) -> uuid.UUID:
         await CatalogService(session).ensure_standard()
         officer = await UserService(session).principal(unit.officer.id)
         assert officer is not None
-        location = await LocationService(session).create_for_station(officer, unit.station_id)
+        location = await LocationService(session, officer).create_for_station(unit.station_id)
         await session.commit()
         return location.id
 
