@@ -121,6 +121,8 @@ def _scope_at(
 ) -> DeviceScope:
     """The device as it was when a mutation stamped ``hlc`` was recorded (before any move
     made after that time; a move is dated by the server's wall clock)."""
+    if not moves:
+        return device
     ms = hlc_to_ms(hlc)
     for move in moves:  # oldest first
         if ms < move.moved_at_ms:
