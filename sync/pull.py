@@ -6,7 +6,7 @@ at or above xmin, so whatever it commits sorts after the cursor this page return
 a cursor can never step over a late commit (sync/PROTOCOL.md, "Why a pull cannot skip").
 
 A long-poll (``wait_ms``) commits that read, waits for a change in the device's scope without
-holding a connection, then reads again in a fresh transaction (sync/protocol-drafts/feed.md).
+holding a connection, then reads again in a fresh transaction (sync/PROTOCOL.md §7).
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ class Mutation(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_de
     author_id: uuid.UUID
     fields: Fields = {}  # an upsert carries only the fields it changes
     # Set by a device that re-stamped this mutation after the server found its clock wrong:
-    # the milliseconds it shifted the mutation's own times by (sync/protocol-drafts/clock.md).
+    # the milliseconds it shifted the mutation's own times by (sync/PROTOCOL.md §4).
     clock_correction_ms: ClockCorrection | None = None
 
 

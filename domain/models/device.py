@@ -95,7 +95,7 @@ class SyncMutation(Base):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     # What the device shifted the mutation's own times by after the server found its clock
-    # wrong (sync/protocol-drafts/clock.md); None when it made no correction.
+    # wrong (sync/PROTOCOL.md §4); None when it made no correction.
     clock_correction_ms: Mapped[int | None] = mapped_column(BigInteger)
 
 

@@ -9,7 +9,7 @@ One row, ``sync_clock.ms``: the highest HLC millisecond the server has issued or
 ``sync_clock_tick`` moves it to a new millisecond above everything issued or observed before
 (sync/clock.py runs it outside any request transaction). Online (non-device) writes are stamped
 at a millisecond above the clock, so they sort after every HLC the server has accepted or
-handed out (sync/protocol-drafts/clock.md). Also records, per logged mutation, the clock
+handed out (sync/PROTOCOL.md §4). Also records, per logged mutation, the clock
 correction the device applied to it.
 """
 

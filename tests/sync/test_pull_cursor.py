@@ -1,5 +1,5 @@
 """Signed pull cursors: a cursor the server never issued to this device is refused, an old
-unsigned one resets the replica (sync/cursor.py, sync/protocol-drafts/feed.md)."""
+unsigned one resets the replica (sync/cursor.py, sync/PROTOCOL.md §10)."""
 
 from __future__ import annotations
 
