@@ -44,7 +44,7 @@ from domain.rules.care import require_care
 from domain.rules.case_status import CASE_STATUS, OPEN_STATUSES
 from domain.rules.recorded_time import FUTURE_TOLERANCE
 from domain.rules.risk import risk_group
-from domain.services.stations import unit_paths
+from domain.services.stations import StationService
 
 ENROL_ROLES = frozenset({Role.station_staff, Role.doctor, Role.commune_officer})
 ASSIGN_ROLES = frozenset({Role.station_staff, Role.commune_officer})
@@ -104,7 +104,7 @@ async def list_cases(
     team_id: uuid.UUID | None = None, status: CaseStatus | None = None,
     risk: RiskGroup | None = None, limit: int = 100, offset: int = 0,
 ) -> tuple[list[CaseView], int]:
-    units = await unit_paths(session, principal, district=district, commune=commune)
+    units = await StationService(session, principal).unit_paths(district=district, commune=commune)
     f = CaseFilter(units=units, station_id=station_id, team_id=team_id, status=status,
                    risk_group=risk)
     return await CaseRepository(session).page(f, limit=limit, offset=offset)
@@ -126,7 +126,7 @@ async def summarize_cases(
     if by is None or by is AdminLevel.national:
         by = [AdminLevel.province, AdminLevel.district, AdminLevel.commune][
             min(principal.unit_level, 2)]
-    units = await unit_paths(session, principal, district=district)
+    units = await StationService(session, principal).unit_paths(district=district)
     rows = await CaseRepository(session).summary(units, SEGMENT[by])
     statuses: dict[str, dict[CaseStatus, int]] = defaultdict(lambda: dict.fromkeys(CaseStatus, 0))
     risks: dict[str, dict[RiskGroup, int]] = defaultdict(lambda: dict.fromkeys(RiskGroup, 0))
