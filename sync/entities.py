@@ -24,7 +24,9 @@ from domain.repositories.cases import CaseRepository
 from domain.repositories.stations import StationRepository
 from domain.rules.alert_status import ALERT_STATUS
 from domain.rules.vitals import DIASTOLIC_RANGE
-from domain.services import alerts, cases, stations
+from domain.services import cases
+from domain.services.alerts import AlertService
+from domain.services.stations import StationService
 from sync.apply_events import ObservationApplier
 from sync.apply_records import RecordApplier, Values
 from sync.context import wire
@@ -39,7 +41,7 @@ P = Policy
 async def _update_station(
     session: AsyncSession, principal: Principal, row_id: uuid.UUID, changes: Values
 ) -> None:
-    await stations.update_station(session, principal, row_id, changes)
+    await StationService(session, principal).update(row_id, changes)
 
 
 STATION = EntitySpec(
@@ -121,7 +123,7 @@ async def _before_case_delete(
     cases.require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
                        team_id=case.team_id)
     principal.require_role(cases.ENROL_ROLES, "delete F0 cases")
-    await alerts.resolve_for_deleted_case(session, principal, row_id)
+    await AlertService(session, principal).resolve_for_deleted_case(row_id)
 
 
 F0_CASE = EntitySpec(
@@ -187,7 +189,7 @@ async def _alert_transition(
 ) -> None:
     status, note = targets.get("status"), targets.get("resolution_note")
     if status is AlertStatus.resolved:
-        await alerts.resolve_alert(session, principal, row_id, note)
+        await AlertService(session, principal).resolve(row_id, note)
     elif status is None:
         raise TransitionNotAllowed("the resolution note is written when resolving the alert",
                                    field="resolution_note")
@@ -195,7 +197,7 @@ async def _alert_transition(
         raise ValidationFailed("a resolution note goes with status resolved",
                                field="resolution_note")
     else:
-        await alerts.acknowledge_alert(session, principal, row_id)
+        await AlertService(session, principal).acknowledge(row_id)
 
 
 ALERT = EntitySpec(
