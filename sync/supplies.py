@@ -136,8 +136,9 @@ async def _transition_requisition(
     if not isinstance(payload, dict):
         raise ValidationFailed("transition is an object of the target's payload",
                                field="transition")
-    await requisitions.transition_requisition(session, principal, row_id, targets["status"],
-                                              **payload)
+    await requisitions.RequisitionService(session, principal).transition_to(
+        row_id, targets["status"], **payload
+    )
 
 
 REQUISITION = EntitySpec(
