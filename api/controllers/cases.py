@@ -66,7 +66,8 @@ class CaseController(Controller):
     ) -> CasePage:
         views, total = await cases.search(
             district=district, commune=commune, station_id=station_id,
-            team_id=team_id, status=status, risk=risk_group, limit=paging.limit, offset=paging.offset,
+            team_id=team_id, status=status, risk=risk_group, limit=paging.limit,
+            offset=paging.offset,
         )
         return paging.page([_case(cases.principal, v) for v in views], total)
 

@@ -109,7 +109,9 @@ class CaseService:
         status: CaseStatus | None = None, risk: RiskGroup | None = None, limit: int = 100,
         offset: int = 0,
     ) -> tuple[list[CaseView], int]:
-        units = await StationService(self.session, self.principal).unit_paths(district=district, commune=commune)
+        units = await StationService(self.session, self.principal).unit_paths(
+            district=district, commune=commune
+        )
         f = CaseFilter(units=units, station_id=station_id, team_id=team_id, status=status,
                        risk_group=risk)
         return await CaseRepository(self.session).page(f, limit=limit, offset=offset)
@@ -123,12 +125,15 @@ class CaseService:
                 min(self.principal.unit_level, 2)]
         units = await StationService(self.session, self.principal).unit_paths(district=district)
         rows = await CaseRepository(self.session).summary(units, SEGMENT[by])
-        statuses: dict[str, dict[CaseStatus, int]] = defaultdict(lambda: dict.fromkeys(CaseStatus, 0))
+        statuses: dict[str, dict[CaseStatus, int]] = defaultdict(
+            lambda: dict.fromkeys(CaseStatus, 0)
+        )
         risks: dict[str, dict[RiskGroup, int]] = defaultdict(lambda: dict.fromkeys(RiskGroup, 0))
         for r in rows:
             statuses[r.unit_code][r.status] += r.count
             risks[r.unit_code][r.risk_group] += r.count
-        names = {u.code: u.name for u in await AdminUnitRepository(self.session).get_many(list(statuses))}
+        units_named = await AdminUnitRepository(self.session).get_many(list(statuses))
+        names = {u.code: u.name for u in units_named}
         return by, [UnitCounts(code, names.get(code, code), statuses[code], risks[code])
                     for code in statuses]
 
@@ -163,13 +168,15 @@ class CaseService:
             risk_group=compute_risk(
                 year_of_birth=person["year_of_birth"], test_date=person["test_date"],
                 comorbidities=person["comorbidities"],
-                vaccine_doses=person.get("vaccine_doses", 0), pregnant=person.get("pregnant", False),
+                vaccine_doses=person.get("vaccine_doses", 0),
+                pregnant=person.get("pregnant", False),
             ),
             status=CaseStatus.home_monitoring, **person,
         ))
         await repo.add_status_event(CaseStatusEvent(
             case_id=case.id, scope_path=case.scope_path, from_status=None,
-            to_status=CaseStatus.home_monitoring, changed_by=self.principal.user_id, reason="enrolled",
+            to_status=CaseStatus.home_monitoring, changed_by=self.principal.user_id,
+            reason="enrolled",
         ))
         if team_id is not None:
             await repo.add_assignment(CaseAssignment(

@@ -80,7 +80,8 @@ class DeviceService:
         """Devices of the stations in the caller's scope."""
         self.principal.require_role(COORDINATOR_ROLES, "manage devices")
         return await DeviceRepository(self.session).page(
-            [self.principal.unit_path], station_id=station_id, active=active, limit=limit, offset=offset
+            [self.principal.unit_path], station_id=station_id, active=active, limit=limit,
+            offset=offset,
         )
 
     async def update(self, device_id: uuid.UUID, changes: dict[str, Any]) -> DeviceView:
