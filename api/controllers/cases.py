@@ -82,8 +82,7 @@ class CaseController(Controller):
         by: FromQuery[AdminLevel | None] = None,
         district: DistrictCode = None,
     ) -> CaseSummary:
-        level, counts = await cases.summarize(by=by,
-                                                       district=district)
+        level, counts = await cases.summarize(by=by, district=district)
         units = [
             UnitCaseCounts(unit_code=c.code, unit_name=c.name, total=sum(c.by_status.values()),
                            by_status=c.by_status, by_risk_group=c.by_risk_group)
@@ -153,8 +152,7 @@ class CaseController(Controller):
         self, cases: NamedDependency[CaseService],
         case_id: CaseId, data: RequestBody[Assignment],
     ) -> Case:
-        view = await cases.assign(case_id, data.team_id,
-                                         data.reason)
+        view = await cases.assign(case_id, data.team_id, data.reason)
         return _case(cases.principal, view)
 
     @get(
@@ -191,6 +189,5 @@ class CaseController(Controller):
         self, cases: NamedDependency[CaseService],
         case_id: CaseId, data: RequestBody[BagGiven],
     ) -> Case:
-        view = await cases.give_medicine_bag(case_id, data.bag,
-                                               data.given_at)
+        view = await cases.give_medicine_bag(case_id, data.bag, data.given_at)
         return _case(cases.principal, view)
