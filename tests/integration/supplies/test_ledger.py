@@ -130,19 +130,17 @@ async def test_offline_issue_below_zero_is_accepted_and_opens_a_discrepancy(
     ledger = StockService(db_session, device)
     ppe = depot.items["ppe_set"].id
     common = {"location_id": depot.td_loc.id, "item_id": ppe, "lot_id": None, "reason": None}
-    await ledger.record(movement_id=uuid.uuid4(), kind="receipt",
-                          quantity=2, occurred_at=datetime.now(UTC), **common)
+    await ledger.record(movement_id=uuid.uuid4(), kind="receipt", quantity=2,
+                        occurred_at=datetime.now(UTC), **common)
     mid = uuid.uuid4()
-    issued = await ledger.record(movement_id=mid, kind="issue",
-                                   quantity=5, occurred_at=datetime.now(UTC), offline=True,
-                                   **common)
-    again = await ledger.record(movement_id=mid, kind="issue",
-                                  quantity=5, occurred_at=issued.occurred_at, offline=True,
-                                  **common)
+    issued = await ledger.record(movement_id=mid, kind="issue", quantity=5,
+                                 occurred_at=datetime.now(UTC), offline=True, **common)
+    again = await ledger.record(movement_id=mid, kind="issue", quantity=5,
+                                occurred_at=issued.occurred_at, offline=True, **common)
     assert again.id == issued.id and issued.offline and issued.device_id == device.device_id
     try:
         await ledger.record(movement_id=mid, kind="issue", quantity=4,
-                              occurred_at=issued.occurred_at, offline=True, **common)
+                            occurred_at=issued.occurred_at, offline=True, **common)
         raise AssertionError("a reused id with other content must conflict")
     except Conflict as exc:
         assert exc.field == "id"
