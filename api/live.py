@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.schemas.map import StationFeature
 from domain.admin_dataset import NATIONAL_CODE
 from domain.authz import within
-from domain.services.map import MapService
+from domain.services.map import station_views
 
 log = logging.getLogger("fieldops.live")
 
@@ -132,7 +132,7 @@ class LiveHub:
                 continue
             try:
                 async with self.session_maker() as session:
-                    views = await MapService(session).stations(NATIONAL_CODE, ids=sorted(ids))
+                    views = await station_views(session, NATIONAL_CODE, ids=sorted(ids))
             except Exception:
                 log.exception("could not read %d changed stations", len(ids))
                 self._broadcast_resync()

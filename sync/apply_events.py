@@ -30,7 +30,7 @@ from domain.repositories.cases import CaseRepository
 from domain.repositories.observations import ObservationRepository
 from domain.rules.readings import Admission, CaseSnapshot, Reading, admit_reading, validate_reading
 from domain.rules.vitals import assess
-from domain.services import observations
+from domain.services.observations import ObservationService
 from domain.settings import Settings, VitalThresholds
 from sync.codec import Item
 from sync.context import DB_ERRORS, PushContext, refuse_transient, wire
@@ -171,8 +171,8 @@ class ObservationApplier:
         ctx.session.expire_all()
         try:
             async with ctx.session.begin_nested():
-                await observations.record_observation(
-                    ctx.session, ctx.principal(item), observation_id=item.mutation.row_id,
+                await ObservationService(ctx.session, ctx.principal(item)).record(
+                    observation_id=item.mutation.row_id,
                     case_id=r.case_id, kind=r.kind, value=r.value, value2=r.value2,
                     symptoms=list(r.symptoms), measured_at=r.measured_at, measured_by=r.measured_by,
                     device_id=ctx.device.device_id, loinc=r.loinc,

@@ -41,12 +41,21 @@ def _redacted(row: ConflictEntry, value: Any, principal: Principal) -> Any:
     return redact_personal(row.entity, value, principal, row.scope_path)
 
 
-async def list_conflicts(
-    session: AsyncSession, principal: Principal, *, entity: str | None = None,
-    row_id: uuid.UUID | None = None, limit: int = 100, offset: int = 0,
-) -> tuple[list[ConflictEntry], int]:
-    """Commune officers and above read the conflicts of rows at or below their unit."""
-    principal.require_role(COORDINATOR_ROLES, "read the sync conflict log")
-    rows, total = await queries.conflict_page(session, principal.unit_path, entity=entity,
-                                              row_id=row_id, limit=limit, offset=offset)
-    return [_as_read_by(r, principal) for r in rows], total
+class ConflictService:
+    """The sync conflict log as the principal may read it, in their session."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+
+    async def search(
+        self, *, entity: str | None = None, row_id: uuid.UUID | None = None, limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[ConflictEntry], int]:
+        """Commune officers and above read the conflicts of rows at or below their unit."""
+        self.principal.require_role(COORDINATOR_ROLES, "read the sync conflict log")
+        rows, total = await queries.conflict_page(
+            self.session, self.principal.unit_path, entity=entity, row_id=row_id, limit=limit,
+            offset=offset,
+        )
+        return [_as_read_by(r, self.principal) for r in rows], total

@@ -24,7 +24,10 @@ from domain.repositories.cases import CaseRepository
 from domain.repositories.stations import StationRepository
 from domain.rules.alert_status import ALERT_STATUS
 from domain.rules.vitals import DIASTOLIC_RANGE
-from domain.services import alerts, cases, stations
+from domain.services import cases
+from domain.services.alerts import AlertService
+from domain.services.cases import CaseService, apply_case_edit
+from domain.services.stations import StationService
 from sync.apply_events import ObservationApplier
 from sync.apply_records import RecordApplier, Values
 from sync.context import wire
@@ -39,7 +42,7 @@ P = Policy
 async def _update_station(
     session: AsyncSession, principal: Principal, row_id: uuid.UUID, changes: Values
 ) -> None:
-    await stations.update_station(session, principal, row_id, changes)
+    await StationService(session, principal).update(row_id, changes)
 
 
 STATION = EntitySpec(
@@ -76,8 +79,8 @@ async def _create_case(
     status = person.pop("status", None)
     bags = {name: person.pop(name) for name in (*BAGS, "bag_b_ordered_by") if name in person}
     # ``id`` rides along with the person's fields into the F0Case the service builds.
-    await cases.create_case(
-        session, principal, station_id=person.pop("station_id"),
+    await CaseService(session, principal).create(
+        station_id=person.pop("station_id"),
         case_code=person.pop("case_code", None), home_position=person.pop("home_position", None),
         id=row_id, **person,
     )
@@ -90,7 +93,7 @@ async def _create_case(
 async def _update_case(
     session: AsyncSession, principal: Principal, row_id: uuid.UUID, changes: Values
 ) -> F0Case:
-    return await cases.edit_case(session, principal, row_id, changes)
+    return await CaseService(session, principal).edit(row_id, changes)
 
 
 async def _case_transition(
@@ -99,15 +102,16 @@ async def _case_transition(
     """Bags before the status: a bag is given while the case is still in home care."""
     for name, target in targets.items():
         if name == "status":
-            await cases.change_case_status(session, principal, row_id, target)
+            await CaseService(session, principal).change_status(row_id, target)
         elif name == "bag_b_ordered_by":
             if target != principal.user_id:
                 raise ValidationFailed("bag B is ordered by the author, a doctor",
                                        field="bag_b_ordered_by")
-            await cases.order_bag_b(session, principal, row_id)
+            await CaseService(session, principal).order_bag_b(row_id)
         else:
-            await cases.give_medicine_bag(session, principal, row_id, BAGS[name],
-                                          given_at=target)
+            await CaseService(session, principal).give_medicine_bag(
+                row_id, BAGS[name], given_at=target
+            )
 
 
 async def _before_case_delete(
@@ -121,7 +125,7 @@ async def _before_case_delete(
     cases.require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
                        team_id=case.team_id)
     principal.require_role(cases.ENROL_ROLES, "delete F0 cases")
-    await alerts.resolve_for_deleted_case(session, principal, row_id)
+    await AlertService(session, principal).resolve_for_deleted_case(row_id)
 
 
 F0_CASE = EntitySpec(
@@ -148,7 +152,7 @@ F0_CASE = EntitySpec(
     applier=RecordApplier(update=_update_case, create=_create_case,
                           transition=_case_transition,
                           before_delete=_before_case_delete,
-                          edit=cases.apply_case_edit),
+                          edit=apply_case_edit),
     deletes=Deletes.tombstone_wins,
 )
 
@@ -187,7 +191,7 @@ async def _alert_transition(
 ) -> None:
     status, note = targets.get("status"), targets.get("resolution_note")
     if status is AlertStatus.resolved:
-        await alerts.resolve_alert(session, principal, row_id, note)
+        await AlertService(session, principal).resolve(row_id, note)
     elif status is None:
         raise TransitionNotAllowed("the resolution note is written when resolving the alert",
                                    field="resolution_note")
@@ -195,7 +199,7 @@ async def _alert_transition(
         raise ValidationFailed("a resolution note goes with status resolved",
                                field="resolution_note")
     else:
-        await alerts.acknowledge_alert(session, principal, row_id)
+        await AlertService(session, principal).acknowledge(row_id)
 
 
 ALERT = EntitySpec(

@@ -26,7 +26,8 @@ from domain.models.supply import (
     StockMovement,
 )
 from domain.repositories.locations import LocationRepository
-from domain.services import requisitions, stock
+from domain.services import requisitions
+from domain.services.stock import StockService
 from sync.apply_events import ServiceEventApplier
 from sync.apply_records import RecordApplier, Values
 from sync.codec import Item
@@ -80,8 +81,8 @@ async def _in_unit(session: AsyncSession, principal: Principal, location_id: uui
 async def _record_movement(session: AsyncSession, principal: Principal, item: Item) -> bool:
     v = item.values
     await _in_unit(session, principal, v["location_id"])
-    _, created = await stock.record_movement_once(
-        session, principal, movement_id=item.mutation.row_id, location_id=v["location_id"],
+    _, created = await StockService(session, principal).record_once(
+        movement_id=item.mutation.row_id, location_id=v["location_id"],
         item_id=v["item_id"], lot_id=v.get("lot_id"), kind=v["kind"], quantity=v["quantity"],
         occurred_at=v["occurred_at"], reason=v.get("reason"), device_id=principal.device_id,
         offline=True, case_id=v.get("case_id"), serial_no=v.get("serial_no"),
@@ -135,8 +136,9 @@ async def _transition_requisition(
     if not isinstance(payload, dict):
         raise ValidationFailed("transition is an object of the target's payload",
                                field="transition")
-    await requisitions.transition_requisition(session, principal, row_id, targets["status"],
-                                              **payload)
+    await requisitions.RequisitionService(session, principal).transition_to(
+        row_id, targets["status"], **payload
+    )
 
 
 REQUISITION = EntitySpec(

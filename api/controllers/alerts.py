@@ -8,14 +8,13 @@ from typing import Annotated
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
 from api.schemas.alerts import Alert, AlertPage, AlertResolution
 from api.schemas.common import CommuneCode, DistrictCode
-from domain.authz import Principal
+from api.services import service_dependency
 from domain.models.enums import AlertSeverity, AlertStatus
-from domain.services import alerts as service
+from domain.services.alerts import AlertService
 
 AlertId = Annotated[uuid.UUID, PathParameter()]
 
@@ -24,6 +23,7 @@ class AlertController(Controller):
     path = "/api/alerts"
     tags = ["Alerts"]
     security = [{"BearerToken": []}]
+    dependencies = {"alerts": service_dependency(AlertService)}
 
     @get(
         "/",
@@ -32,8 +32,7 @@ class AlertController(Controller):
     )
     async def list_alerts(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        alerts: NamedDependency[AlertService],
         paging: NamedDependency[Paging],
         district: DistrictCode = None,
         commune: CommuneCode = None,
@@ -44,8 +43,8 @@ class AlertController(Controller):
         team_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         case_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
     ) -> AlertPage:
-        rows, total = await service.list_alerts(
-            db_session, principal, district=district, commune=commune, status=status,
+        rows, total = await alerts.search(
+            district=district, commune=commune, status=status,
             unresolved=unresolved, severity=severity, station_id=station_id, team_id=team_id,
             case_id=case_id, limit=paging.limit, offset=paging.offset,
         )
@@ -53,10 +52,10 @@ class AlertController(Controller):
 
     @get("/{alert_id:uuid}", operation_id="get_alert", summary="One alert")
     async def get_alert(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, alerts: NamedDependency[AlertService],
         alert_id: AlertId,
     ) -> Alert:
-        return Alert.of(await service.get_alert(db_session, principal, alert_id))
+        return Alert.of(await alerts.get(alert_id))
 
     @post(
         "/{alert_id:uuid}/acknowledge",
@@ -65,10 +64,10 @@ class AlertController(Controller):
         status_code=200,
     )
     async def acknowledge_alert(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, alerts: NamedDependency[AlertService],
         alert_id: AlertId,
     ) -> Alert:
-        return Alert.of(await service.acknowledge_alert(db_session, principal, alert_id))
+        return Alert.of(await alerts.acknowledge(alert_id))
 
     @post(
         "/{alert_id:uuid}/resolve",
@@ -77,8 +76,8 @@ class AlertController(Controller):
         status_code=200,
     )
     async def resolve_alert(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, alerts: NamedDependency[AlertService],
         alert_id: AlertId, data: RequestBody[AlertResolution | None] = None,
     ) -> Alert:
         note = data.note if data else None
-        return Alert.of(await service.resolve_alert(db_session, principal, alert_id, note))
+        return Alert.of(await alerts.resolve(alert_id, note))

@@ -8,18 +8,18 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
 from api.schemas.audit import AuditPage
-from domain.authz import Principal
-from domain.services.audit import audit_trail
+from api.services import service_dependency
+from domain.services.audit import AuditService
 
 
 class AuditController(Controller):
     path = "/api/audit"
     tags = ["Audit"]
     security = [{"BearerToken": []}]
+    dependencies = {"audit": service_dependency(AuditService)}
 
     @get(
         "/",
@@ -31,12 +31,11 @@ class AuditController(Controller):
     )
     async def list_audit_entries(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        audit: NamedDependency[AuditService],
         paging: NamedDependency[Paging],
         entity: Annotated[str | None, QueryParameter(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = None,
         row_id: Annotated[uuid.UUID | None, QueryParameter(name="id")] = None,
     ) -> AuditPage:
-        rows, total = await audit_trail(db_session, principal, entity=entity, row_id=row_id,
-                                        limit=paging.limit, offset=paging.offset)
+        rows, total = await audit.trail(entity=entity, row_id=row_id, limit=paging.limit,
+                                        offset=paging.offset)
         return paging.page(rows, total)

@@ -8,32 +8,31 @@ from typing import Annotated
 from litestar import Controller, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter, RequestBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
 from api.schemas.care_teams import CareTeam, CareTeamCreate, CareTeamPage, CareTeamUpdate
 from api.schemas.common import CommuneCode, DistrictCode
-from domain.authz import Principal
-from domain.services import care_teams as service
+from api.services import service_dependency
+from domain.services.care_teams import CareTeamService
 
 
 class CareTeamController(Controller):
     path = "/api/care-teams"
     tags = ["Care teams"]
     security = [{"BearerToken": []}]
+    dependencies = {"teams": service_dependency(CareTeamService)}
 
     @get("/", operation_id="list_care_teams", summary="Care teams in the caller's scope")
     async def list_care_teams(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        teams: NamedDependency[CareTeamService],
         paging: NamedDependency[Paging],
         station_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         district: DistrictCode = None,
         commune: CommuneCode = None,
     ) -> CareTeamPage:
-        views, total = await service.list_teams(
-            db_session, principal, station_id=station_id, district=district, commune=commune,
+        views, total = await teams.search(
+            station_id=station_id, district=district, commune=commune,
             limit=paging.limit, offset=paging.offset,
         )
         return paging.page([CareTeam.of(v) for v in views], total)
@@ -41,21 +40,19 @@ class CareTeamController(Controller):
     @get("/{team_id:uuid}", operation_id="get_care_team", summary="One care team with members")
     async def get_care_team(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        teams: NamedDependency[CareTeamService],
         team_id: Annotated[uuid.UUID, PathParameter()],
     ) -> CareTeam:
-        return CareTeam.of(await service.get_team(db_session, principal, team_id))
+        return CareTeam.of(await teams.get(team_id))
 
     @post("/", operation_id="create_care_team", summary="Form a care team at a station")
     async def create_care_team(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        teams: NamedDependency[CareTeamService],
         data: RequestBody[CareTeamCreate],
     ) -> CareTeam:
-        view = await service.create_team(
-            db_session, principal, station_id=data.station_id, name=data.name,
+        view = await teams.create(
+            station_id=data.station_id, name=data.name,
             member_ids=data.member_ids,
         )
         return CareTeam.of(view)
@@ -63,12 +60,11 @@ class CareTeamController(Controller):
     @patch("/{team_id:uuid}", operation_id="update_care_team", summary="Rename a care team")
     async def update_care_team(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        teams: NamedDependency[CareTeamService],
         team_id: Annotated[uuid.UUID, PathParameter()],
         data: RequestBody[CareTeamUpdate],
     ) -> CareTeam:
-        return CareTeam.of(await service.rename_team(db_session, principal, team_id, data.name))
+        return CareTeam.of(await teams.rename(team_id, data.name))
 
     @put(
         "/{team_id:uuid}/members/{user_id:uuid}",
@@ -77,12 +73,11 @@ class CareTeamController(Controller):
     )
     async def add_care_team_member(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        teams: NamedDependency[CareTeamService],
         team_id: Annotated[uuid.UUID, PathParameter()],
         user_id: Annotated[uuid.UUID, PathParameter()],
     ) -> CareTeam:
-        return CareTeam.of(await service.add_member(db_session, principal, team_id, user_id))
+        return CareTeam.of(await teams.add_member(team_id, user_id))
 
     @delete(
         "/{team_id:uuid}/members/{user_id:uuid}",
@@ -92,9 +87,8 @@ class CareTeamController(Controller):
     )
     async def remove_care_team_member(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        teams: NamedDependency[CareTeamService],
         team_id: Annotated[uuid.UUID, PathParameter()],
         user_id: Annotated[uuid.UUID, PathParameter()],
     ) -> CareTeam:
-        return CareTeam.of(await service.remove_member(db_session, principal, team_id, user_id))
+        return CareTeam.of(await teams.remove_member(team_id, user_id))

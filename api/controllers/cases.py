@@ -8,7 +8,6 @@ from typing import Annotated
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
 from api.schemas.cases import (
@@ -26,11 +25,12 @@ from api.schemas.cases import (
 )
 from api.schemas.common import CommuneCode, DistrictCode
 from api.schemas.stations import changes_of
+from api.services import service_dependency
 from domain.authz import Principal
 from domain.models.admin_unit import AdminLevel
 from domain.models.enums import CaseStatus, RiskGroup
 from domain.repositories.cases import CaseView
-from domain.services import cases as service
+from domain.services.cases import CaseService
 
 CaseId = Annotated[uuid.UUID, PathParameter()]
 
@@ -44,6 +44,7 @@ class CaseController(Controller):
     path = "/api/cases"
     tags = ["F0 cases"]
     security = [{"BearerToken": []}]
+    dependencies = {"cases": service_dependency(CaseService)}
 
     @get(
         "/",
@@ -54,8 +55,7 @@ class CaseController(Controller):
     )
     async def list_cases(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        cases: NamedDependency[CaseService],
         paging: NamedDependency[Paging],
         district: DistrictCode = None,
         commune: CommuneCode = None,
@@ -64,11 +64,12 @@ class CaseController(Controller):
         status: FromQuery[CaseStatus | None] = None,
         risk_group: FromQuery[RiskGroup | None] = None,
     ) -> CasePage:
-        views, total = await service.list_cases(
-            db_session, principal, district=district, commune=commune, station_id=station_id,
-            team_id=team_id, status=status, risk=risk_group, limit=paging.limit, offset=paging.offset,
+        views, total = await cases.search(
+            district=district, commune=commune, station_id=station_id,
+            team_id=team_id, status=status, risk=risk_group, limit=paging.limit,
+            offset=paging.offset,
         )
-        return paging.page([_case(principal, v) for v in views], total)
+        return paging.page([_case(cases.principal, v) for v in views], total)
 
     @get(
         "/summary",
@@ -77,13 +78,11 @@ class CaseController(Controller):
     )
     async def summarize_cases(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        cases: NamedDependency[CaseService],
         by: FromQuery[AdminLevel | None] = None,
         district: DistrictCode = None,
     ) -> CaseSummary:
-        level, counts = await service.summarize_cases(db_session, principal, by=by,
-                                                       district=district)
+        level, counts = await cases.summarize(by=by, district=district)
         units = [
             UnitCaseCounts(unit_code=c.code, unit_name=c.name, total=sum(c.by_status.values()),
                            by_status=c.by_status, by_risk_group=c.by_risk_group)
@@ -93,30 +92,30 @@ class CaseController(Controller):
 
     @get("/{case_id:uuid}", operation_id="get_case", summary="One case")
     async def get_case(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, cases: NamedDependency[CaseService],
         case_id: CaseId,
     ) -> Case:
-        return _case(principal, await service.get_case(db_session, principal, case_id))
+        return _case(cases.principal, await cases.get(case_id))
 
     @post("/", operation_id="create_case", summary="Enrol an F0 case at a station")
     async def create_case(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, cases: NamedDependency[CaseService],
         data: RequestBody[CaseCreate],
     ) -> Case:
         fields = changes_of(data)
         fields["home_position"] = data.home_position.coordinates if data.home_position else None
-        view = await service.create_case(db_session, principal, **fields)
-        return _case(principal, view)
+        view = await cases.create(**fields)
+        return _case(cases.principal, view)
 
     @patch("/{case_id:uuid}", operation_id="update_case", summary="Change a case's details")
     async def update_case(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, cases: NamedDependency[CaseService],
         case_id: CaseId, data: RequestBody[CaseUpdate],
     ) -> Case:
         changes = changes_of(data)
         if data.home_position:
             changes["home_position"] = data.home_position.coordinates
-        return _case(principal, await service.update_case(db_session, principal, case_id, changes))
+        return _case(cases.principal, await cases.update(case_id, changes))
 
     @post(
         "/{case_id:uuid}/status",
@@ -125,11 +124,11 @@ class CaseController(Controller):
         status_code=200,
     )
     async def change_case_status(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, cases: NamedDependency[CaseService],
         case_id: CaseId, data: RequestBody[StatusChange],
     ) -> Case:
-        await service.change_case_status(db_session, principal, case_id, data.status, data.reason)
-        return _case(principal, await service.get_case(db_session, principal, case_id))
+        await cases.change_status(case_id, data.status, data.reason)
+        return _case(cases.principal, await cases.get(case_id))
 
     @get(
         "/{case_id:uuid}/status-events",
@@ -137,10 +136,10 @@ class CaseController(Controller):
         summary="The case's status history, oldest first",
     )
     async def list_case_status_events(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, cases: NamedDependency[CaseService],
         case_id: CaseId,
     ) -> list[StatusEvent]:
-        events = await service.status_history(db_session, principal, case_id)
+        events = await cases.status_history(case_id)
         return [StatusEvent.of(e) for e in events]
 
     @post(
@@ -150,12 +149,11 @@ class CaseController(Controller):
         status_code=200,
     )
     async def assign_case(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, cases: NamedDependency[CaseService],
         case_id: CaseId, data: RequestBody[Assignment],
     ) -> Case:
-        view = await service.assign_case(db_session, principal, case_id, data.team_id,
-                                         data.reason)
-        return _case(principal, view)
+        view = await cases.assign(case_id, data.team_id, data.reason)
+        return _case(cases.principal, view)
 
     @get(
         "/{case_id:uuid}/assignments",
@@ -163,10 +161,10 @@ class CaseController(Controller):
         summary="The case's team assignments, oldest first",
     )
     async def list_case_assignments(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, cases: NamedDependency[CaseService],
         case_id: CaseId,
     ) -> list[TeamAssignment]:
-        rows = await service.assignment_history(db_session, principal, case_id)
+        rows = await cases.assignment_history(case_id)
         return [TeamAssignment.of(a) for a in rows]
 
     @post(
@@ -176,10 +174,10 @@ class CaseController(Controller):
         status_code=200,
     )
     async def order_medicine_bag_b(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, cases: NamedDependency[CaseService],
         case_id: CaseId,
     ) -> Case:
-        return _case(principal, await service.order_bag_b(db_session, principal, case_id))
+        return _case(cases.principal, await cases.order_bag_b(case_id))
 
     @post(
         "/{case_id:uuid}/medicine-bags",
@@ -188,9 +186,8 @@ class CaseController(Controller):
         status_code=200,
     )
     async def give_medicine_bag(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, cases: NamedDependency[CaseService],
         case_id: CaseId, data: RequestBody[BagGiven],
     ) -> Case:
-        view = await service.give_medicine_bag(db_session, principal, case_id, data.bag,
-                                               data.given_at)
-        return _case(principal, view)
+        view = await cases.give_medicine_bag(case_id, data.bag, data.given_at)
+        return _case(cases.principal, view)

@@ -9,12 +9,11 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Operation
 from litestar.params import FromQuery, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.csv_export import CSV_MEDIA_TYPE as CSV
 from api.csv_export import csv_response
 from api.schemas.dashboard import DashboardOut, dashboard_table
-from domain.authz import Principal
+from api.services import service_dependency
 from domain.services.dashboard import Dashboard, DashboardService
 
 UnitCode = Annotated[
@@ -42,6 +41,7 @@ class DashboardController(Controller):
     path = "/api"
     tags = ["Dashboard"]
     security = [{"BearerToken": []}]
+    dependencies = {"dashboards": service_dependency(DashboardService)}
 
     @get(
         "/dashboard",
@@ -52,12 +52,11 @@ class DashboardController(Controller):
     )
     async def get_dashboard(
         self,
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal],
+        dashboards: NamedDependency[DashboardService],
         unit: UnitCode = None,
         format: FromQuery[Literal["json", "csv"]] = "json",
     ) -> Response[DashboardOut | str]:
-        dashboard = await DashboardService(db_session).build(principal, unit)
+        dashboard = await dashboards.build(unit)
         if format == "csv":
             return _csv(dashboard)
         return Response(DashboardOut.of(dashboard))
@@ -70,9 +69,8 @@ class DashboardController(Controller):
     )
     async def get_dashboard_csv(
         self,
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal],
+        dashboards: NamedDependency[DashboardService],
         unit: UnitCode = None,
     ) -> Response[str]:
-        dashboard = await DashboardService(db_session).build(principal, unit)
+        dashboard = await dashboards.build(unit)
         return _csv(dashboard)

@@ -8,19 +8,19 @@ from typing import Annotated
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, RequestBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
 from api.schemas.devices import Device, DeviceCreate, DeviceEnrolled, DevicePage, DeviceUpdate
 from api.schemas.stations import changes_of
-from domain.authz import Principal
-from domain.services import devices as service
+from api.services import service_dependency
+from domain.services.devices import DeviceService
 
 
 class DeviceController(Controller):
     path = "/api/devices"
     tags = ["Devices"]
     security = [{"BearerToken": []}]
+    dependencies = {"devices": service_dependency(DeviceService)}
 
     @get(
         "/",
@@ -30,14 +30,13 @@ class DeviceController(Controller):
     )
     async def list_devices(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        devices: NamedDependency[DeviceService],
         paging: NamedDependency[Paging],
         station_id: FromQuery[uuid.UUID | None] = None,
         active: FromQuery[bool | None] = None,
     ) -> DevicePage:
-        views, total = await service.list_devices(
-            db_session, principal, station_id=station_id, active=active, limit=paging.limit,
+        views, total = await devices.search(
+            station_id=station_id, active=active, limit=paging.limit,
             offset=paging.offset,
         )
         return paging.page([Device.of(v) for v in views], total)
@@ -45,11 +44,10 @@ class DeviceController(Controller):
     @get("/{device_id:uuid}", operation_id="get_device", summary="One device")
     async def get_device(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        devices: NamedDependency[DeviceService],
         device_id: Annotated[uuid.UUID, PathParameter()],
     ) -> Device:
-        return Device.of(await service.get_device(db_session, principal, device_id))
+        return Device.of(await devices.get(device_id))
 
     @post(
         "/",
@@ -59,12 +57,11 @@ class DeviceController(Controller):
     )
     async def create_device(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        devices: NamedDependency[DeviceService],
         data: RequestBody[DeviceCreate],
     ) -> DeviceEnrolled:
-        view, token = await service.enroll_device(
-            db_session, principal, name=data.name, station_id=data.station_id
+        view, token = await devices.enroll(
+            name=data.name, station_id=data.station_id
         )
         return DeviceEnrolled(device_id=view.device.id, token=token, device=Device.of(view))
 
@@ -75,12 +72,11 @@ class DeviceController(Controller):
     )
     async def update_device(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        devices: NamedDependency[DeviceService],
         device_id: Annotated[uuid.UUID, PathParameter()],
         data: RequestBody[DeviceUpdate],
     ) -> Device:
-        view = await service.update_device(db_session, principal, device_id, changes_of(data))
+        view = await devices.update(device_id, changes_of(data))
         return Device.of(view)
 
     @post(
@@ -91,8 +87,7 @@ class DeviceController(Controller):
     )
     async def revoke_device(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        devices: NamedDependency[DeviceService],
         device_id: Annotated[uuid.UUID, PathParameter()],
     ) -> Device:
-        return Device.of(await service.revoke_device(db_session, principal, device_id))
+        return Device.of(await devices.revoke(device_id))

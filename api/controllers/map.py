@@ -28,6 +28,7 @@ from api.schemas.map import (
     UnitOutlineFeature,
 )
 from api.schemas.stations import BBox, parse_bbox
+from api.services import service_dependency
 from domain.authz import Principal
 from domain.models.admin_unit import AdminLevel
 from domain.models.enums import StationStatus
@@ -72,6 +73,7 @@ class MapController(Controller):
     path = "/api/map"
     tags = ["Map"]
     security = BEARER
+    dependencies = {"maps": service_dependency(MapService)}
 
     @get(
         "/stations",
@@ -86,16 +88,14 @@ class MapController(Controller):
     )
     async def list_map_stations(
         self,
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal],
+        maps: NamedDependency[MapService],
         province: UnitCode = None,
         district: UnitCode = None,
         status: FromQuery[list[StationStatus] | None] = None,
         bbox: BBox = None,
     ) -> StationFeatureCollection:
-        service = MapService(db_session)
-        scope = await service.scope_for(principal, province=province, district=district)
-        views = await service.stations(
+        scope = await maps.scope_for(province=province, district=district)
+        views = await maps.stations(
             scope, statuses=[s.value for s in status or ()], bbox=parse_bbox(bbox)
         )
         return StationFeatureCollection(features=[StationFeature.of(v) for v in views])
@@ -107,11 +107,10 @@ class MapController(Controller):
     )
     async def get_map_station(
         self,
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal],
+        maps: NamedDependency[MapService],
         station_id: Annotated[uuid.UUID, PathParameter(description="station id")],
     ) -> StationPanel:
-        return StationPanel.of(await MapService(db_session).detail(principal, station_id))
+        return StationPanel.of(await maps.detail(station_id))
 
     @get(
         "/units",
@@ -125,11 +124,10 @@ class MapController(Controller):
     )
     async def list_map_units(
         self,
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal],
+        maps: NamedDependency[MapService],
         level: FromQuery[AdminLevel | None] = None,
     ) -> UnitOutlineCollection:
-        rows = await MapService(db_session).outlines(principal, level)
+        rows = await maps.outlines(level)
         return UnitOutlineCollection(features=[UnitOutlineFeature.of(r) for r in rows])
 
     @post(

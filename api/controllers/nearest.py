@@ -7,10 +7,9 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.schemas.map import StationFeature, StationFeatureCollection
-from domain.authz import Principal
+from api.services import service_dependency
 from domain.services.map import MapService
 
 GEOJSON = "application/geo+json"
@@ -22,6 +21,7 @@ class NearestStationController(Controller):
     path = "/api/stations/nearest"
     tags = ["Map"]
     security = [{"BearerToken": []}]
+    dependencies = {"maps": service_dependency(MapService)}
 
     @get(
         "/",
@@ -35,11 +35,10 @@ class NearestStationController(Controller):
     )
     async def list_nearest_stations(
         self,
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal],
+        maps: NamedDependency[MapService],
         lon: Annotated[float, QueryParameter(ge=-180, le=180, description="WGS84 longitude")],
         lat: Annotated[float, QueryParameter(ge=-90, le=90, description="WGS84 latitude")],
         k: Annotated[int, QueryParameter(ge=1, le=50, description="how many stations")] = 5,
     ) -> StationFeatureCollection:
-        views = await MapService(db_session).nearest(principal, lon=lon, lat=lat, k=k)
+        views = await maps.nearest(lon=lon, lat=lat, k=k)
         return StationFeatureCollection(features=[StationFeature.of(v) for v in views])

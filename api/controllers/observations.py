@@ -10,7 +10,6 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, RequestBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
 from api.schemas.alerts import Alert
@@ -22,9 +21,9 @@ from api.schemas.observations import (
     RecordedObservation,
     SymptomsReading,
 )
-from domain.authz import Principal
+from api.services import service_dependency
 from domain.models.enums import ObservationKind
-from domain.services import observations as service
+from domain.services.observations import ObservationService
 from domain.settings import Settings
 
 
@@ -32,20 +31,20 @@ class ObservationController(Controller):
     path = "/api/cases/{case_id:uuid}/observations"
     tags = ["Observations"]
     security = [{"BearerToken": []}]
+    dependencies = {"observations": service_dependency(ObservationService)}
 
     @get("/", operation_id="list_observations", summary="A case's readings, newest first")
     async def list_observations(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        observations: NamedDependency[ObservationService],
         paging: NamedDependency[Paging],
         case_id: Annotated[uuid.UUID, PathParameter()],
         kind: FromQuery[ObservationKind | None] = None,
         since: FromQuery[datetime | None] = None,
         until: FromQuery[datetime | None] = None,
     ) -> ObservationPage:
-        rows, total = await service.list_observations(
-            db_session, principal, case_id, kind=kind, since=since, until=until, limit=paging.limit,
+        rows, total = await observations.search(
+            case_id, kind=kind, since=since, until=until, limit=paging.limit,
             offset=paging.offset,
         )
         return paging.page([Observation.of(o) for o in rows], total)
@@ -61,22 +60,22 @@ class ObservationController(Controller):
     )
     async def create_observation(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        observations: NamedDependency[ObservationService],
         state: State,
         case_id: Annotated[uuid.UUID, PathParameter()],
         data: RequestBody[ObservationCreate],
     ) -> RecordedObservation:
         settings: Settings = state.settings
-        observation = await service.record_observation(
-            db_session, principal, observation_id=data.id or uuid.uuid4(), case_id=case_id,
+        observation = await observations.record(
+            observation_id=data.id or uuid.uuid4(), case_id=case_id,
             kind=ObservationKind(str(type(data).__struct_config__.tag)),
             value=None if isinstance(data, SymptomsReading) else data.value,
             value2=data.value2 if isinstance(data, BloodPressureReading) else None,
             symptoms=data.symptoms if isinstance(data, SymptomsReading) else None,
-            measured_at=data.measured_at, measured_by=principal.user_id,
-            device_id=principal.device_id, loinc=data.loinc, thresholds=settings.thresholds,
+            measured_at=data.measured_at, measured_by=observations.principal.user_id,
+            device_id=observations.principal.device_id, loinc=data.loinc,
+            thresholds=settings.thresholds,
         )
-        status, alert = await service.case_after_reading(db_session, case_id)
+        status, alert = await observations.case_after_reading(case_id)
         return RecordedObservation(observation=Observation.of(observation), case_status=status,
                                    alert=Alert.of(alert) if alert else None)

@@ -9,7 +9,6 @@ import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, RequestBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
 from api.schemas.common import CommuneCode, DistrictCode, ProvinceCode
@@ -22,15 +21,16 @@ from api.schemas.stations import (
     changes_of,
     parse_bbox,
 )
-from domain.authz import Principal
+from api.services import service_dependency
 from domain.models.enums import StationStatus
-from domain.services import stations as service
+from domain.services.stations import StationService
 
 
 class StationController(Controller):
     path = "/api/stations"
     tags = ["Stations"]
     security = [{"BearerToken": []}]
+    dependencies = {"stations": service_dependency(StationService)}
 
     @get(
         "/",
@@ -40,8 +40,7 @@ class StationController(Controller):
     )
     async def list_stations(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        stations: NamedDependency[StationService],
         paging: NamedDependency[Paging],
         province: ProvinceCode = None,
         district: DistrictCode = None,
@@ -49,8 +48,8 @@ class StationController(Controller):
         status: FromQuery[StationStatus | None] = None,
         bbox: BBox = None,
     ) -> StationPage:
-        views, total = await service.list_stations(
-            db_session, principal, province=province, district=district, commune=commune,
+        views, total = await stations.search(
+            province=province, district=district, commune=commune,
             status=status, bbox=parse_bbox(bbox), limit=paging.limit, offset=paging.offset,
         )
         return paging.page([Station.of(v) for v in views], total)
@@ -58,22 +57,20 @@ class StationController(Controller):
     @get("/{station_id:uuid}", operation_id="get_station", summary="One station")
     async def get_station(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        stations: NamedDependency[StationService],
         station_id: Annotated[uuid.UUID, PathParameter()],
     ) -> Station:
-        return Station.of(await service.get_station(db_session, principal, station_id))
+        return Station.of(await stations.get(station_id))
 
     @post("/", operation_id="create_station", summary="Open a station in the caller's commune")
     async def create_station(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        stations: NamedDependency[StationService],
         data: RequestBody[StationCreate],
     ) -> Station:
         fields = changes_of(data)
         fields["position"] = data.position.coordinates
-        view = await service.create_station(db_session, principal, **fields)
+        view = await stations.create(**fields)
         return Station.of(view)
 
     @patch(
@@ -83,12 +80,11 @@ class StationController(Controller):
     )
     async def update_station(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        stations: NamedDependency[StationService],
         station_id: Annotated[uuid.UUID, PathParameter()],
         data: RequestBody[StationUpdate],
     ) -> Station:
         changes = changes_of(data)
         if data.position is not msgspec.UNSET:
             changes["position"] = data.position.coordinates
-        return Station.of(await service.update_station(db_session, principal, station_id, changes))
+        return Station.of(await stations.update(station_id, changes))

@@ -9,7 +9,6 @@ from typing import Annotated
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, PathParameter, QueryParameter, RequestBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.csv_export import csv_response
 from api.paging import Paging, paging_dependency
@@ -25,10 +24,9 @@ from api.schemas.stock import (
     StockPage,
 )
 from api.services import service_dependency
-from domain.authz import Principal
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
 from domain.repositories.stock import StockLine
-from domain.services.stock import record_movement_once, resolve_discrepancy
+from domain.services.stock import StockService
 from domain.services.stock_views import StockViews
 
 
@@ -112,6 +110,7 @@ class MovementController(Controller):
     security = [{"BearerToken": []}]
     dependencies = {
         "paging": paging_dependency(maximum=5000), "views": service_dependency(StockViews),
+        "ledger": service_dependency(StockService),
     }
 
     @get("/", operation_id="list_stock_movements", summary="The ledger, newest first")
@@ -135,11 +134,11 @@ class MovementController(Controller):
                       "zero. Sending the same `id` again returns the recorded movement (200); "
                       "the same `id` with other content is a 409 conflict.")
     async def create_stock_movement(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, ledger: NamedDependency[StockService],
         data: RequestBody[MovementCreate],
     ) -> Response[Movement]:
-        movement, created = await record_movement_once(
-            db_session, principal, movement_id=data.id, location_id=data.location_id,
+        movement, created = await ledger.record_once(
+            movement_id=data.id, location_id=data.location_id,
             item_id=data.item_id, lot_id=data.lot_id, kind=data.kind, quantity=data.quantity,
             occurred_at=data.occurred_at, reason=data.reason, case_id=data.case_id,
             serial_no=data.serial_no,
@@ -153,6 +152,7 @@ class DiscrepancyController(Controller):
     security = [{"BearerToken": []}]
     dependencies = {
         "paging": paging_dependency(maximum=5000), "views": service_dependency(StockViews),
+        "ledger": service_dependency(StockService),
     }
 
     @get("/", operation_id="list_stock_discrepancies",
@@ -170,8 +170,8 @@ class DiscrepancyController(Controller):
     @post("/{discrepancy_id:uuid}/resolve", operation_id="resolve_stock_discrepancy",
           summary="Close a discrepancy once reconciled", status_code=200)
     async def resolve_stock_discrepancy(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession],
+        self, ledger: NamedDependency[StockService],
         discrepancy_id: Annotated[uuid.UUID, PathParameter()], data: RequestBody[DiscrepancyResolve],
     ) -> Discrepancy:
-        found = await resolve_discrepancy(db_session, principal, discrepancy_id, data.resolution)
+        found = await ledger.resolve_discrepancy(discrepancy_id, data.resolution)
         return Discrepancy.of(found)

@@ -8,18 +8,18 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.paging import Paging
 from api.schemas.sync import SyncConflictPage
-from domain.authz import Principal
-from sync.conflicts import list_conflicts
+from api.services import service_dependency
+from sync.conflicts import ConflictService
 
 
 class SyncConflictController(Controller):
     path = "/api/sync/conflicts"
     tags = ["Sync"]
     security = [{"BearerToken": []}]
+    dependencies = {"conflicts": service_dependency(ConflictService)}
 
     @get(
         "/",
@@ -29,12 +29,11 @@ class SyncConflictController(Controller):
     )
     async def list_sync_conflicts(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        conflicts: NamedDependency[ConflictService],
         paging: NamedDependency[Paging],
         entity: Annotated[str | None, QueryParameter(pattern=r"^[a-z0-9_]{1,64}$")] = None,
         row_id: FromQuery[uuid.UUID | None] = None,
     ) -> SyncConflictPage:
-        rows, total = await list_conflicts(db_session, principal, entity=entity, row_id=row_id,
-                                           limit=paging.limit, offset=paging.offset)
+        rows, total = await conflicts.search(entity=entity, row_id=row_id, limit=paging.limit,
+                                             offset=paging.offset)
         return paging.page(rows, total)

@@ -41,7 +41,7 @@ from domain.models.supply import (
 )
 from domain.repositories.catalog import CatalogRepository
 from domain.repositories.supply_seed import StationSeed, SupplySeedRepository
-from domain.services.catalog import CatalogService, lot_id
+from domain.services.catalog import ensure_standard_catalog, lot_id
 from domain.services.requisitions import requisition_code
 
 M, S = MovementKind, RequisitionStatus
@@ -117,7 +117,7 @@ async def load_supplies_demo(
     stations = await repo.stations()
     if not stations:
         raise RuntimeError("load the operations demo first: there are no stations")
-    await CatalogService(session).ensure_standard()
+    await ensure_standard_catalog(session)
     d = SuppliesDemo(seed, datetime.now(UTC).replace(minute=0, second=0, microsecond=0))
     _catalog(d, await CatalogRepository(session).items())
     staff = {sid: uid for uid, _, sid in await repo.people(Role.station_staff) if sid}

@@ -20,77 +20,78 @@ from domain.models.observation import Alert
 from domain.repositories.alerts import AlertFilter, AlertRepository
 from domain.rules.alert_status import ALERT_STATUS
 from domain.services.cases import require_care
-from domain.services.stations import unit_paths
+from domain.services.stations import StationService
 
 
-async def get_alert(session: AsyncSession, principal: Principal, alert_id: uuid.UUID) -> Alert:
-    alert = await AlertRepository(session).get(alert_id)
-    if alert is None or not principal.can_read(alert.scope_path):
-        raise NotFound("alert not found", field="alert_id")
-    return alert
+class AlertService:
+    """The alerts the principal reads and handles, in their session."""
 
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+        self.repo = AlertRepository(session)
 
-async def list_alerts(
-    session: AsyncSession, principal: Principal, *, district: str | None = None,
-    commune: str | None = None, status: AlertStatus | None = None, unresolved: bool = False,
-    severity: AlertSeverity | None = None, station_id: uuid.UUID | None = None,
-    team_id: uuid.UUID | None = None, case_id: uuid.UUID | None = None, limit: int = 100,
-    offset: int = 0,
-) -> tuple[list[Alert], int]:
-    """A worklist: unresolved first, emergencies first, newest first."""
-    units = await unit_paths(session, principal, district=district, commune=commune)
-    f = AlertFilter(units=units, status=status, unresolved=unresolved, severity=severity,
-                    station_id=station_id, team_id=team_id, case_id=case_id)
-    return await AlertRepository(session).page(f, limit=limit, offset=offset)
+    async def get(self, alert_id: uuid.UUID) -> Alert:
+        alert = await self.repo.get(alert_id)
+        if alert is None or not self.principal.can_read(alert.scope_path):
+            raise NotFound("alert not found", field="alert_id")
+        return alert
 
+    async def search(
+        self, *, district: str | None = None, commune: str | None = None,
+        status: AlertStatus | None = None, unresolved: bool = False,
+        severity: AlertSeverity | None = None, station_id: uuid.UUID | None = None,
+        team_id: uuid.UUID | None = None, case_id: uuid.UUID | None = None, limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[Alert], int]:
+        """A worklist: unresolved first, emergencies first, newest first."""
+        units = await StationService(self.session, self.principal).unit_paths(
+            district=district, commune=commune
+        )
+        f = AlertFilter(units=units, status=status, unresolved=unresolved, severity=severity,
+                        station_id=station_id, team_id=team_id, case_id=case_id)
+        return await self.repo.page(f, limit=limit, offset=offset)
 
-async def _for_change(session: AsyncSession, principal: Principal, alert_id: uuid.UUID) -> Alert:
-    alert = await AlertRepository(session).get(alert_id, for_update=True)
-    if alert is None or not principal.can_read(alert.scope_path):
-        raise NotFound("alert not found", field="alert_id")
-    require_care(principal, scope_path=alert.scope_path, station_id=alert.station_id,
-                 team_id=alert.team_id, what="alert")
-    return alert
+    async def _for_change(self, alert_id: uuid.UUID) -> Alert:
+        alert = await self.repo.get(alert_id, for_update=True)
+        if alert is None or not self.principal.can_read(alert.scope_path):
+            raise NotFound("alert not found", field="alert_id")
+        require_care(self.principal, scope_path=alert.scope_path, station_id=alert.station_id,
+                     team_id=alert.team_id, what="alert")
+        return alert
 
+    async def acknowledge(self, alert_id: uuid.UUID) -> Alert:
+        """Someone has seen the alert and is on it."""
+        principal = self.principal
+        alert = await self._for_change(alert_id)
+        ALERT_STATUS.check(alert.status, AlertStatus.acknowledged, principal.role)
+        alert.status = AlertStatus.acknowledged
+        alert.acknowledged_at = datetime.now(UTC)
+        alert.acknowledged_by = principal.user_id
+        await self.session.flush()
+        return alert
 
-async def acknowledge_alert(
-    session: AsyncSession, principal: Principal, alert_id: uuid.UUID
-) -> Alert:
-    """Someone has seen the alert and is on it."""
-    alert = await _for_change(session, principal, alert_id)
-    ALERT_STATUS.check(alert.status, AlertStatus.acknowledged, principal.role)
-    alert.status = AlertStatus.acknowledged
-    alert.acknowledged_at = datetime.now(UTC)
-    alert.acknowledged_by = principal.user_id
-    await session.flush()
-    return alert
+    async def resolve(self, alert_id: uuid.UUID, note: str | None = None) -> Alert:
+        """Close the episode; the next reading past a threshold opens a new alert."""
+        principal = self.principal
+        alert = await self._for_change(alert_id)
+        ALERT_STATUS.check(alert.status, AlertStatus.resolved, principal.role)
+        alert.status = AlertStatus.resolved
+        alert.resolved_at = datetime.now(UTC)
+        alert.resolved_by = principal.user_id
+        alert.resolution_note = note
+        await self.session.flush()
+        return alert
 
-
-async def resolve_alert(
-    session: AsyncSession, principal: Principal, alert_id: uuid.UUID, note: str | None = None
-) -> Alert:
-    """Close the episode; the next reading past a threshold opens a new alert."""
-    alert = await _for_change(session, principal, alert_id)
-    ALERT_STATUS.check(alert.status, AlertStatus.resolved, principal.role)
-    alert.status = AlertStatus.resolved
-    alert.resolved_at = datetime.now(UTC)
-    alert.resolved_by = principal.user_id
-    alert.resolution_note = note
-    await session.flush()
-    return alert
-
-
-async def resolve_for_deleted_case(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID
-) -> Alert | None:
-    """A deleted case leaves nothing on the worklist or the map: its unresolved alert is
-    resolved by whoever deleted the case (the caller has checked they may)."""
-    alert = await AlertRepository(session).unresolved_for_case(case_id)
-    if alert is None:
-        return None
-    alert.status = AlertStatus.resolved
-    alert.resolved_at = datetime.now(UTC)
-    alert.resolved_by = principal.user_id
-    alert.resolution_note = "case deleted"
-    await session.flush()
-    return alert
+    async def resolve_for_deleted_case(self, case_id: uuid.UUID) -> Alert | None:
+        """A deleted case leaves nothing on the worklist or the map: its unresolved alert is
+        resolved by whoever deleted the case (the caller has checked they may)."""
+        alert = await self.repo.unresolved_for_case(case_id)
+        if alert is None:
+            return None
+        alert.status = AlertStatus.resolved
+        alert.resolved_at = datetime.now(UTC)
+        alert.resolved_by = self.principal.user_id
+        alert.resolution_note = "case deleted"
+        await self.session.flush()
+        return alert

@@ -53,22 +53,30 @@ def redact_personal(
     return {k: REDACTED if k in hidden and v is not None else v for k, v in values.items()}
 
 
-async def audit_trail(
-    session: AsyncSession, principal: Principal, *, entity: str | None = None,
-    row_id: uuid.UUID | None = None, limit: int = 100, offset: int = 0,
-) -> tuple[list[AuditRecord], int]:
-    principal.require_role(AUDIT_ROLES, "read the audit trail")
-    entries, total = await AuditRepository(session).page(
-        unit_path=principal.unit_path, entity=entity, row_id=row_id, limit=limit, offset=offset
-    )
-    if row_id is not None and total == 0:
-        raise NotFound("no audit entries for this object", field="id")
-    records = []
-    for e in entries:
-        records.append(AuditRecord(
-            id=e.id, at=e.at, entity=e.entity, row_id=e.row_id, action=e.action,
-            actor_id=e.actor_id, via=e.via, device_id=e.device_id, scope_path=e.scope_path,
-            before=redact_personal(e.entity, e.before, principal, e.scope_path),
-            after=redact_personal(e.entity, e.after, principal, e.scope_path),
-        ))
-    return records, total
+class AuditService:
+    """The audit trail as the principal may read it, in their session."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+
+    async def trail(
+        self, *, entity: str | None = None, row_id: uuid.UUID | None = None, limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[AuditRecord], int]:
+        self.principal.require_role(AUDIT_ROLES, "read the audit trail")
+        entries, total = await AuditRepository(self.session).page(
+            unit_path=self.principal.unit_path, entity=entity, row_id=row_id, limit=limit,
+            offset=offset,
+        )
+        if row_id is not None and total == 0:
+            raise NotFound("no audit entries for this object", field="id")
+        records = []
+        for e in entries:
+            records.append(AuditRecord(
+                id=e.id, at=e.at, entity=e.entity, row_id=e.row_id, action=e.action,
+                actor_id=e.actor_id, via=e.via, device_id=e.device_id, scope_path=e.scope_path,
+                before=redact_personal(e.entity, e.before, self.principal, e.scope_path),
+                after=redact_personal(e.entity, e.after, self.principal, e.scope_path),
+            ))
+        return records, total

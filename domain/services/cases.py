@@ -44,7 +44,7 @@ from domain.rules.care import require_care
 from domain.rules.case_status import CASE_STATUS, OPEN_STATUSES
 from domain.rules.recorded_time import FUTURE_TOLERANCE
 from domain.rules.risk import risk_group
-from domain.services.stations import unit_paths
+from domain.services.stations import StationService
 
 ENROL_ROLES = frozenset({Role.station_staff, Role.doctor, Role.commune_officer})
 ASSIGN_ROLES = frozenset({Role.station_staff, Role.commune_officer})
@@ -84,30 +84,221 @@ def compute_risk(
                       vaccine_doses=vaccine_doses, pregnant=pregnant)
 
 
-async def get_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> CaseView:
-    view = await CaseRepository(session).get(case_id)
-    if view is None or not principal.can_read(view.case.scope_path):
-        raise NotFound("case not found", field="case_id")
-    return view
+class CaseService:
+    """The cases the principal reads and cares for, in their session."""
 
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
 
-async def _locked_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> F0Case:
-    case = await CaseRepository(session).get_for_update(case_id)
-    if case is None or not principal.can_read(case.scope_path):
-        raise NotFound("case not found", field="case_id")
-    return case
+    async def get(self, case_id: uuid.UUID) -> CaseView:
+        view = await CaseRepository(self.session).get(case_id)
+        if view is None or not self.principal.can_read(view.case.scope_path):
+            raise NotFound("case not found", field="case_id")
+        return view
 
+    async def _locked(self, case_id: uuid.UUID) -> F0Case:
+        case = await CaseRepository(self.session).get_for_update(case_id)
+        if case is None or not self.principal.can_read(case.scope_path):
+            raise NotFound("case not found", field="case_id")
+        return case
 
-async def list_cases(
-    session: AsyncSession, principal: Principal, *, district: str | None = None,
-    commune: str | None = None, station_id: uuid.UUID | None = None,
-    team_id: uuid.UUID | None = None, status: CaseStatus | None = None,
-    risk: RiskGroup | None = None, limit: int = 100, offset: int = 0,
-) -> tuple[list[CaseView], int]:
-    units = await unit_paths(session, principal, district=district, commune=commune)
-    f = CaseFilter(units=units, station_id=station_id, team_id=team_id, status=status,
-                   risk_group=risk)
-    return await CaseRepository(session).page(f, limit=limit, offset=offset)
+    async def search(
+        self, *, district: str | None = None, commune: str | None = None,
+        station_id: uuid.UUID | None = None, team_id: uuid.UUID | None = None,
+        status: CaseStatus | None = None, risk: RiskGroup | None = None, limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[CaseView], int]:
+        units = await StationService(self.session, self.principal).unit_paths(
+            district=district, commune=commune
+        )
+        f = CaseFilter(units=units, station_id=station_id, team_id=team_id, status=status,
+                       risk_group=risk)
+        return await CaseRepository(self.session).page(f, limit=limit, offset=offset)
+
+    async def summarize(
+        self, *, by: AdminLevel | None = None, district: str | None = None,
+    ) -> tuple[AdminLevel, list[UnitCounts]]:
+        """De-identified counts per unit of level ``by`` (default: the level below the caller)."""
+        if by is None or by is AdminLevel.national:
+            by = [AdminLevel.province, AdminLevel.district, AdminLevel.commune][
+                min(self.principal.unit_level, 2)]
+        units = await StationService(self.session, self.principal).unit_paths(district=district)
+        rows = await CaseRepository(self.session).summary(units, SEGMENT[by])
+        statuses: dict[str, dict[CaseStatus, int]] = defaultdict(
+            lambda: dict.fromkeys(CaseStatus, 0)
+        )
+        risks: dict[str, dict[RiskGroup, int]] = defaultdict(lambda: dict.fromkeys(RiskGroup, 0))
+        for r in rows:
+            statuses[r.unit_code][r.status] += r.count
+            risks[r.unit_code][r.risk_group] += r.count
+        units_named = await AdminUnitRepository(self.session).get_many(list(statuses))
+        names = {u.code: u.name for u in units_named}
+        return by, [UnitCounts(code, names.get(code, code), statuses[code], risks[code])
+                    for code in statuses]
+
+    async def create(
+        self, *, station_id: uuid.UUID, team_id: uuid.UUID | None = None,
+        case_code: str | None = None, home_position: tuple[float, float] | None = None,
+        **person: Any,
+    ) -> CaseView:
+        station_view = await StationRepository(self.session).get(station_id)
+        if station_view is None or not self.principal.can_read(station_view.station.scope_path):
+            raise NotFound("station not found", field="station_id")
+        station = station_view.station
+        self.principal.require_role(ENROL_ROLES, "enrol F0 cases")
+        self.principal.require_write(station.scope_path, station.id, "station")
+        if station.status is not StationStatus.active:
+            raise Conflict(f"the station is {station.status.value}, not active", field="station_id")
+        if team_id is not None:
+            team = await CareTeamRepository(self.session).get(team_id)
+            if team is None or team.station_id != station.id:
+                raise ValidationFailed("the team does not belong to this station", field="team_id")
+        _check_person(year_of_birth=person["year_of_birth"], test_date=person["test_date"],
+                      sex=person["sex"], pregnant=person.get("pregnant", False))
+        person["comorbidities"] = sorted(set(person.get("comorbidities", [])))
+        repo = CaseRepository(self.session)
+        code = case_code or f"F0-{station.commune_code}-{uuid.uuid4().hex[:8].upper()}"
+        if await repo.code_taken(code):
+            raise Conflict(f"case code {code!r} is taken", field="case_code")
+        case = await repo.add(F0Case(
+            case_code=code, station_id=station.id, team_id=team_id,
+            commune_code=station.commune_code, scope_path=station.scope_path,
+            home_position=point_wkt(*home_position) if home_position else None,
+            risk_group=compute_risk(
+                year_of_birth=person["year_of_birth"], test_date=person["test_date"],
+                comorbidities=person["comorbidities"],
+                vaccine_doses=person.get("vaccine_doses", 0),
+                pregnant=person.get("pregnant", False),
+            ),
+            status=CaseStatus.home_monitoring, **person,
+        ))
+        await repo.add_status_event(CaseStatusEvent(
+            case_id=case.id, scope_path=case.scope_path, from_status=None,
+            to_status=CaseStatus.home_monitoring, changed_by=self.principal.user_id,
+            reason="enrolled",
+        ))
+        if team_id is not None:
+            await repo.add_assignment(CaseAssignment(
+                case_id=case.id, scope_path=case.scope_path, team_id=team_id,
+                assigned_by=self.principal.user_id, reason="enrolled",
+            ))
+        return await self.get(case.id)
+
+    async def update(self, case_id: uuid.UUID, changes: dict[str, Any]) -> CaseView:
+        """Change person, test or risk fields; the risk group follows the risk factors."""
+        await self.edit(case_id, changes)
+        await self.session.flush()
+        return await self.get(case_id)
+
+    async def edit(self, case_id: uuid.UUID, changes: dict[str, Any]) -> F0Case:
+        """``update`` short of the flush and the re-read: a caller that writes more to the
+        same row (a sync merge, its field stamps) does it in the same UPDATE and reads nothing."""
+        case = await self._locked(case_id)
+        apply_case_edit(self.principal, case, changes)
+        return case
+
+    async def change_status(
+        self, case_id: uuid.UUID, target: CaseStatus, reason: str | None = None,
+    ) -> F0Case:
+        """Move a case along the status machine as this caller (API and sync push alike)."""
+        case = await self._locked(case_id)
+        require_care(self.principal, scope_path=case.scope_path, station_id=case.station_id,
+                     team_id=case.team_id)
+        CASE_STATUS.check(case.status, target, self.principal.role)
+        await set_status(self.session, case, target, actor=self.principal.user_id, reason=reason)
+        if target in LEAVES_HOME_CARE:
+            alert = await AlertRepository(self.session).unresolved_for_case(case.id)
+            if alert is not None:
+                alert.status = AlertStatus.resolved
+                alert.resolved_at = datetime.now(UTC)
+                alert.resolved_by = self.principal.user_id
+                alert.resolution_note = f"case {target.value}"
+        await self.session.flush()
+        return case
+
+    async def assign(
+        self, case_id: uuid.UUID, team_id: uuid.UUID, reason: str | None = None,
+    ) -> CaseView:
+        """(Re)assign a case to a team of its commune; the case follows the team's station."""
+        case = await self._locked(case_id)
+        self.principal.require_write(case.scope_path, case.station_id, "case")
+        self.principal.require_role(ASSIGN_ROLES, "assign cases to teams")
+        team = await CareTeamRepository(self.session).get(team_id)
+        if team is None or not self.principal.can_read(team.scope_path):
+            raise NotFound("care team not found", field="team_id")
+        if team.scope_path != case.scope_path:
+            raise ValidationFailed("the team works in another commune", field="team_id")
+        self.principal.require_write(team.scope_path, team.station_id, "care team")
+        if team.id == case.team_id:
+            return await self.get(case_id)
+        if team.station_id != case.station_id:
+            station = await StationRepository(self.session).get(team.station_id)
+            if station is None or station.station.status is not StationStatus.active:
+                raise Conflict("the team's station is not active", field="team_id")
+        await CaseRepository(self.session).add_assignment(CaseAssignment(
+            case_id=case.id, scope_path=case.scope_path, team_id=team.id,
+            previous_team_id=case.team_id, assigned_by=self.principal.user_id, reason=reason,
+        ))
+        case.team_id, case.station_id = team.id, team.station_id
+        alert = await AlertRepository(self.session).unresolved_for_case(case.id)
+        if alert is not None:
+            alert.team_id, alert.station_id = team.id, team.station_id
+        await self.session.flush()
+        return await self.get(case_id)
+
+    async def status_history(self, case_id: uuid.UUID) -> list[CaseStatusEvent]:
+        await self.get(case_id)
+        return await CaseRepository(self.session).status_events(case_id)
+
+    async def assignment_history(self, case_id: uuid.UUID) -> list[CaseAssignment]:
+        await self.get(case_id)
+        return await CaseRepository(self.session).assignments(case_id)
+
+    async def order_bag_b(self, case_id: uuid.UUID) -> CaseView:
+        """A doctor orders medicine bag B; staff may then give it. Ordering twice is harmless."""
+        case = await self._locked(case_id)
+        require_care(self.principal, scope_path=case.scope_path, station_id=case.station_id,
+                     team_id=case.team_id)
+        self.principal.require_role({Role.doctor}, "order medicine bag B")
+        if case.status not in OPEN_STATUSES:
+            raise Conflict(f"the case is {case.status.value}", field="status")
+        case.bag_b_ordered_by = case.bag_b_ordered_by or self.principal.user_id
+        await self.session.flush()
+        return await self.get(case_id)
+
+    async def give_medicine_bag(
+        self, case_id: uuid.UUID, bag: MedicineBag, given_at: datetime | None = None,
+    ) -> CaseView:
+        case = await self._locked(case_id)
+        require_care(self.principal, scope_path=case.scope_path, station_id=case.station_id,
+                     team_id=case.team_id)
+        if case.status not in OPEN_STATUSES:
+            raise Conflict(f"the case is {case.status.value}", field="status")
+        now = datetime.now(UTC)
+        given_at = given_at or now
+        if given_at > now + CLOCK_TOLERANCE:
+            raise ValidationFailed("the bag cannot be given in the future", field="given_at")
+        column = f"bag_{bag.value.lower()}_given_at"
+        if getattr(case, column) is not None:
+            raise Conflict(f"bag {bag.value} was already given", field="bag")
+        if bag is MedicineBag.B:
+            if self.principal.role is Role.doctor:
+                case.bag_b_ordered_by = case.bag_b_ordered_by or self.principal.user_id
+            elif case.bag_b_ordered_by is None:
+                raise Conflict("bag B needs a doctor's order first", field="bag")
+        if bag is MedicineBag.C:
+            self.principal.require_role({Role.doctor}, "give the antiviral bag C")
+            if case.pregnant or given_at.year - case.year_of_birth < 18:
+                raise ValidationFailed("bag C is for adults who are not pregnant", field="bag")
+            if (given_at.date() - case.test_date).days > ANTIVIRAL_WINDOW_DAYS:
+                raise ValidationFailed(
+                    f"bag C is given within {ANTIVIRAL_WINDOW_DAYS} days of the positive test",
+                    field="bag",
+                )
+        setattr(case, column, given_at)
+        await self.session.flush()
+        return await self.get(case_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,92 +307,6 @@ class UnitCounts:
     name: str
     by_status: dict[CaseStatus, int]
     by_risk_group: dict[RiskGroup, int]
-
-
-async def summarize_cases(
-    session: AsyncSession, principal: Principal, *, by: AdminLevel | None = None,
-    district: str | None = None,
-) -> tuple[AdminLevel, list[UnitCounts]]:
-    """De-identified counts per unit of level ``by`` (default: the level below the caller)."""
-    if by is None or by is AdminLevel.national:
-        by = [AdminLevel.province, AdminLevel.district, AdminLevel.commune][
-            min(principal.unit_level, 2)]
-    units = await unit_paths(session, principal, district=district)
-    rows = await CaseRepository(session).summary(units, SEGMENT[by])
-    statuses: dict[str, dict[CaseStatus, int]] = defaultdict(lambda: dict.fromkeys(CaseStatus, 0))
-    risks: dict[str, dict[RiskGroup, int]] = defaultdict(lambda: dict.fromkeys(RiskGroup, 0))
-    for r in rows:
-        statuses[r.unit_code][r.status] += r.count
-        risks[r.unit_code][r.risk_group] += r.count
-    names = {u.code: u.name for u in await AdminUnitRepository(session).get_many(list(statuses))}
-    return by, [UnitCounts(code, names.get(code, code), statuses[code], risks[code])
-                for code in statuses]
-
-
-async def create_case(
-    session: AsyncSession, principal: Principal, *, station_id: uuid.UUID,
-    team_id: uuid.UUID | None = None, case_code: str | None = None,
-    home_position: tuple[float, float] | None = None, **person: Any,
-) -> CaseView:
-    station_view = await StationRepository(session).get(station_id)
-    if station_view is None or not principal.can_read(station_view.station.scope_path):
-        raise NotFound("station not found", field="station_id")
-    station = station_view.station
-    principal.require_role(ENROL_ROLES, "enrol F0 cases")
-    principal.require_write(station.scope_path, station.id, "station")
-    if station.status is not StationStatus.active:
-        raise Conflict(f"the station is {station.status.value}, not active", field="station_id")
-    if team_id is not None:
-        team = await CareTeamRepository(session).get(team_id)
-        if team is None or team.station_id != station.id:
-            raise ValidationFailed("the team does not belong to this station", field="team_id")
-    _check_person(year_of_birth=person["year_of_birth"], test_date=person["test_date"],
-                  sex=person["sex"], pregnant=person.get("pregnant", False))
-    person["comorbidities"] = sorted(set(person.get("comorbidities", [])))
-    repo = CaseRepository(session)
-    code = case_code or f"F0-{station.commune_code}-{uuid.uuid4().hex[:8].upper()}"
-    if await repo.code_taken(code):
-        raise Conflict(f"case code {code!r} is taken", field="case_code")
-    case = await repo.add(F0Case(
-        case_code=code, station_id=station.id, team_id=team_id,
-        commune_code=station.commune_code, scope_path=station.scope_path,
-        home_position=point_wkt(*home_position) if home_position else None,
-        risk_group=compute_risk(
-            year_of_birth=person["year_of_birth"], test_date=person["test_date"],
-            comorbidities=person["comorbidities"],
-            vaccine_doses=person.get("vaccine_doses", 0), pregnant=person.get("pregnant", False),
-        ),
-        status=CaseStatus.home_monitoring, **person,
-    ))
-    await repo.add_status_event(CaseStatusEvent(
-        case_id=case.id, scope_path=case.scope_path, from_status=None,
-        to_status=CaseStatus.home_monitoring, changed_by=principal.user_id, reason="enrolled",
-    ))
-    if team_id is not None:
-        await repo.add_assignment(CaseAssignment(
-            case_id=case.id, scope_path=case.scope_path, team_id=team_id,
-            assigned_by=principal.user_id, reason="enrolled",
-        ))
-    return await get_case(session, principal, case.id)
-
-
-async def update_case(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID, changes: dict[str, Any]
-) -> CaseView:
-    """Change person, test or risk fields; the risk group follows the risk factors."""
-    await edit_case(session, principal, case_id, changes)
-    await session.flush()
-    return await get_case(session, principal, case_id)
-
-
-async def edit_case(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID, changes: dict[str, Any]
-) -> F0Case:
-    """``update_case`` short of the flush and the re-read: a caller that writes more to the
-    same row (a sync merge, its field stamps) does it in the same UPDATE and reads nothing."""
-    case = await _locked_case(session, principal, case_id)
-    apply_case_edit(principal, case, changes)
-    return case
 
 
 def apply_case_edit(principal: Principal, case: F0Case, changes: dict[str, Any]) -> None:
@@ -233,118 +338,3 @@ async def set_status(
     case.status = target
     case.status_changed_at = datetime.now(UTC)
     await CaseRepository(session).add_status_event(event)
-
-
-async def change_case_status(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID, target: CaseStatus,
-    reason: str | None = None,
-) -> F0Case:
-    """Move a case along the status machine as this caller (API and sync push alike)."""
-    case = await _locked_case(session, principal, case_id)
-    require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
-                 team_id=case.team_id)
-    CASE_STATUS.check(case.status, target, principal.role)
-    await set_status(session, case, target, actor=principal.user_id, reason=reason)
-    if target in LEAVES_HOME_CARE:
-        alert = await AlertRepository(session).unresolved_for_case(case.id)
-        if alert is not None:
-            alert.status = AlertStatus.resolved
-            alert.resolved_at = datetime.now(UTC)
-            alert.resolved_by = principal.user_id
-            alert.resolution_note = f"case {target.value}"
-    await session.flush()
-    return case
-
-
-async def assign_case(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID, team_id: uuid.UUID,
-    reason: str | None = None,
-) -> CaseView:
-    """(Re)assign a case to a team of its commune; the case follows the team's station."""
-    case = await _locked_case(session, principal, case_id)
-    principal.require_write(case.scope_path, case.station_id, "case")
-    principal.require_role(ASSIGN_ROLES, "assign cases to teams")
-    team = await CareTeamRepository(session).get(team_id)
-    if team is None or not principal.can_read(team.scope_path):
-        raise NotFound("care team not found", field="team_id")
-    if team.scope_path != case.scope_path:
-        raise ValidationFailed("the team works in another commune", field="team_id")
-    principal.require_write(team.scope_path, team.station_id, "care team")
-    if team.id == case.team_id:
-        return await get_case(session, principal, case_id)
-    if team.station_id != case.station_id:
-        station = await StationRepository(session).get(team.station_id)
-        if station is None or station.station.status is not StationStatus.active:
-            raise Conflict("the team's station is not active", field="team_id")
-    await CaseRepository(session).add_assignment(CaseAssignment(
-        case_id=case.id, scope_path=case.scope_path, team_id=team.id,
-        previous_team_id=case.team_id, assigned_by=principal.user_id, reason=reason,
-    ))
-    case.team_id, case.station_id = team.id, team.station_id
-    alert = await AlertRepository(session).unresolved_for_case(case.id)
-    if alert is not None:
-        alert.team_id, alert.station_id = team.id, team.station_id
-    await session.flush()
-    return await get_case(session, principal, case_id)
-
-
-async def status_history(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID
-) -> list[CaseStatusEvent]:
-    await get_case(session, principal, case_id)
-    return await CaseRepository(session).status_events(case_id)
-
-
-async def assignment_history(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID
-) -> list[CaseAssignment]:
-    await get_case(session, principal, case_id)
-    return await CaseRepository(session).assignments(case_id)
-
-
-async def order_bag_b(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> CaseView:
-    """A doctor orders medicine bag B; staff may then give it. Ordering twice is harmless."""
-    case = await _locked_case(session, principal, case_id)
-    require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
-                 team_id=case.team_id)
-    principal.require_role({Role.doctor}, "order medicine bag B")
-    if case.status not in OPEN_STATUSES:
-        raise Conflict(f"the case is {case.status.value}", field="status")
-    case.bag_b_ordered_by = case.bag_b_ordered_by or principal.user_id
-    await session.flush()
-    return await get_case(session, principal, case_id)
-
-
-async def give_medicine_bag(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID, bag: MedicineBag,
-    given_at: datetime | None = None,
-) -> CaseView:
-    case = await _locked_case(session, principal, case_id)
-    require_care(principal, scope_path=case.scope_path, station_id=case.station_id,
-                 team_id=case.team_id)
-    if case.status not in OPEN_STATUSES:
-        raise Conflict(f"the case is {case.status.value}", field="status")
-    now = datetime.now(UTC)
-    given_at = given_at or now
-    if given_at > now + CLOCK_TOLERANCE:
-        raise ValidationFailed("the bag cannot be given in the future", field="given_at")
-    column = f"bag_{bag.value.lower()}_given_at"
-    if getattr(case, column) is not None:
-        raise Conflict(f"bag {bag.value} was already given", field="bag")
-    if bag is MedicineBag.B:
-        if principal.role is Role.doctor:
-            case.bag_b_ordered_by = case.bag_b_ordered_by or principal.user_id
-        elif case.bag_b_ordered_by is None:
-            raise Conflict("bag B needs a doctor's order first", field="bag")
-    if bag is MedicineBag.C:
-        principal.require_role({Role.doctor}, "give the antiviral bag C")
-        if case.pregnant or given_at.year - case.year_of_birth < 18:
-            raise ValidationFailed("bag C is for adults who are not pregnant", field="bag")
-        if (given_at.date() - case.test_date).days > ANTIVIRAL_WINDOW_DAYS:
-            raise ValidationFailed(
-                f"bag C is given within {ANTIVIRAL_WINDOW_DAYS} days of the positive test",
-                field="bag",
-            )
-    setattr(case, column, given_at)
-    await session.flush()
-    return await get_case(session, principal, case_id)

@@ -76,16 +76,22 @@ STANDARD_CATALOG: tuple[ItemSpec, ...] = (
 )
 
 
-class CatalogService:
-    def __init__(self, session: AsyncSession) -> None:
-        self.repo = CatalogRepository(session)
+async def ensure_standard_catalog(session: AsyncSession) -> None:
+    """Create or refresh the standard items; safe to run on every start. No principal: the
+    seed of a new database (tests, the demo), not a caller's edit."""
+    await CatalogRepository(session).upsert_items([
+        {**asdict(spec), "id": item_id(spec.code), "scope_path": CATALOG_SCOPE}
+        for spec in STANDARD_CATALOG
+    ])
 
-    async def ensure_standard(self) -> None:
-        """Create or refresh the standard items; safe to run on every start."""
-        await self.repo.upsert_items([
-            {**asdict(spec), "id": item_id(spec.code), "scope_path": CATALOG_SCOPE}
-            for spec in STANDARD_CATALOG
-        ])
+
+class CatalogService:
+    """The catalog the principal reads and edits, in their session."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+        self.repo = CatalogRepository(session)
 
     async def items(self, category: ItemCategory | None = None) -> Sequence[CatalogItem]:
         return await self.repo.items(category=category)
@@ -96,8 +102,8 @@ class CatalogService:
             raise NotFound("catalog item not found", field="item_id")
         return item
 
-    async def create_item(self, principal: Principal, spec: ItemSpec) -> CatalogItem:
-        principal.require_role(CATALOG_EDITORS, "edit the catalog")
+    async def create_item(self, spec: ItemSpec) -> CatalogItem:
+        self.principal.require_role(CATALOG_EDITORS, "edit the catalog")
         if spec.durable and spec.lot_tracked:
             raise ValidationFailed(
                 "a durable item is tracked by serial number, not by lot", field="lot_tracked"
@@ -114,10 +120,10 @@ class CatalogService:
         return await self.repo.lots(id_)
 
     async def register_lot(
-        self, principal: Principal, id_: uuid.UUID, *, lot_no: str, expires_on: date
+        self, id_: uuid.UUID, *, lot_no: str, expires_on: date
     ) -> tuple[ItemLot, bool]:
         """Register a lot; the same number again returns the existing lot (created=False)."""
-        principal.require_role(LOT_KEEPERS, "register lots")
+        self.principal.require_role(LOT_KEEPERS, "register lots")
         item = await self.item(id_)
         if not item.lot_tracked:
             raise ValidationFailed(f"{item.code} is not tracked by lot", field="item_id")

@@ -61,13 +61,17 @@ class Dashboard:
 
 
 class DashboardService:
-    def __init__(self, session: AsyncSession) -> None:
+    """The dashboards of the units the principal reads, in their session."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
+        self.principal = principal
         self.repo = DashboardRepository(session)
         self.units = AdminUnitRepository(session)
 
-    async def build(self, principal: Principal, unit_code: str | None) -> Dashboard:
+    async def build(self, unit_code: str | None) -> Dashboard:
         """The caller's unit by default; a unit outside their scope is 'not found'."""
+        principal = self.principal
         code = unit_code or principal.unit_code
         unit = await self.units.get(code)
         if unit is None or not principal.can_read(unit.path):

@@ -58,15 +58,18 @@ def attention_reasons(station: StationLoad, stock: dict[str, str]) -> list[str]:
 
 
 class MapService:
-    def __init__(self, session: AsyncSession) -> None:
+    """The map as the principal sees it, in their session."""
+
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
         self.session = session
+        self.principal = principal
         self.repo = MapRepository(session)
 
     async def scope_for(
-        self, principal: Principal, *, province: str | None = None, district: str | None = None
+        self, *, province: str | None = None, district: str | None = None
     ) -> str | None:
         """The caller's unit narrowed by the filters; None when a filter lies outside it."""
-        scope = principal.unit_path
+        scope = self.principal.unit_path
         units = AdminUnitRepository(self.session)
         for name, code, level in (
             ("province", province, AdminLevel.province),
@@ -88,21 +91,16 @@ class MapService:
         bbox: tuple[float, float, float, float] | None = None,
         ids: Sequence[uuid.UUID] | None = None,
     ) -> list[StationView]:
-        if scope_path is None:
-            return []
-        rows = await self.repo.stations(
-            StationFilter(scope_path=scope_path, statuses=statuses, bbox=bbox, ids=ids)
-        )
-        return await self._with_stock(scope_path, rows, narrow=ids is not None)
+        """Stations under ``scope_path`` (from scope_for: None reads nothing)."""
+        return await station_views(self.session, scope_path, statuses=statuses, bbox=bbox, ids=ids)
 
-    async def nearest(
-        self, principal: Principal, *, lon: float, lat: float, k: int
-    ) -> list[StationView]:
-        rows = await self.repo.nearest(scope_path=principal.unit_path, lon=lon, lat=lat, k=k)
-        return await self._with_stock(principal.unit_path, rows, narrow=True)
+    async def nearest(self, *, lon: float, lat: float, k: int) -> list[StationView]:
+        scope_path = self.principal.unit_path
+        rows = await self.repo.nearest(scope_path=scope_path, lon=lon, lat=lat, k=k)
+        return await _with_stock(self.session, scope_path, rows, narrow=True)
 
-    async def detail(self, principal: Principal, station_id: uuid.UUID) -> StationDetail:
-        views = await self.stations(principal.unit_path, ids=[station_id])
+    async def detail(self, station_id: uuid.UUID) -> StationDetail:
+        views = await self.stations(self.principal.unit_path, ids=[station_id])
         if not views:
             raise NotFound("station not found", field="station_id")
         return StationDetail(
@@ -112,25 +110,42 @@ class MapService:
             pending_requisitions=await self.repo.pending_requisitions(station_id),
         )
 
-    async def outlines(self, principal: Principal, level: AdminLevel | None) -> list[AdminUnitRecord]:
+    async def outlines(self, level: AdminLevel | None) -> list[AdminUnitRecord]:
         """Units under the caller at one level (default: the level below theirs), as boxes."""
-        depth = principal.unit_level
+        depth = self.principal.unit_level
         level = level or LEVEL_BELOW.get(depth, AdminLevel.commune)
         rows, _ = await AdminUnitRepository(self.session).search(
-            level=level, within=principal.unit_path, with_outline=True, limit=MAX_OUTLINES
+            level=level, within=self.principal.unit_path, with_outline=True, limit=MAX_OUTLINES
         )
         return rows
 
-    async def _with_stock(
-        self, scope_path: str, rows: list[StationLoad], *, narrow: bool
-    ) -> list[StationView]:
-        states: dict[uuid.UUID, dict[str, str]] = {}
-        if rows:
-            ids = [r.id for r in rows] if narrow else None
-            states = await station_stock_states(self.session, scope_path=scope_path, station_ids=ids)
-        views = []
-        for row in rows:
-            known = states.get(row.id, {})
-            stock = {item: known.get(item, UNKNOWN) for item in KEY_ITEMS}
-            views.append(StationView(station=row, stock=stock, attention=attention_reasons(row, stock)))
-        return views
+
+async def station_views(
+    session: AsyncSession, scope_path: str | None, *, statuses: Sequence[str] = (),
+    bbox: tuple[float, float, float, float] | None = None,
+    ids: Sequence[uuid.UUID] | None = None,
+) -> list[StationView]:
+    """Stations under ``scope_path`` with their stock and attention reasons. No principal: the
+    live feed reads each changed station once for all its subscribers (api/live.py), and each
+    subscriber keeps only what lies under its own unit."""
+    if scope_path is None:
+        return []
+    rows = await MapRepository(session).stations(
+        StationFilter(scope_path=scope_path, statuses=statuses, bbox=bbox, ids=ids)
+    )
+    return await _with_stock(session, scope_path, rows, narrow=ids is not None)
+
+
+async def _with_stock(
+    session: AsyncSession, scope_path: str, rows: list[StationLoad], *, narrow: bool
+) -> list[StationView]:
+    states: dict[uuid.UUID, dict[str, str]] = {}
+    if rows:
+        ids = [r.id for r in rows] if narrow else None
+        states = await station_stock_states(session, scope_path=scope_path, station_ids=ids)
+    views = []
+    for row in rows:
+        known = states.get(row.id, {})
+        stock = {item: known.get(item, UNKNOWN) for item in KEY_ITEMS}
+        views.append(StationView(station=row, stock=stock, attention=attention_reasons(row, stock)))
+    return views

@@ -134,6 +134,24 @@ class RequisitionService:
         )
         return req, True
 
+    async def transition_to(
+        self, requisition_id: uuid.UUID, target: RequisitionStatus, **payload: Any
+    ) -> Requisition:
+        """Move a requisition to ``target`` if the caller's role and scope allow it.
+
+        Payload by target: approved ``lines=[{item_id, quantity}]`` (omit to approve all) and
+        ``note``; rejected ``note`` (required); forwarded/cancelled ``note``; shipped
+        ``lines=[{item_id, quantity}]`` (omit to ship all approved), ``carrier``; received
+        ``lines=[{line_id, accepted_quantity, rejected_quantity, reason, rejected_serials}]``
+        (omit to accept everything) and ``note``.
+        """
+        try:
+            status = RequisitionStatus(target)
+        except ValueError:
+            raise ValidationFailed(f"unknown requisition status {target!r}",
+                                   field="status") from None
+        return await self.transition(requisition_id, status, payload)
+
     async def transition(
         self, requisition_id: uuid.UUID, target: RequisitionStatus, payload: Mapping[str, Any]
     ) -> Requisition:
@@ -209,23 +227,3 @@ class RequisitionService:
         require_keeper(self.principal, supplier)
         return await shipping.ship(req, supplier, to_loc, payload.get("lines"),
                                    payload.get("carrier"))
-
-
-async def transition_requisition(
-    session: AsyncSession, principal: Principal, requisition_id: uuid.UUID,
-    target: RequisitionStatus, **payload: Any,
-) -> Requisition:
-    """Move a requisition to ``target`` if the caller's role and scope allow it.
-
-    Payload by target: approved ``lines=[{item_id, quantity}]`` (omit to approve all) and
-    ``note``; rejected ``note`` (required); forwarded/cancelled ``note``; shipped
-    ``lines=[{item_id, quantity}]`` (omit to ship all approved), ``carrier``; received
-    ``lines=[{line_id, accepted_quantity, rejected_quantity, reason, rejected_serials}]``
-    (omit to accept everything) and ``note``.
-    """
-    try:
-        status = RequisitionStatus(target)
-    except ValueError:
-        raise ValidationFailed(f"unknown requisition status {target!r}", field="status") from None
-    return await RequisitionService(session, principal).transition(requisition_id, status,
-                                                                   payload)

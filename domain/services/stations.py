@@ -38,20 +38,6 @@ DETAIL_FIELDS = frozenset({
 FILTER_LEVELS = {"province": 1, "district": 2, "commune": 3}
 
 
-async def unit_paths(session: AsyncSession, principal: Principal, **codes: str | None) -> list[str]:
-    """The caller's unit path plus the path of each province/district/commune filter given."""
-    paths = [principal.unit_path]
-    repo = AdminUnitRepository(session)
-    for name, code in codes.items():
-        if code is None:
-            continue
-        path = await repo.path_of(code)
-        if path is None or path.count(".") != FILTER_LEVELS[name]:
-            raise ValidationFailed(f"{code!r} is not a {name} code", field=name)
-        paths.append(path)
-    return paths
-
-
 def _manages(principal: Principal, scope_path: str) -> bool:
     if principal.role is Role.administrator:
         return within(scope_path, principal.unit_path)
@@ -72,88 +58,99 @@ def _check_position(commune: AdminUnitRecord, lon: float, lat: float) -> None:
         )
 
 
-async def get_station(
-    session: AsyncSession, principal: Principal, station_id: uuid.UUID
-) -> StationView:
-    view = await StationRepository(session).get(station_id)
-    if view is None or not principal.can_read(view.station.scope_path):
-        raise NotFound("station not found", field="station_id")
-    return view
 
+class StationService:
+    """The stations the principal reads and the changes they may make, in their session."""
 
-async def list_stations(
-    session: AsyncSession, principal: Principal, *, province: str | None = None,
-    district: str | None = None, commune: str | None = None,
-    status: StationStatus | None = None, bbox: tuple[float, float, float, float] | None = None,
-    limit: int = 100, offset: int = 0,
-) -> tuple[list[StationView], int]:
-    units = await unit_paths(session, principal, province=province, district=district,
-                             commune=commune)
-    return await StationRepository(session).page(
-        StationFilter(units=units, status=status, bbox=bbox), limit=limit, offset=offset
-    )
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
+        self.repo = StationRepository(session)
 
+    async def unit_paths(self, **codes: str | None) -> list[str]:
+        """The caller's unit path plus the path of each province/district/commune filter given."""
+        paths = [self.principal.unit_path]
+        repo = AdminUnitRepository(self.session)
+        for name, code in codes.items():
+            if code is None:
+                continue
+            path = await repo.path_of(code)
+            if path is None or path.count(".") != FILTER_LEVELS[name]:
+                raise ValidationFailed(f"{code!r} is not a {name} code", field=name)
+            paths.append(path)
+        return paths
 
-async def create_station(
-    session: AsyncSession, principal: Principal, *, code: str, name: str, commune_code: str,
-    position: tuple[float, float], status: StationStatus = S.preparing, **details: Any,
-) -> StationView:
-    commune = await AdminUnitRepository(session).get(commune_code)
-    if commune is None or commune.level is not AdminLevel.commune:
-        raise ValidationFailed(f"no commune with code {commune_code!r}", field="commune_code")
-    if not _manages(principal, commune.path):
-        raise Forbidden(f"a {principal.role.value} of {principal.unit_code} may not open a "
-                        f"station in {commune.name}", field="commune_code")
-    if status not in (S.preparing, S.active):
-        raise ValidationFailed("a new station is preparing or active", field="status")
-    _check_position(commune, *position)
-    repo = StationRepository(session)
-    if await repo.code_taken(code):
-        raise Conflict(f"station code {code!r} is taken", field="code")
-    station = await repo.add(Station(
-        code=code, name=name, commune_code=commune_code, scope_path=commune.path,
-        position=point_wkt(*position), status=status, **details,
-    ))
-    return await get_station(session, principal, station.id)
+    async def get(self, station_id: uuid.UUID) -> StationView:
+        view = await self.repo.get(station_id)
+        if view is None or not self.principal.can_read(view.station.scope_path):
+            raise NotFound("station not found", field="station_id")
+        return view
 
+    async def search(
+        self, *, province: str | None = None, district: str | None = None,
+        commune: str | None = None, status: StationStatus | None = None,
+        bbox: tuple[float, float, float, float] | None = None, limit: int = 100, offset: int = 0,
+    ) -> tuple[list[StationView], int]:
+        units = await self.unit_paths(province=province, district=district, commune=commune)
+        return await self.repo.page(
+            StationFilter(units=units, status=status, bbox=bbox), limit=limit, offset=offset
+        )
 
-async def update_station(
-    session: AsyncSession, principal: Principal, station_id: uuid.UUID, changes: dict[str, Any]
-) -> StationView:
-    """Apply the given fields (absent fields stay as they are); ``position`` is (lon, lat)."""
-    repo = StationRepository(session)
-    station = await repo.get_for_update(station_id)
-    if station is None or not principal.can_read(station.scope_path):
-        raise NotFound("station not found", field="station_id")
-    details = set(changes) & DETAIL_FIELDS
-    own_station = principal.role is Role.station_staff and principal.station_id == station.id
-    if details and not (_manages(principal, station.scope_path) or own_station):
-        raise Forbidden(f"a {principal.role.value} may not edit this station",
-                        field=sorted(details)[0])
-    if "status" in changes:
-        await _check_status(session, principal, station, changes["status"])
-    if "position" in changes:
-        commune = await AdminUnitRepository(session).get(station.commune_code)
-        assert commune is not None  # the foreign key guarantees it
-        _check_position(commune, *changes["position"])
-        changes = {**changes, "position": point_wkt(*changes["position"])}
-    for field, value in changes.items():
-        setattr(station, field, value)
-    await session.flush()
-    return await get_station(session, principal, station.id)
+    async def create(
+        self, *, code: str, name: str, commune_code: str, position: tuple[float, float],
+        status: StationStatus = S.preparing, **details: Any,
+    ) -> StationView:
+        principal = self.principal
+        commune = await AdminUnitRepository(self.session).get(commune_code)
+        if commune is None or commune.level is not AdminLevel.commune:
+            raise ValidationFailed(f"no commune with code {commune_code!r}", field="commune_code")
+        if not _manages(principal, commune.path):
+            raise Forbidden(f"a {principal.role.value} of {principal.unit_code} may not open a "
+                            f"station in {commune.name}", field="commune_code")
+        if status not in (S.preparing, S.active):
+            raise ValidationFailed("a new station is preparing or active", field="status")
+        _check_position(commune, *position)
+        if await self.repo.code_taken(code):
+            raise Conflict(f"station code {code!r} is taken", field="code")
+        station = await self.repo.add(Station(
+            code=code, name=name, commune_code=commune_code, scope_path=commune.path,
+            position=point_wkt(*position), status=status, **details,
+        ))
+        return await self.get(station.id)
 
+    async def update(self, station_id: uuid.UUID, changes: dict[str, Any]) -> StationView:
+        """Apply the given fields (absent fields stay as they are); ``position`` is (lon, lat)."""
+        principal = self.principal
+        station = await self.repo.get_for_update(station_id)
+        if station is None or not principal.can_read(station.scope_path):
+            raise NotFound("station not found", field="station_id")
+        details = set(changes) & DETAIL_FIELDS
+        own_station = principal.role is Role.station_staff and principal.station_id == station.id
+        if details and not (_manages(principal, station.scope_path) or own_station):
+            raise Forbidden(f"a {principal.role.value} may not edit this station",
+                            field=sorted(details)[0])
+        if "status" in changes:
+            await self._check_status(station, changes["status"])
+        if "position" in changes:
+            commune = await AdminUnitRepository(self.session).get(station.commune_code)
+            assert commune is not None  # the foreign key guarantees it
+            _check_position(commune, *changes["position"])
+            changes = {**changes, "position": point_wkt(*changes["position"])}
+        for field, value in changes.items():
+            setattr(station, field, value)
+        await self.session.flush()
+        return await self.get(station.id)
 
-async def _check_status(
-    session: AsyncSession, principal: Principal, station: Station, target: StationStatus
-) -> None:
-    if target is station.status:
-        return
-    if not _may_set_status(principal, station.scope_path):
-        raise Forbidden(f"a {principal.role.value} may not change a station's status",
-                        field="status")
-    STATION_STATUS.check(station.status, target, principal.role)
-    if target is S.closed:
-        open_cases = await StationRepository(session).open_cases(station.id)
-        if open_cases:
-            raise Conflict(f"the station still cares for {open_cases} open cases; "
-                           "reassign them before closing it", field="status")
+    async def _check_status(self, station: Station, target: StationStatus) -> None:
+        principal = self.principal
+        if target is station.status:
+            return
+        if not _may_set_status(principal, station.scope_path):
+            raise Forbidden(f"a {principal.role.value} may not change a station's status",
+                            field="status")
+        STATION_STATUS.check(station.status, target, principal.role)
+        if target is S.closed:
+            open_cases = await self.repo.open_cases(station.id)
+            if open_cases:
+                raise Conflict(f"the station still cares for {open_cases} open cases; "
+                               "reassign them before closing it", field="status")

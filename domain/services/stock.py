@@ -129,55 +129,80 @@ class StockLedger:
         return movement, True
 
 
-async def record_movement(
-    session: AsyncSession, principal: Principal, *, movement_id: uuid.UUID,
-    location_id: uuid.UUID, item_id: uuid.UUID, lot_id: uuid.UUID | None, kind: str,
-    quantity: int, occurred_at: datetime, reason: str | None, device_id: uuid.UUID | None = None,
-    offline: bool = False, case_id: uuid.UUID | None = None, serial_no: str | None = None,
-) -> StockMovement:
-    """Record one movement made by the keeper of its location, online or pushed by a device.
+class StockService:
+    """The ledger's writes as the principal makes them (API, sync push), in their session."""
 
-    ``offline=True`` (sync push) accepts a movement taking stock below zero and opens a
-    discrepancy; the same id with the same content returns the existing movement; the same
-    id with different content raises Conflict.
-    """
-    movement, _ = await record_movement_once(
-        session, principal, movement_id=movement_id, location_id=location_id, item_id=item_id,
-        lot_id=lot_id, kind=kind, quantity=quantity, occurred_at=occurred_at, reason=reason,
-        device_id=device_id, offline=offline, case_id=case_id, serial_no=serial_no,
-    )
-    return movement
+    def __init__(self, session: AsyncSession, principal: Principal) -> None:
+        self.session = session
+        self.principal = principal
 
+    async def record(
+        self, *, movement_id: uuid.UUID, location_id: uuid.UUID, item_id: uuid.UUID,
+        lot_id: uuid.UUID | None, kind: str, quantity: int, occurred_at: datetime,
+        reason: str | None, device_id: uuid.UUID | None = None, offline: bool = False,
+        case_id: uuid.UUID | None = None, serial_no: str | None = None,
+    ) -> StockMovement:
+        """Record one movement made by the keeper of its location, online or pushed by a device.
 
-async def record_movement_once(
-    session: AsyncSession, principal: Principal, *, movement_id: uuid.UUID,
-    location_id: uuid.UUID, item_id: uuid.UUID, lot_id: uuid.UUID | None, kind: str,
-    quantity: int, occurred_at: datetime, reason: str | None, device_id: uuid.UUID | None = None,
-    offline: bool = False, case_id: uuid.UUID | None = None, serial_no: str | None = None,
-) -> tuple[StockMovement, bool]:
-    """``record_movement`` that also tells whether this call created it (False on a replay)."""
-    try:
-        mkind = MovementKind(kind)
-    except ValueError:
-        raise ValidationFailed(f"unknown movement kind {kind!r}", field="kind") from None
-    location = await LocationService(session, principal).get(location_id)
-    require_keeper(principal, location)
-    item = await CatalogRepository(session).item(item_id)
-    if item is None:
-        raise NotFound("catalog item not found", field="item_id")
-    entry = Entry(
-        id=movement_id, location_id=location_id, item_id=item_id, lot_id=lot_id, kind=mkind,
-        quantity=quantity, occurred_at=occurred_at, reason=reason, case_id=case_id,
-        serial_no=serial_no,
-    )
-    await _validate(session, entry, item, location)
-    ledger = StockLedger(session)
-    if serial_no is not None and await ledger.repo.movement(movement_id) is None:
-        await _track_serial(session, entry, serial_no, location)
-    return await ledger.append(
-        entry, location=location, item=item, offline=offline, actor_id=principal.user_id,
-        device_id=device_id or principal.device_id,
-    )
+        ``offline=True`` (sync push) accepts a movement taking stock below zero and opens a
+        discrepancy; the same id with the same content returns the existing movement; the same
+        id with different content raises Conflict.
+        """
+        movement, _ = await self.record_once(
+            movement_id=movement_id, location_id=location_id, item_id=item_id,
+            lot_id=lot_id, kind=kind, quantity=quantity, occurred_at=occurred_at, reason=reason,
+            device_id=device_id, offline=offline, case_id=case_id, serial_no=serial_no,
+        )
+        return movement
+
+    async def record_once(
+        self, *, movement_id: uuid.UUID, location_id: uuid.UUID, item_id: uuid.UUID,
+        lot_id: uuid.UUID | None, kind: str, quantity: int, occurred_at: datetime,
+        reason: str | None, device_id: uuid.UUID | None = None, offline: bool = False,
+        case_id: uuid.UUID | None = None, serial_no: str | None = None,
+    ) -> tuple[StockMovement, bool]:
+        """``record`` that also tells whether this call created it (False on a replay)."""
+        try:
+            mkind = MovementKind(kind)
+        except ValueError:
+            raise ValidationFailed(f"unknown movement kind {kind!r}", field="kind") from None
+        location = await LocationService(self.session, self.principal).get(location_id)
+        require_keeper(self.principal, location)
+        item = await CatalogRepository(self.session).item(item_id)
+        if item is None:
+            raise NotFound("catalog item not found", field="item_id")
+        entry = Entry(
+            id=movement_id, location_id=location_id, item_id=item_id, lot_id=lot_id, kind=mkind,
+            quantity=quantity, occurred_at=occurred_at, reason=reason, case_id=case_id,
+            serial_no=serial_no,
+        )
+        await _validate(self.session, entry, item, location)
+        ledger = StockLedger(self.session)
+        if serial_no is not None and await ledger.repo.movement(movement_id) is None:
+            await _track_serial(self.session, entry, serial_no, location)
+        return await ledger.append(
+            entry, location=location, item=item, offline=offline, actor_id=self.principal.user_id,
+            device_id=device_id or self.principal.device_id,
+        )
+
+    async def resolve_discrepancy(
+        self, discrepancy_id: uuid.UUID, resolution: str
+    ) -> StockDiscrepancy:
+        """Close a discrepancy once the keeper has reconciled it (usually with a physical count)."""
+        repo = StockRepository(self.session)
+        found = await repo.discrepancy(discrepancy_id)
+        if found is None or not self.principal.can_read(found.scope_path):
+            raise NotFound("discrepancy not found", field="discrepancy_id")
+        location = await LocationService(self.session, self.principal).get(found.location_id)
+        require_keeper(self.principal, location)
+        if found.status is DiscrepancyStatus.resolved:
+            raise Conflict("the discrepancy is already resolved", field="status")
+        if not resolution.strip():
+            raise ValidationFailed("say how it was reconciled", field="resolution")
+        found.status, found.resolution = DiscrepancyStatus.resolved, resolution.strip()
+        found.resolved_at, found.resolved_by = datetime.now(UTC), self.principal.user_id
+        await self.session.flush()
+        return found
 
 
 async def _validate(
@@ -239,22 +264,3 @@ async def _track_serial(
         raise ValidationFailed(f"serial {serial_no} is not held here", field="serial_no")
     await repo.move_units([unit.id], location_id=location.id, scope_path=location.scope_path,
                           status=EquipmentStatus.lost)
-
-
-async def resolve_discrepancy(
-    session: AsyncSession, principal: Principal, discrepancy_id: uuid.UUID, resolution: str
-) -> StockDiscrepancy:
-    """Close a discrepancy once the keeper has reconciled it (usually with a physical count)."""
-    repo = StockRepository(session)
-    found = await repo.discrepancy(discrepancy_id)
-    if found is None or not principal.can_read(found.scope_path):
-        raise NotFound("discrepancy not found", field="discrepancy_id")
-    require_keeper(principal, await LocationService(session, principal).get(found.location_id))
-    if found.status is DiscrepancyStatus.resolved:
-        raise Conflict("the discrepancy is already resolved", field="status")
-    if not resolution.strip():
-        raise ValidationFailed("say how it was reconciled", field="resolution")
-    found.status, found.resolution = DiscrepancyStatus.resolved, resolution.strip()
-    found.resolved_at, found.resolved_by = datetime.now(UTC), principal.user_id
-    await session.flush()
-    return found

@@ -20,7 +20,7 @@ from domain.models.enums import Role, StationStatus
 from domain.models.station import Station
 from domain.passwords import hash_password
 from domain.repositories.admin_units import AdminUnitRepository
-from domain.services.devices import enroll_device
+from domain.services.devices import DeviceService
 from domain.services.users import UserService
 
 # Wards of Quận 1 and Quận 3, Hồ Chí Minh City: two districts, so scopes really differ.
@@ -82,15 +82,17 @@ async def build(
             if commune not in officers:
                 officers[commune] = await users.principal(
                     await user(Role.commune_officer, None))
-            observer, token = await enroll_device(session, officers[commune],
-                                                  name="observer", station_id=station.id)
+            observer, token = await DeviceService(session, officers[commune]).enroll(
+                name="observer", station_id=station.id
+            )
             made.append(SimStation(station.id, commune, unit.path, await user(Role.station_staff),
                                    await user(Role.doctor), (observer.device.id, token)))
         sim_devices = []
         for i in range(devices):
             st = made[i % len(made)]
-            view, token = await enroll_device(session, officers[st.commune],
-                                              name=f"tablet {i}", station_id=st.id)
+            view, token = await DeviceService(session, officers[st.commune]).enroll(
+                name=f"tablet {i}", station_id=st.id
+            )
             role = Role.doctor if i % 3 == 2 else Role.station_staff
             sim_devices.append(SimDevice(view.device.id, token, st,
                                          st.doctor if role is Role.doctor else st.staff, role))

@@ -27,7 +27,7 @@ from domain.db import create_engine, create_session_maker
 from domain.models.enums import Role
 from domain.models.station import Station
 from domain.repositories.admin_units import AdminUnitRepository
-from domain.services.devices import enroll_device
+from domain.services.devices import DeviceService
 from domain.services.users import UserService
 from domain.settings import Settings
 
@@ -80,8 +80,9 @@ async def _create_callers(url: str, password_hash: str) -> tuple[uuid.UUID, str]
             )
             principal = await UserService(s).principal(officer.id)
             assert principal is not None
-            _, device_token = await enroll_device(s, principal, name="tablet",
-                                                  station_id=station.id)
+            _, device_token = await DeviceService(s, principal).enroll(
+                name="tablet", station_id=station.id
+            )
             await s.commit()
             return admin.id, device_token
     finally:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from domain.models.station import Station
 from domain.repositories.admin_units import AdminUnitRepository
-from domain.services.devices import enroll_device
+from domain.services.devices import DeviceService
 from domain.services.users import UserService
 
 JSON = {"Content-Type": "application/json"}
@@ -109,7 +109,9 @@ async def _device_token(db_session: AsyncSession, make_user: Any) -> str:
     officer, _ = await make_user("commune_officer", "26734")
     principal = await UserService(db_session).principal(officer.id)
     assert principal is not None
-    _, token = await enroll_device(db_session, principal, name="tablet", station_id=station.id)
+    _, token = await DeviceService(db_session, principal).enroll(
+        name="tablet", station_id=station.id
+    )
     await db_session.commit()
     return token
 

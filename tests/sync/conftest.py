@@ -27,7 +27,7 @@ from domain.db import create_session_maker
 from domain.models.enums import Role
 from domain.models.station import Station
 from domain.repositories.admin_units import AdminUnitRepository
-from domain.services.devices import enroll_device
+from domain.services.devices import DeviceService
 from domain.services.users import UserService
 from domain.settings import Settings
 from sync.hlc import HybridClock
@@ -87,8 +87,9 @@ class World:
         async with self.maker() as session:
             principal = await UserService(session).principal(officer.id)
             assert principal is not None
-            view, token = await enroll_device(session, principal, name="tablet",
-                                              station_id=station_id)
+            view, token = await DeviceService(session, principal).enroll(
+                name="tablet", station_id=station_id
+            )
             await session.commit()
         return view.device.id, token
 

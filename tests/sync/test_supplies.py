@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from domain.services.catalog import CatalogService, item_id
+from domain.services.catalog import ensure_standard_catalog, item_id
 from domain.services.locations import LocationService
 from domain.services.users import UserService
 from tests.sync.conftest import NEIGHBOUR, Unit, World, make_unit
@@ -15,7 +15,7 @@ PPE = item_id("ppe_set")
 
 async def station_location(world: World, unit: Unit) -> uuid.UUID:
     async with world.maker() as session:
-        await CatalogService(session).ensure_standard()
+        await ensure_standard_catalog(session)
         officer = await UserService(session).principal(unit.officer.id)
         assert officer is not None
         location = await LocationService(session, officer).create_for_station(unit.station_id)

@@ -17,7 +17,7 @@ from domain.models.case import CaseStatusEvent, F0Case
 from domain.models.enums import CaseStatus, ObservationKind, RiskGroup, Role, Sex
 from domain.models.enums import TestType as Kit
 from domain.models.observation import Alert, Observation
-from domain.services.observations import record_observation
+from domain.services.observations import ObservationService
 from domain.settings import VitalThresholds
 from tests.integration.operations.conftest import World, alerts_of, now_iso, observe
 
@@ -186,8 +186,8 @@ async def test_two_low_readings_at_once_still_open_one_alert(
 
     async def reading(value: float) -> None:
         async with maker() as s:
-            await record_observation(
-                s, principal, observation_id=uuid.uuid4(), case_id=case_id,
+            await ObservationService(s, principal).record(
+                observation_id=uuid.uuid4(), case_id=case_id,
                 kind=ObservationKind.spo2, value=value, measured_at=datetime.now(UTC),
                 measured_by=staff.user_id, thresholds=VitalThresholds())
             await s.commit()

@@ -19,7 +19,7 @@ from domain.models.enums import CaseStatus, RiskGroup, Sex, TestType
 from domain.models.station import Station
 from domain.models.supply import CatalogItem, LocationKind, StockLocation
 from domain.repositories.catalog import CatalogRepository
-from domain.services.catalog import CatalogService, item_id, lot_id
+from domain.services.catalog import ensure_standard_catalog, item_id, lot_id
 
 # commune code -> (path, lon, lat): Tân Định, Đa Kao (Quận 1) and Phường 14 (Quận 3)
 COMMUNES = {
@@ -76,7 +76,7 @@ class Depot:
 
 @pytest.fixture
 async def depot(db_session: AsyncSession) -> Depot:
-    await CatalogService(db_session).ensure_standard()
+    await ensure_standard_catalog(db_session)
     td, dk, q3 = station_row("Q1-TD", "26734"), station_row("Q1-DK", "26737"), station_row(
         "Q3-P14", "27127")
     db_session.add_all([td, dk, q3])

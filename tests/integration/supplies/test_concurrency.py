@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from api.auth import issue_token
 from domain.models.enums import Role
 from domain.models.supply import StockBalance, StockMovement
-from domain.services.catalog import CatalogService, item_id
+from domain.services.catalog import ensure_standard_catalog, item_id
 from domain.services.users import UserService
 from domain.settings import Settings
 from tests.integration.supplies.conftest import location_row, station_row
@@ -24,7 +24,7 @@ async def test_fifty_concurrent_issues_are_all_booked_once(
     committed_client: AsyncClient, engine: AsyncEngine, settings: Settings, password_hash: str
 ) -> None:
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-        await CatalogService(session).ensure_standard()
+        await ensure_standard_catalog(session)
         station = station_row("Q1-TD-C", "26734")
         session.add(station)
         await session.flush()

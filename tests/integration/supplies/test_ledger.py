@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.authz import Principal
 from domain.errors import Conflict
 from domain.models.supply import StockBalance, StockDiscrepancy, StockMovement
-from domain.services.stock import record_movement
+from domain.services.stock import StockService
 from domain.services.users import UserService
 from tests.integration.supplies.conftest import Depot, Move, at, register_lot
 
@@ -127,21 +127,20 @@ async def test_offline_issue_below_zero_is_accepted_and_opens_a_discrepancy(
     people: dict[str, Any],
 ) -> None:
     device = await _principal(db_session, make_user, depot.td.id)
+    ledger = StockService(db_session, device)
     ppe = depot.items["ppe_set"].id
     common = {"location_id": depot.td_loc.id, "item_id": ppe, "lot_id": None, "reason": None}
-    await record_movement(db_session, device, movement_id=uuid.uuid4(), kind="receipt",
-                          quantity=2, occurred_at=datetime.now(UTC), **common)
+    await ledger.record(movement_id=uuid.uuid4(), kind="receipt", quantity=2,
+                        occurred_at=datetime.now(UTC), **common)
     mid = uuid.uuid4()
-    issued = await record_movement(db_session, device, movement_id=mid, kind="issue",
-                                   quantity=5, occurred_at=datetime.now(UTC), offline=True,
-                                   **common)
-    again = await record_movement(db_session, device, movement_id=mid, kind="issue",
-                                  quantity=5, occurred_at=issued.occurred_at, offline=True,
-                                  **common)
+    issued = await ledger.record(movement_id=mid, kind="issue", quantity=5,
+                                 occurred_at=datetime.now(UTC), offline=True, **common)
+    again = await ledger.record(movement_id=mid, kind="issue", quantity=5,
+                                occurred_at=issued.occurred_at, offline=True, **common)
     assert again.id == issued.id and issued.offline and issued.device_id == device.device_id
     try:
-        await record_movement(db_session, device, movement_id=mid, kind="issue", quantity=4,
-                              occurred_at=issued.occurred_at, offline=True, **common)
+        await ledger.record(movement_id=mid, kind="issue", quantity=4,
+                            occurred_at=issued.occurred_at, offline=True, **common)
         raise AssertionError("a reused id with other content must conflict")
     except Conflict as exc:
         assert exc.field == "id"
