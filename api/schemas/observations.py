@@ -17,6 +17,9 @@ from api.paging import Page, page_schema
 from api.schemas.alerts import Alert
 from domain.models.enums import CaseStatus, ObservationKind
 from domain.models.observation import Observation as ObservationRow
+from domain.rules.vitals import DIASTOLIC_RANGE, RANGES
+
+K = ObservationKind
 
 MeasuredAt = Annotated[
     datetime, Meta(tz=True, description="when it was measured; not in the future (5 min grace)")
@@ -31,25 +34,32 @@ class _Reading(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, tag_fie
     loinc: Loinc | None = None
 
 
+def _value(kind: ObservationKind, description: str) -> object:
+    """A reading's value, constrained by the domain's plausible range for its kind."""
+    low, high = RANGES[kind]
+    return Annotated[float, Meta(ge=low, le=high, description=description)]
+
+
 class Spo2Reading(_Reading, tag="spo2"):
-    value: Annotated[float, Meta(ge=50, le=100, description="SpO2, %")]
+    value: _value(K.spo2, "SpO2, %")  # type: ignore[valid-type]
 
 
 class PulseReading(_Reading, tag="pulse"):
-    value: Annotated[float, Meta(ge=20, le=250, description="beats per minute")]
+    value: _value(K.pulse, "beats per minute")  # type: ignore[valid-type]
 
 
 class TemperatureReading(_Reading, tag="temperature"):
-    value: Annotated[float, Meta(ge=30, le=45, description="°C")]
+    value: _value(K.temperature, "°C")  # type: ignore[valid-type]
 
 
 class RespiratoryRateReading(_Reading, tag="respiratory_rate"):
-    value: Annotated[float, Meta(ge=4, le=80, description="breaths per minute")]
+    value: _value(K.respiratory_rate, "breaths per minute")  # type: ignore[valid-type]
 
 
 class BloodPressureReading(_Reading, tag="blood_pressure"):
-    value: Annotated[float, Meta(ge=40, le=300, description="systolic, mm Hg")]
-    value2: Annotated[float, Meta(ge=20, le=200, description="diastolic, mm Hg")]
+    value: _value(K.blood_pressure, "systolic, mm Hg")  # type: ignore[valid-type]
+    value2: Annotated[float, Meta(ge=DIASTOLIC_RANGE[0], le=DIASTOLIC_RANGE[1],
+                                  description="diastolic, mm Hg")]
 
 
 class SymptomsReading(_Reading, tag="symptoms"):
