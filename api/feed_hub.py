@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 from litestar import Litestar, Request
 
-from api.live import _dsn as listener_dsn
+from api.live import listener_dsn, open_listener
 from sync.feed import FeedScope
 from sync.pull import Wake
 from sync.registry import Registry
@@ -107,11 +107,8 @@ class FeedHub:
         async with self._lock:
             if self._conn is not None or self._closed:
                 return
-            conn = await asyncpg.connect(
-                self.dsn, server_settings={"application_name": "fieldops-feed"})
-            await conn.add_listener(CHANNEL, self._notified)
-            conn.add_termination_listener(self._lost)
-            self._conn = conn
+            self._conn = await open_listener(self.dsn, CHANNEL, "fieldops-feed",
+                                             self._notified, self._lost)
 
     async def stop(self) -> None:
         """Close the listener and end every wait."""

@@ -78,10 +78,8 @@ class LiveHub:
         async with self._lock:
             if self._conn is not None or self._closed:
                 return
-            conn = await asyncpg.connect(self.dsn, server_settings={"application_name": "fieldops-live"})
-            await conn.add_listener(CHANNEL, self._notified)
-            conn.add_termination_listener(self._lost)
-            self._conn = conn
+            self._conn = await open_listener(self.dsn, CHANNEL, "fieldops-live",
+                                             self._notified, self._lost)
 
     async def stop(self) -> None:
         self._closed = True
@@ -174,16 +172,27 @@ class LiveHub:
         task.add_done_callback(self._tasks.discard)
 
 
-def _dsn(engine: AsyncEngine) -> str:
+def listener_dsn(engine: AsyncEngine) -> str:
     """asyncpg's own URL for the database the app's engine points at."""
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def open_listener(
+    dsn: str, channel: str, name: str, on_notify: Any, on_lost: Any
+) -> asyncpg.Connection:
+    """A connection of its own that LISTENs on ``channel`` (the map hub's and the sync feed
+    hub's), calling ``on_lost`` when the server closes it."""
+    conn = await asyncpg.connect(dsn, server_settings={"application_name": name})
+    await conn.add_listener(channel, on_notify)
+    conn.add_termination_listener(on_lost)
+    return conn
 
 
 async def live_hub(app: Litestar) -> LiveHub:
     """The process's hub, created and started on first use."""
     hub: LiveHub | None = app.state.get("live_hub")
     if hub is None:
-        hub = LiveHub(_dsn(app.state.engine), app.state.session_maker)
+        hub = LiveHub(listener_dsn(app.state.engine), app.state.session_maker)
         app.state.live_hub = hub
     await hub.start()
     return hub

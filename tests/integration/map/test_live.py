@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import issue_token
-from api.live import LiveHub, _dsn
+from api.live import LiveHub, listener_dsn
 from domain.db import create_session_maker
 from domain.models.enums import CaseStatus, RiskGroup, Role, StationStatus
 from domain.models.supply import (
@@ -33,7 +33,7 @@ from tests.integration.map.conftest import case_row, station_row
 
 @pytest.fixture
 async def hub(engine: AsyncEngine) -> AsyncIterator[LiveHub]:
-    live = LiveHub(_dsn(engine), create_session_maker(engine))
+    live = LiveHub(listener_dsn(engine), create_session_maker(engine))
     await live.start()
     yield live
     await live.stop()
