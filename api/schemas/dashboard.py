@@ -16,6 +16,9 @@ class UnitRollup(msgspec.Struct, kw_only=True, frozen=True):
     cases_by_status: dict[str, int]
     active_by_risk: dict[str, int]
     open_alerts: int
+    emergency_alerts: int
+    attention_alerts: int
+    acknowledged_alerts: int
     median_ack_s: float | None
     stations_by_status: dict[str, int]
     stations_by_load: dict[str, int]
@@ -27,6 +30,8 @@ class UnitRollup(msgspec.Struct, kw_only=True, frozen=True):
         return cls(
             code=r.code, name=r.name, level=r.level, cases_by_status=r.cases_by_status,
             active_by_risk=r.active_by_risk, open_alerts=r.open_alerts,
+            emergency_alerts=r.emergency_alerts, attention_alerts=r.attention_alerts,
+            acknowledged_alerts=r.acknowledged_alerts,
             median_ack_s=None if r.median_ack_s is None else round(r.median_ack_s, 1),
             stations_by_status=r.stations_by_status, stations_by_load=r.stations_by_load,
             stock_states=r.stock_states, days_of_cover=r.days_of_cover,
@@ -36,6 +41,9 @@ class UnitRollup(msgspec.Struct, kw_only=True, frozen=True):
 class DashboardOut(msgspec.Struct, kw_only=True, frozen=True):
     """``unit`` is the whole unit; ``children`` its units one level down, in code order.
 
+    ``open_alerts``: unresolved alerts, open or acknowledged (acknowledging an alert does not
+    end it), split into ``emergency_alerts`` and ``attention_alerts`` by severity;
+    ``acknowledged_alerts`` says how many of them someone has acknowledged.
     ``median_ack_s``: median seconds from an alert opening to its acknowledgement.
     ``stations_by_load``: normal (< 80 % of capacity), high (up to 100 %), over.
     ``days_of_cover``: null until the supplies area reports consumption.
@@ -59,7 +67,8 @@ def dashboard_table(d: Dashboard) -> tuple[list[str], list[list[object]]]:
     header = ["row", "code", "name", "level"]
     header += [f"cases_{k}" for k in d.unit.cases_by_status]
     header += [f"active_risk_{k}" for k in d.unit.active_by_risk]
-    header += ["open_alerts", "median_ack_s"]
+    header += ["open_alerts", "emergency_alerts", "attention_alerts", "acknowledged_alerts",
+               "median_ack_s"]
     header += [f"stations_{k}" for k in d.unit.stations_by_status]
     header += [f"load_{k}" for k in d.unit.stations_by_load]
     header += [f"{i}_{s}" for i, states in d.unit.stock_states.items() for s in states]
@@ -69,7 +78,8 @@ def dashboard_table(d: Dashboard) -> tuple[list[str], list[list[object]]]:
         median = "" if r.median_ack_s is None else f"{r.median_ack_s:.1f}"
         table.append([
             kind, r.code, r.name, r.level,
-            *r.cases_by_status.values(), *r.active_by_risk.values(), r.open_alerts, median,
+            *r.cases_by_status.values(), *r.active_by_risk.values(), r.open_alerts,
+            r.emergency_alerts, r.attention_alerts, r.acknowledged_alerts, median,
             *r.stations_by_status.values(), *r.stations_by_load.values(),
             *(n for states in r.stock_states.values() for n in states.values()),
             *("" if v is None else f"{v:.1f}" for v in r.days_of_cover.values()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -37,8 +37,14 @@ class StationProperties(msgspec.Struct, kw_only=True, frozen=True, omit_defaults
     capacity: int
     active_cases: int
     load: float  # active cases / capacity
-    open_alerts: int
-    emergency_alerts: int
+    open_alerts: Annotated[int, msgspec.Meta(
+        description="unresolved alerts: open or acknowledged (acknowledged is not resolved)"
+    )]
+    emergency_alerts: Annotated[int, msgspec.Meta(description="unresolved emergency alerts")]
+    attention_alerts: Annotated[int, msgspec.Meta(description="unresolved attention alerts")]
+    acknowledged_alerts: Annotated[int, msgspec.Meta(
+        description="of the unresolved alerts, those someone has acknowledged"
+    )]
     stock: StationStock
     attention: list[AttentionReason]
     doctors: int
@@ -64,7 +70,8 @@ class StationFeature(msgspec.Struct, tag="Feature", kw_only=True, frozen=True):
                 province_code=parts[1], district_code=parts[2], commune_code=s.commune_code,
                 path=s.path, capacity=s.capacity, active_cases=s.active_cases,
                 load=round(view.load, 3), open_alerts=s.open_alerts,
-                emergency_alerts=s.emergency_alerts, stock=StationStock(**view.stock),  # type: ignore[arg-type]
+                emergency_alerts=s.emergency_alerts, attention_alerts=s.attention_alerts,
+                acknowledged_alerts=s.acknowledged_alerts, stock=StationStock(**view.stock),  # type: ignore[arg-type]
                 attention=view.attention,  # type: ignore[arg-type]
                 doctors=s.doctors, nurses=s.nurses, volunteers=s.volunteers,
                 distance_m=round(s.distance_m, 1) if s.distance_m is not None else None,

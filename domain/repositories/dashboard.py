@@ -28,10 +28,14 @@ class CaseCount:
 
 @dataclass(frozen=True, slots=True)
 class AlertFigures:
-    """Open alerts and the median seconds from opening to acknowledgement; child None = all."""
+    """Unresolved alerts (open or acknowledged), by severity and how many are acknowledged,
+    and the median seconds from opening to acknowledgement; child None = all."""
 
     child: str | None
-    open: int
+    unresolved: int
+    emergency: int
+    attention: int
+    acknowledged: int
     median_ack_s: float | None
 
 
@@ -55,7 +59,10 @@ GROUP BY 1, 2, 3
 # The median does not add up across children, hence grouping sets: each child and the total.
 _ALERTS = f"""
 SELECT split_part(a.scope_path, '.', :part), GROUPING(split_part(a.scope_path, '.', :part)),
-       count(*) FILTER (WHERE a.status = 'open'),
+       count(*) FILTER (WHERE a.status <> 'resolved'),
+       count(*) FILTER (WHERE a.status <> 'resolved' AND a.severity = 'emergency'),
+       count(*) FILTER (WHERE a.status <> 'resolved' AND a.severity = 'attention'),
+       count(*) FILTER (WHERE a.status = 'acknowledged'),
        percentile_cont(0.5) WITHIN GROUP (
            ORDER BY extract(epoch FROM a.acknowledged_at - a.opened_at)::float8
        ) FILTER (WHERE a.acknowledged_at IS NOT NULL)
@@ -96,7 +103,11 @@ class DashboardRepository:
     async def alerts(self, scope_path: str) -> list[AlertFigures]:
         rows = await self._rows(_ALERTS, scope_path)
         return [
-            AlertFigures(child=None if r[1] else r[0], open=r[2], median_ack_s=r[3]) for r in rows
+            AlertFigures(
+                child=None if r[1] else r[0], unresolved=r[2], emergency=r[3], attention=r[4],
+                acknowledged=r[5], median_ack_s=r[6],
+            )
+            for r in rows
         ]
 
     async def map_keys(self) -> dict[uuid.UUID, str]:

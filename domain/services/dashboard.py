@@ -39,7 +39,10 @@ class Rollup:
     level: str
     cases_by_status: dict[str, int] = field(default_factory=lambda: _zeros([s.value for s in CaseStatus]))
     active_by_risk: dict[str, int] = field(default_factory=lambda: _zeros([r.value for r in RiskGroup]))
-    open_alerts: int = 0
+    open_alerts: int = 0  # unresolved: open or acknowledged
+    emergency_alerts: int = 0
+    attention_alerts: int = 0
+    acknowledged_alerts: int = 0
     median_ack_s: float | None = None
     stations_by_status: dict[str, int] = field(
         default_factory=lambda: _zeros([s.value for s in StationStatus])
@@ -91,7 +94,10 @@ class DashboardService:
         for alert in await self.repo.alerts(unit.path):
             rollup = total if alert.child is None else by_child.get(alert.child)
             if rollup is not None:
-                rollup.open_alerts, rollup.median_ack_s = alert.open, alert.median_ack_s
+                rollup.open_alerts, rollup.median_ack_s = alert.unresolved, alert.median_ack_s
+                rollup.emergency_alerts = alert.emergency
+                rollup.attention_alerts = alert.attention
+                rollup.acknowledged_alerts = alert.acknowledged
         stations = await self.repo.stations(unit.path)
         states = await station_stock_states(self.session, scope_path=unit.path) if stations else {}
         for st in stations:

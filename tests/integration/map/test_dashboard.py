@@ -34,7 +34,11 @@ async def test_city_dashboard_rolls_up_districts(
         "hospitalized": 1, "recovered": 1, "deceased": 0,
     }
     assert total["active_by_risk"] == {"low": 1, "moderate": 1, "high": 1, "very_high": 1}
-    assert total["open_alerts"] == 1  # Ha Noi's open alert is not the city's
+    # Tân Định's open emergency and Đa Kao's acknowledged attention alert (acknowledged is not
+    # resolved); Ha Noi's open alert is not the city's
+    assert total["open_alerts"] == 2
+    assert (total["emergency_alerts"], total["attention_alerts"]) == (1, 1)
+    assert total["acknowledged_alerts"] == 1
     assert total["median_ack_s"] == 600.0
     assert total["stations_by_status"] == {"preparing": 1, "active": 1, "suspended": 1, "closed": 0}
     assert total["stations_by_load"] == {"normal": 2, "high": 0, "over": 1}
@@ -42,7 +46,7 @@ async def test_city_dashboard_rolls_up_districts(
     children = {c["code"]: c for c in body["children"]}
     assert len(children) == 22
     q1, q12 = children["760"], children["761"]
-    assert (q1["open_alerts"], q1["stations_by_load"]["over"], q1["median_ack_s"]) == (1, 1, 600.0)
+    assert (q1["open_alerts"], q1["stations_by_load"]["over"], q1["median_ack_s"]) == (2, 1, 600.0)
     assert sum(q1["cases_by_status"].values()) == 6
     assert (q12["stations_by_status"]["suspended"], sum(q12["cases_by_status"].values())) == (1, 0)
     assert q12["median_ack_s"] is None
@@ -55,7 +59,7 @@ async def test_district_leader_gets_their_district_not_the_city(
     city_wide = await client.get("/api/dashboard", params={"unit": "79"}, headers=headers)
     assert city_wide.status_code == 404
     mine = (await client.get("/api/dashboard", params={"unit": "760"}, headers=headers)).json()
-    assert mine["unit"]["open_alerts"] == 1
+    assert (mine["unit"]["open_alerts"], mine["unit"]["emergency_alerts"]) == (2, 1)
     wards = {c["code"]: c for c in mine["children"]}
     assert wards["26734"]["active_by_risk"]["very_high"] == 1
     assert wards["26737"]["stations_by_status"]["preparing"] == 1
@@ -74,7 +78,8 @@ async def test_dashboard_as_csv(client: AsyncClient, make_user: Any, city: City)
     rows = list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
     assert len(rows) == 1 + 22
     total = rows[0]
-    assert (total["row"], total["code"], total["open_alerts"]) == ("total", "79", "1")
+    assert (total["row"], total["code"], total["open_alerts"]) == ("total", "79", "2")
+    assert (total["emergency_alerts"], total["attention_alerts"]) == ("1", "1")
     assert (total["cases_home_monitoring"], total["load_over"], total["median_ack_s"]) == ("2", "1", "600.0")
     q1 = next(r for r in rows if r["code"] == "760")
     assert q1["name"] == "Quận 1" and q1["active_risk_very_high"] == "1"

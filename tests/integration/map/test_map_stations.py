@@ -31,13 +31,16 @@ async def test_coordinator_sees_the_city_as_geojson_with_load_and_alerts(
     assert td["geometry"] == {"type": "Point", "coordinates": [lon, lat]}  # longitude first
     p = td["properties"]
     assert (p["active_cases"], p["capacity"], p["load"]) == (3, 2, 1.5)
-    assert (p["open_alerts"], p["emergency_alerts"]) == (1, 1)
+    assert (p["open_alerts"], p["emergency_alerts"], p["attention_alerts"]) == (1, 1, 0)
+    assert p["acknowledged_alerts"] == 0
     assert p["attention"] == ["open_alerts", "overload"]
     assert p["district_code"] == "760" and p["province_code"] == "79"
     assert set(p["stock"]) == {"oxygen", "spo2_meter", "bag_a"}
     dk = stations["Q1-DK"]["properties"]
-    # recovered and hospitalized cases are not the station's load; acknowledged alerts not open
-    assert (dk["active_cases"], dk["open_alerts"], dk["attention"]) == (1, 0, [])
+    # recovered and hospitalized cases are not the station's load; an acknowledged alert is
+    # still unresolved, so it counts and the station still needs a look
+    assert (dk["active_cases"], dk["open_alerts"], dk["attention"]) == (1, 1, ["open_alerts"])
+    assert (dk["emergency_alerts"], dk["attention_alerts"], dk["acknowledged_alerts"]) == (0, 1, 1)
 
 
 async def test_district_leader_sees_only_their_district(
