@@ -23,6 +23,7 @@ class UnitRollup(msgspec.Struct, kw_only=True, frozen=True):
     stations_by_status: dict[str, int]
     stations_by_load: dict[str, int]
     stock_states: dict[str, dict[str, int]]
+    on_hand: dict[str, int]
     days_of_cover: dict[str, float | None]
 
     @classmethod
@@ -34,7 +35,7 @@ class UnitRollup(msgspec.Struct, kw_only=True, frozen=True):
             acknowledged_alerts=r.acknowledged_alerts,
             median_ack_s=None if r.median_ack_s is None else round(r.median_ack_s, 1),
             stations_by_status=r.stations_by_status, stations_by_load=r.stations_by_load,
-            stock_states=r.stock_states, days_of_cover=r.days_of_cover,
+            stock_states=r.stock_states, on_hand=r.on_hand, days_of_cover=r.days_of_cover,
         )
 
 
@@ -46,7 +47,11 @@ class DashboardOut(msgspec.Struct, kw_only=True, frozen=True):
     ``acknowledged_alerts`` says how many of them someone has acknowledged.
     ``median_ack_s``: median seconds from an alert opening to its acknowledgement.
     ``stations_by_load``: normal (< 80 % of capacity), high (up to 100 %), over.
-    ``days_of_cover``: null until the supplies area reports consumption.
+    ``stock_states``: the unit's stations counted by the state of each key supply (bags A, B
+    and C, rapid tests, SpO2 and blood-pressure meters, oxygen cylinders, concentrators).
+    ``on_hand``: what the unit holds of each, its stations and its own warehouse together
+    (a district's warehouse counts in the district, the city's in the city).
+    ``days_of_cover``: ``on_hand`` over the stations' daily need; null without a need.
     """
 
     unit: UnitRollup
@@ -72,6 +77,7 @@ def dashboard_table(d: Dashboard) -> tuple[list[str], list[list[object]]]:
     header += [f"stations_{k}" for k in d.unit.stations_by_status]
     header += [f"load_{k}" for k in d.unit.stations_by_load]
     header += [f"{i}_{s}" for i, states in d.unit.stock_states.items() for s in states]
+    header += [f"{i}_on_hand" for i in d.unit.on_hand]
     header += [f"{i}_days_of_cover" for i in d.unit.days_of_cover]
     table: list[list[object]] = []
     for kind, r in rows:
@@ -82,6 +88,7 @@ def dashboard_table(d: Dashboard) -> tuple[list[str], list[list[object]]]:
             r.emergency_alerts, r.attention_alerts, r.acknowledged_alerts, median,
             *r.stations_by_status.values(), *r.stations_by_load.values(),
             *(n for states in r.stock_states.values() for n in states.values()),
+            *r.on_hand.values(),
             *("" if v is None else f"{v:.1f}" for v in r.days_of_cover.values()),
         ])
     return header, table

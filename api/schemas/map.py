@@ -12,6 +12,7 @@ from domain.geo import Point, Polygon, geometry_from_geojson
 from domain.models.admin_unit import AdminLevel
 from domain.models.enums import Role, StationStatus
 from domain.repositories.admin_units import AdminUnitRecord, outline_of
+from domain.repositories.stock import KEY_ITEMS
 from domain.services.map import StationDetail, StationView
 
 StockState = Literal["ok", "low", "out", "unknown"]
@@ -19,11 +20,27 @@ AttentionReason = Literal["open_alerts", "stock_out", "overload"]
 
 
 class StationStock(msgspec.Struct, kw_only=True, frozen=True):
-    """State of the key items; "unknown" where the station has no stock record."""
+    """State of the key supplies (domain/repositories/stock.py KEY_ITEMS); "unknown" where
+    the station has no stock record. ``oxygen`` is the cylinders, of any size."""
 
-    oxygen: StockState
-    spo2_meter: StockState
     bag_a: StockState
+    bag_b: StockState
+    bag_c: StockState
+    rapid_test: StockState
+    spo2_meter: StockState
+    bp_meter: StockState
+    oxygen: StockState
+    o2_concentrator: StockState
+
+
+class StationSupply(msgspec.Struct, kw_only=True, frozen=True):
+    """One key supply at the station: quantity on hand (negative when offline issues went
+    below zero, until someone counts) and days of cover (null without a daily need)."""
+
+    key: str
+    state: StockState
+    on_hand: int
+    days_of_cover: float | None
 
 
 class StationProperties(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
@@ -133,6 +150,7 @@ class StationPanel(msgspec.Struct, kw_only=True, frozen=True):
     """What a click on a station shows."""
 
     feature: StationFeature
+    supplies: list[StationSupply]  # in KEY_ITEMS order; only keys the station has a record of
     staff: list[StaffMemberOut]
     cases_by_status: dict[str, int]
     pending_requisitions: list[PendingRequisitionOut]
@@ -141,6 +159,11 @@ class StationPanel(msgspec.Struct, kw_only=True, frozen=True):
     def of(cls, detail: StationDetail) -> StationPanel:
         return cls(
             feature=StationFeature.of(detail.view),
+            supplies=[
+                StationSupply(key=key, state=s.state, on_hand=s.on_hand,  # type: ignore[arg-type]
+                              days_of_cover=s.days_of_cover)
+                for key in KEY_ITEMS if (s := detail.view.supplies.get(key)) is not None
+            ],
             staff=[StaffMemberOut(full_name=m.full_name, role=m.role) for m in detail.staff],
             cases_by_status=detail.cases_by_status,
             pending_requisitions=[

@@ -40,6 +40,15 @@ class AlertFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyOnHand:
+    """Quantity of one key supply held under a child unit (child None = the whole unit)."""
+
+    child: str | None
+    key: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
 class StationFigures:
     id: uuid.UUID
     child: str
@@ -68,6 +77,19 @@ SELECT split_part(a.scope_path, '.', :part), GROUPING(split_part(a.scope_path, '
        ) FILTER (WHERE a.acknowledged_at IS NOT NULL)
 FROM alert a WHERE {_UNDER.format(t="a")}
 GROUP BY GROUPING SETS ((split_part(a.scope_path, '.', :part)), ())
+"""
+
+# Every store under the unit (stations and warehouses; households hold lent equipment, not
+# stock), per child and in total: a warehouse on the unit's own path counts in the total only.
+_ON_HAND = f"""
+SELECT split_part(l.scope_path, '.', :part), GROUPING(split_part(l.scope_path, '.', :part)),
+       i.map_key, sum(b.qty)
+FROM stock_balance b
+JOIN stock_location l ON l.id = b.location_id
+JOIN catalog_item i ON i.id = b.item_id
+WHERE {_UNDER.format(t="l")} AND l.kind <> 'household'
+  AND i.map_key IS NOT NULL AND NOT i.deleted
+GROUP BY GROUPING SETS ((split_part(l.scope_path, '.', :part), i.map_key), (i.map_key))
 """
 
 _STATIONS = f"""
@@ -110,8 +132,14 @@ class DashboardRepository:
             for r in rows
         ]
 
+    async def on_hand(self, scope_path: str) -> list[KeyOnHand]:
+        rows = await self._rows(_ON_HAND, scope_path)
+        return [
+            KeyOnHand(child=None if r[1] else r[0], key=r[2], quantity=int(r[3])) for r in rows
+        ]
+
     async def map_keys(self) -> dict[uuid.UUID, str]:
-        """Catalog items that count towards a key supply ("oxygen", "spo2_meter", "bag_a")."""
+        """Catalog items that count towards a key supply (its ``map_key``: "oxygen", ...)."""
         rows = await self.session.execute(
             select(CatalogItem.id, CatalogItem.map_key).where(
                 CatalogItem.map_key.is_not(None), CatalogItem.deleted.is_(False)

@@ -19,7 +19,7 @@ from domain.repositories.map import (
     StationFilter,
     StationLoad,
 )
-from domain.repositories.stock import KEY_ITEMS, station_stock_states
+from domain.repositories.stock import KEY_ITEMS, KeyStock, station_stock_states
 
 UNKNOWN = "unknown"
 LEVEL_BELOW = {0: AdminLevel.province, 1: AdminLevel.district, 2: AdminLevel.commune}
@@ -29,8 +29,9 @@ MAX_OUTLINES = 1000
 @dataclass(frozen=True, slots=True)
 class StationView:
     station: StationLoad
-    stock: dict[str, str]
+    stock: dict[str, str]  # key supply -> ok / low / out / unknown
     attention: list[str]
+    supplies: dict[str, KeyStock]  # the key supplies the station has a record of
 
     @property
     def load(self) -> float:
@@ -139,13 +140,15 @@ async def station_views(
 async def _with_stock(
     session: AsyncSession, scope_path: str, rows: list[StationLoad], *, narrow: bool
 ) -> list[StationView]:
-    states: dict[uuid.UUID, dict[str, str]] = {}
+    states: dict[uuid.UUID, dict[str, KeyStock]] = {}
     if rows:
         ids = [r.id for r in rows] if narrow else None
         states = await station_stock_states(session, scope_path=scope_path, station_ids=ids)
     views = []
     for row in rows:
         known = states.get(row.id, {})
-        stock = {item: known.get(item, UNKNOWN) for item in KEY_ITEMS}
-        views.append(StationView(station=row, stock=stock, attention=attention_reasons(row, stock)))
+        stock = {item: known[item].state if item in known else UNKNOWN for item in KEY_ITEMS}
+        views.append(StationView(
+            station=row, stock=stock, attention=attention_reasons(row, stock), supplies=known
+        ))
     return views

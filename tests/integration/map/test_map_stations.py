@@ -35,7 +35,8 @@ async def test_coordinator_sees_the_city_as_geojson_with_load_and_alerts(
     assert p["acknowledged_alerts"] == 0
     assert p["attention"] == ["open_alerts", "overload"]
     assert p["district_code"] == "760" and p["province_code"] == "79"
-    assert set(p["stock"]) == {"oxygen", "spo2_meter", "bag_a"}
+    assert set(p["stock"]) == {"bag_a", "bag_b", "bag_c", "rapid_test", "spo2_meter", "bp_meter",
+                               "oxygen", "o2_concentrator"}
     dk = stations["Q1-DK"]["properties"]
     # recovered and hospitalized cases are not the station's load; an acknowledged alert is
     # still unresolved, so it counts and the station still needs a look
