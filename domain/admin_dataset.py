@@ -57,6 +57,30 @@ def search_key(name: str, short_name: str, name_en: str | None) -> str:
     return SEARCH_PART_SEPARATOR.join(parts)
 
 
+# How an untranslated unit type reads in English, placed before or after the short name.
+_ENGLISH_TYPES = {
+    "Phường": ("Ward", "before_number"), "Xã": ("Commune", "after"),
+    "Thị trấn": ("Township", "after"), "Quận": ("District", "before_number"),
+    "Huyện": ("District", "after"), "Thị xã": ("Town", "after"),
+    "Thành phố": ("City", "after"), "Tỉnh": ("Province", "after"),
+}
+
+
+def english_name(unit_type: str, short_name: str, name_en: str | None) -> str:
+    """A unit's name in an English sentence: the dataset's English name where it translates
+    the type ("District 1", "Thủ Đức City"), else the type put into English ("Phường 11" ->
+    "Ward 11", "Quận Bình Thạnh" -> "Bình Thạnh District"); proper names keep their accents."""
+    if name_en and name_en != short_name and not name_en.startswith(unit_type):
+        return name_en
+    english = _ENGLISH_TYPES.get(unit_type)
+    if english is None:
+        return name_en or short_name
+    word, place = english
+    if place == "before_number" and short_name.isdigit():
+        return f"{word} {short_name}"
+    return f"{short_name} {word}"
+
+
 def _bounds(text: str, lat: float, lon: float) -> tuple[float, float, float, float]:
     """Parse "lat,lon – lat,lon"; widen the box to hold the centroid.
 

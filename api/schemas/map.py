@@ -50,6 +50,11 @@ class StationProperties(msgspec.Struct, kw_only=True, frozen=True, omit_defaults
     province_code: str
     district_code: str
     commune_code: str
+    # the ward and district, in Vietnamese and in English, to tell apart ten "Phường 11"
+    commune_name: str
+    commune_name_en: str
+    district_name: str
+    district_name_en: str
     path: str
     capacity: int
     active_cases: int
@@ -85,6 +90,10 @@ class StationFeature(msgspec.Struct, tag="Feature", kw_only=True, frozen=True):
             properties=StationProperties(
                 code=s.code, name=s.name, status=StationStatus(s.status),
                 province_code=parts[1], district_code=parts[2], commune_code=s.commune_code,
+                commune_name=view.places.commune_name,
+                commune_name_en=view.places.commune_name_en,
+                district_name=view.places.district_name,
+                district_name_en=view.places.district_name_en,
                 path=s.path, capacity=s.capacity, active_cases=s.active_cases,
                 load=round(view.load, 3), open_alerts=s.open_alerts,
                 emergency_alerts=s.emergency_alerts, attention_alerts=s.attention_alerts,
