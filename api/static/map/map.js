@@ -266,7 +266,7 @@
     const attention = members.filter((f) => severity(f.properties) === "attention").length;
     const codes = members.map((f) => f.properties.code).join(" ");
     const icon = L.divIcon({
-      className: "cluster-icon",
+      className: "cluster-icon marker-cluster",
       iconSize: [size, size],
       html: `<div class="station-cluster worst-${worst}" data-count="${members.length}" data-worst="${worst}" data-codes="${esc(codes)}">${members.length}</div>`,
     });
