@@ -267,6 +267,16 @@ async def test_the_map_on_a_390_px_phone(
             assert await represented(page) == STATIONS
             await page.screenshot(path=str(artifacts / "map-phone.png"))
 
+            # Another layer plugs in through the documented hook and is listed with the others
+            listed = await page.evaluate("""() => {
+                const m = window.FieldOpsMap;
+                m.addLabels({vi: {test_layer: 'Lớp thử'}, en: {test_layer: 'Test layer'}});
+                m.addOverlay('test', m.L.layerGroup(), {label: 'test_layer'});
+                return [m.stations().length, document.querySelector(
+                    '.leaflet-control-layers-overlays').textContent];
+            }""")
+            assert listed[0] == STATIONS and "Lớp thử" in listed[1]
+
             await page.locator("#attention-list li[data-id]").first.tap()
             await page.wait_for_selector("#panel[data-loaded]")
             panel = await page.locator("#panel").bounding_box()

@@ -214,7 +214,7 @@
       radius: radius(p.load),
       fillColor: STATUS_COLOURS[p.status] || "#000",
       fillOpacity: 0.85,
-      color: worst === "emergency" ? "#b71c1c" : worst === "attention" ? "#ff6d00" : "#263238",
+      color: worst === "emergency" ? "#b71c1c" : worst === "attention" ? "#f9a825" : "#263238",
       weight: worst === "emergency" ? 4 : worst === "attention" ? 3 : 1,
     };
   }
@@ -437,6 +437,7 @@
     el.className = `live ${on ? "on" : "off"}`;
     el.dataset.i18n = on ? "live_on" : "live_off";
     el.textContent = t(el.dataset.i18n);
+    el.title = el.textContent;
     document.body.dataset.live = on ? "on" : "off";
   }
 
