@@ -17,11 +17,11 @@ from domain.models.admin_unit import AdminLevel
 from domain.text import fold
 
 NATIONAL_CODE = "VN"
-# What the dataset is, in words, for the CLI, the API docs and the map: not the units of 2021.
+# What the dataset is, in words, for the CLI and the API docs: the units of early 2025, which
+# is not the epidemic's year (then: 705 districts, 312 wards in the city; see the README).
 DATASET_STATE = (
     "units as of early 2025, before the mid-2025 reform (63 provinces, 696 districts, 10,035 "
-    "communes; Ho Chi Minh City: 22 districts, 273 wards), not those of 2021 (705 districts; "
-    "312 wards in the city)"
+    "communes; Ho Chi Minh City: 22 districts, 273 wards)"
 )
 
 

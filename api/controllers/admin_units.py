@@ -1,5 +1,5 @@
 """Administrative units: public reference data, the names and codes of the hierarchy as it
-stood in early 2025 (domain/admin_dataset.py), not in 2021."""
+stood in early 2025 (domain/admin_dataset.py), not as in the epidemic's year."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ class AdminUnitController(Controller):
         description=(
             "The units as of early 2025, before the mid-2025 reform (63 provinces, 696 "
             "districts, 10,035 communes; Ho Chi Minh City 22 districts and 273 wards), not "
-            "those of 2021 (705 districts; 312 wards in the city). "
+            "those of the epidemic's year, which had more districts and wards. "
             "Filters combine. `q` ignores case and Vietnamese diacritics: `tan dinh` finds "
             "`Phường Tân Định`. With `q`, the best matches come first: a name that is the "
             "query, then names holding its words whole and in order, then all its words in "

@@ -168,4 +168,4 @@ async def test_the_units_are_those_of_early_2025_and_the_docs_say_so(client: Asy
     listing = schema["paths"]["/api/admin-units"]["get"]["description"]
     outlines = schema["paths"]["/api/map/units"]["get"]["description"]
     for text in (listing, outlines):
-        assert "early 2025" in text and "2021 dataset" not in text and "2021 hierarchy" not in text
+        assert "early 2025" in text and "2021" not in text
