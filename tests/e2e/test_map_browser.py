@@ -228,6 +228,10 @@ async def test_coordinator_map_at_city_zoom_then_a_station_live_and_in_english(
             assert untranslated == []
             members = await page.locator("#panel ul.members li").all_text_contents()
             assert any("Station staff" in m for m in members), members
+            title = await page.text_content("#panel h2")
+            assert title is not None and title.startswith("Mobile health station"), title
+            listed = await page.locator("#attention-list .name").all_text_contents()
+            assert listed and not any(name.startswith("Trạm") for name in listed), listed
             options = await page.locator("#district-filter option").all_text_contents()
             assert not any(o.startswith(("Quận ", "Huyện ")) for o in options), options
             cover = await page.text_content("#panel tr[data-item=rapid_test] [data-field=cover]")

@@ -167,6 +167,18 @@
     return [ward, district].filter(Boolean).join(", ");
   }
 
+  // A station's name is data, but "Trạm Y tế lưu động số 3 Phường 11" is the common noun of
+  // every mobile station plus its ward: in English it reads "Mobile health station no. 3, Ward
+  // 11". Any other name is shown as it was written.
+  const STATION_NAME = /^Trạm [Yy] tế lưu động(?: số (\d+))?\s*(.*)$/u;
+  function stationLabel(p) {
+    const m = state.lang === "en" ? STATION_NAME.exec(p.name) : null;
+    if (!m) return p.name;
+    const [, n, rest] = m;
+    const ward = rest && rest === p.commune_name ? p.commune_name_en || rest : rest;
+    return `${t("station_noun")}${n ? ` ${t("station_number")} ${n}` : ""}${ward ? `, ${ward}` : ""}`;
+  }
+
   function unitLabel(props) {
     return state.lang === "en" ? props.label_en || props.name_en || props.name : props.name;
   }
@@ -236,7 +248,7 @@
     const [lon, lat] = feature.geometry.coordinates;
     const marker = L.circleMarker([lat, lon], { ...style(p), className: "station-marker" });
     marker.on("click", () => showPanel(feature.id));
-    marker.bindTooltip(`${esc(p.name)}<br>${esc(placeOf(p))} · ${Math.round(p.load * 100)}%`);
+    marker.bindTooltip(`${esc(stationLabel(p))}<br>${esc(placeOf(p))} · ${Math.round(p.load * 100)}%`);
     marker.addTo(stationLayer);
     tag(marker.getElement(), feature);
     return marker;
@@ -341,7 +353,7 @@
       const item = document.createElement("li");
       item.dataset.id = feature.id;
       item.dataset.code = p.code;
-      item.innerHTML = `<span class="name">${esc(p.name)}</span> <span class="place">${esc(placeOf(p))}</span><br>${badges(p)}`;
+      item.innerHTML = `<span class="name">${esc(stationLabel(p))}</span> <span class="place">${esc(placeOf(p))}</span><br>${badges(p)}`;
       item.addEventListener("click", () => {
         const [lon, lat] = feature.geometry.coordinates;
         document.body.dataset.moving = "1";
@@ -383,7 +395,7 @@
       ? `<table class="supplies"><tr><th>${esc(t("stock_item"))}</th><th>${esc(t("stock_on_hand"))}</th><th>${esc(t("stock_cover"))}</th><th>${esc(t("stock_state"))}</th></tr>${supplyRows(detail.supplies)}</table>`
       : `<p>${esc(t("no_stock_record"))}</p>`;
     $("panel-body").innerHTML = `
-      <h2>${esc(p.name)}</h2>
+      <h2 data-name="${esc(p.name)}">${esc(stationLabel(p))}</h2>
       <div class="place" data-field="place">${esc(placeOf(p))}</div>
       <div>${esc(p.code)} · <strong data-field="status">${esc(t("station." + p.status))}</strong></div>
       <h3>${esc(t("load"))}</h3>
