@@ -5,6 +5,10 @@ snapshot (sync_txid < snapshot xmin) are returned; a transaction still running t
 at or above xmin, so whatever it commits sorts after the cursor this page returns. That is why
 a cursor can never step over a late commit (sync/PROTOCOL.md, "Why a pull cannot skip").
 
+With a hot standby configured (domain/replica.py), the page is read there once the standby
+has replayed what the primary held when the pull arrived, on the primary otherwise; the
+cursor means the same on both (sync/PROTOCOL.md, "Pulls from a standby").
+
 A long-poll (``wait_ms``) commits that read, waits for a change in the device's scope without
 holding a connection, then reads again in a fresh transaction (sync/PROTOCOL.md §7).
 """
@@ -18,6 +22,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.replica import Replica
 from domain.services.devices import authenticate_device
 from sync import feed
 from sync.clock import ServerClock, server_time
@@ -54,6 +59,7 @@ class FeedWaiter(Protocol):
 async def pull(
     session: AsyncSession, token: str, request: PullRequest, *, registry: Registry,
     clock: ServerClock, key: bytes, waiter: FeedWaiter | None = None,
+    replica: Replica | None = None,
 ) -> PullResponse:
     """One page of changes after the request's cursor (or a reset when the scope changed);
     with ``wait_ms`` and a waiter, an empty page waits for a change in scope first.
@@ -62,7 +68,7 @@ async def pull(
     above every stamp of every row the page can contain.
     """
     deadline = time.monotonic() + request.wait_ms / 1000
-    page, scope = await _serve(session, token, request, registry, clock, key)
+    page, scope = await _routed(session, replica, token, request, registry, clock, key)
     if waiter is None or request.wait_ms == 0 or page.changes or page.reset or page.has_more:
         return page
     waiter.watch(scope, registry)
@@ -72,13 +78,24 @@ async def pull(
         wake = await waiter.wait(remaining if pause is None else min(pause, remaining))
         if wake is Wake.closed or (wake is Wake.timeout and pause is None):
             break
-        page, _ = await _serve(session, token, request, registry, clock, key)
+        page, _ = await _routed(session, replica, token, request, registry, clock, key)
         if page.changes or page.reset or page.has_more:
             return page
         if wake is Wake.changed:
             rechecks = list(RECHECK_S)
     return PullResponse(changes=[], cursor=page.cursor, has_more=False,
                         server_hlc=await clock.tick(), reset=False, server_time=server_time())
+
+
+async def _routed(
+    session: AsyncSession, replica: Replica | None, token: str, request: PullRequest,
+    registry: Registry, clock: ServerClock, key: bytes,
+) -> tuple[PullResponse, FeedScope]:
+    """Read the page on the standby when it has caught up, on the primary otherwise."""
+    if replica is not None and await replica.caught_up():
+        async with replica.session_maker() as standby:
+            return await _serve(standby, token, request, registry, clock, key)
+    return await _serve(session, token, request, registry, clock, key)
 
 
 async def _serve(
