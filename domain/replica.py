@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from domain.db import create_engine, create_session_maker
+from domain.db import create_engine, create_session_maker, ping_when_idle
 
 _PRIMARY_POSITION = text("SELECT pg_current_wal_insert_lsn()::text")
 # Reached when replay has passed the target, or the target only lies past a WAL page header
@@ -101,7 +101,9 @@ class Replica:
 
 
 def _autocommit(url: str, name: str) -> AsyncEngine:
-    return create_async_engine(
-        url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=4, pool_pre_ping=True,
+    engine = create_async_engine(
+        url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=4,
         connect_args={"server_settings": {"application_name": name}},
     )
+    ping_when_idle(engine)
+    return engine

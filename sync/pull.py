@@ -15,6 +15,7 @@ holding a connection, then reads again in a fresh transaction (sync/PROTOCOL.md 
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import time
 import uuid
@@ -64,8 +65,9 @@ async def pull(
     """One page of changes after the request's cursor (or a reset when the scope changed);
     with ``wait_ms`` and a waiter, an empty page waits for a change in scope first.
 
-    The server clock ticks after the page is read, so the ``server_hlc`` a device observes is
-    above every stamp of every row the page can contain.
+    The server clock ticks once the page's snapshot is taken, alongside the page's reads, so
+    the ``server_hlc`` a device observes is above every stamp of every row the page can
+    contain (each committed before the tick began).
     """
     deadline = time.monotonic() + request.wait_ms / 1000
     page, scope = await _routed(session, replica, token, request, registry, clock, key)
@@ -119,11 +121,21 @@ async def _serve(
         return PullResponse(changes=[], cursor=Cursor(START, fingerprint).encode(
             key, device.device_id), has_more=True, server_hlc=await clock.tick(), reset=True,
             server_time=server_time()), scope
+    # The device query took the snapshot: every row the page can show has committed, so the
+    # tick may run on its own connection while the page is read (one round trip less to wait).
+    tick = _tick_now(clock)
     changes, last, has_more = await _page(session, registry, scope, after, request.limit)
     await session.commit()
     return PullResponse(changes=changes, cursor=Cursor(last, fingerprint).encode(
-        key, device.device_id), has_more=has_more, server_hlc=await clock.tick(), reset=False,
+        key, device.device_id), has_more=has_more, server_hlc=await tick, reset=False,
         server_time=server_time()), scope
+
+
+def _tick_now(clock: ServerClock) -> asyncio.Future[str]:
+    """Start a tick; if the page then fails, its outcome is dropped rather than left unread."""
+    tick = asyncio.ensure_future(clock.tick())
+    tick.add_done_callback(lambda t: t.cancelled() or t.exception())
+    return tick
 
 
 def _after(
@@ -144,10 +156,9 @@ def _after(
 async def _page(
     session: AsyncSession, registry: Registry, scope: FeedScope, after: Position, limit: int
 ) -> tuple[list[Change], Position, bool]:
-    xmin = await feed.snapshot_xmin(session)
-    page = await feed.bounds(session, registry, scope, after=after, xmin=xmin, limit=limit)
+    page = await feed.bounds(session, registry, scope, after=after, limit=limit)
     if page.upto is None:
         return [], after, False
-    parts = [(spec, await feed.rows(session, spec, scope, after=after, upto=page.upto, xmin=xmin))
-             for spec in page.entities]
+    parts = [(spec, await feed.rows(session, spec, scope, after=after, upto=page.upto,
+                                    xmin=page.xmin)) for spec in page.entities]
     return feed.changes(parts), page.upto, page.has_more
