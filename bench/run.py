@@ -30,6 +30,7 @@ from bench import (
     profile_push,
     pull,
     push,
+    scale_out,
     surge,
     wire_size,
 )
@@ -44,7 +45,7 @@ from bench.dataset import (
 from bench.harness import RESULTS, Result, database, rewrite_readme_table, server
 from domain.db import create_engine
 
-BENCHES = ("map", "live", "pull", "wire", "push", "contention", "profile", "surge")
+BENCHES = ("map", "live", "pull", "wire", "push", "contention", "profile", "surge", "scale")
 
 
 def log(message: str) -> None:
@@ -116,6 +117,9 @@ async def _run(url: str, base: str, names: Sequence[str], quick: bool) -> list[R
         if "surge" in names:
             log(f"surge: {surge.devices(quick):,} devices reconnect at once")
             results += _tagged("surge", await surge.run(base, url, engine, quick=quick, log=log))
+        if "scale" in names:
+            log("scale: several server processes behind one address, many devices")
+            results += _tagged("scale", await scale_out.run(url, engine, quick=quick))
     finally:
         await engine.dispose()
     return results
