@@ -65,7 +65,7 @@ class Load:
     readings: set[uuid.UUID] = field(default_factory=set)
 
 
-def _cpu_ticks(pids: list[int]) -> dict[int, int]:
+def cpu_ticks(pids: list[int]) -> dict[int, int]:
     """utime + stime (clock ticks) of each process."""
     ticks = {}
     for p in pids:
@@ -75,7 +75,7 @@ def _cpu_ticks(pids: list[int]) -> dict[int, int]:
 
 
 @contextmanager
-def _servers(url: str, count: int) -> Iterator[tuple[str, list[int]]]:
+def servers(url: str, count: int) -> Iterator[tuple[str, list[int]]]:
     """``count`` processes of bench/reuseport.py on one free port; (base URL, their pids),
     once every one of them accepts connections."""
     port = free_port()
@@ -165,10 +165,10 @@ async def run(url: str, engine: AsyncEngine, *, quick: bool) -> list[Result]:
     for n in counts:
         devices = await enrol(engine, [(s.id, s.staff_id) for s in picked], f"scale-out {n}")
         fleet = [(d, s.case_ids) for d, s in zip(devices, picked, strict=True)]
-        with _servers(url, n) as (base, pids):
-            before = _cpu_ticks(pids)
+        with servers(url, n) as (base, pids):
+            before = cpu_ticks(pids)
             load = await _round_trip(base, fleet, rounds, seed=n)
-            after = _cpu_ticks(pids)
+            after = cpu_ticks(pids)
         spread = {p: after.get(p, 0) - before.get(p, 0) for p in after}
         loads[n] = (load, spread, await _stored_once(url, load.readings))
     base_load = loads[counts[0]][0]
