@@ -254,7 +254,8 @@ async def run(
 ) -> list[Result]:
     """Every phase on both sides; the peer is each figure's baseline."""
     if not ensure_peer():
-        raise RuntimeError("the CouchDB-protocol peer needs node and npm")
+        print("couch: skipped, the CouchDB-protocol peer needs node and npm", flush=True)
+        return []
     rng = random.Random(9)
     sizes = QUICK_VISITS if quick else VISITS
     free = list(push_station.case_ids)
