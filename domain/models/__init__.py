@@ -1,6 +1,7 @@
 """All mapped models, imported here so Alembic and the mappers see every table."""
 
 import domain.models.device
+import domain.models.directive
 import domain.models.supply  # noqa: F401  (supply tables)
 from domain.models.admin_unit import AdminLevel, AdminUnit
 from domain.models.audit import AuditEntry
