@@ -8,7 +8,8 @@ Create Date: 2026-12-01 12:00:00.000000
 
 Every table gets the ``sync_stamp`` and ``audit_row`` triggers, so each write is audited
 whoever made it. The tables that travel to devices (sync/orders.py) also notify the sync
-feed (migration 0009), so a long-polling ward tablet wakes when a directive reaches it.
+feed (migration 0009), so a long-polling ward tablet wakes when a directive reaches it, and
+the fields a tablet merges are stamped on online writes (``sync_stamp_field_hlc``).
 """
 
 from collections.abc import Sequence
@@ -39,6 +40,11 @@ FEED_TABLES = [
     "directive_recipient", "directive_reminder", "inspection", "inspection_correction",
     "community_team", "community_team_member",
 ]
+# Fields a tablet merges (sync/orders.py): online writes stamp them with the server clock
+# (migration 0008's sync_stamp_field_hlc), so an older offline answer cannot undo a newer one.
+STAMPED_COLUMNS = {
+    "directive_recipient": ["progress_pct", "progress_note", "status", "completion_report"],
+}
 ENUMS = [
     "directive_priority", "directive_status", "adjustment_kind", "merit_kind",
     "contact_channel", "community_team_role",
@@ -299,9 +305,17 @@ def upgrade() -> None:
     for table in FEED_TABLES:
         for statement in _notify_triggers(table):
             op.execute(statement)
+    for table, columns in STAMPED_COLUMNS.items():
+        args = ", ".join(f"'{c}'" for c in columns)
+        op.execute(
+            f"CREATE TRIGGER {table}_field_hlc BEFORE INSERT OR UPDATE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION sync_stamp_field_hlc({args})"
+        )
 
 
 def downgrade() -> None:
+    for table in STAMPED_COLUMNS:
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_field_hlc ON {table}")
     for table in FEED_TABLES:
         for event in ("insert", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS {table}_feed_notify_{event} ON {table}")
