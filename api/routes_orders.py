@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.controllers.community_teams import CommunityTeamController
 from api.controllers.directives import DirectiveController
 from api.controllers.received_directives import ReceivedDirectiveController
 
 HANDLERS: list[Any] = [
     DirectiveController,
     ReceivedDirectiveController,
+    CommunityTeamController,
 ]

@@ -132,3 +132,28 @@ async def test_a_reminder_reaches_the_overdue_wards_tablet(unit: Unit, world: Wo
     reminders = d.of("directive_reminder")
     assert [x["message"] for x in reminders.values()] == ["Báo cáo trước 17 giờ"]
     assert d.of("directive")[mine]["reminder_count"] == 1
+
+
+async def test_the_wards_community_teams_reach_its_tablets_only(
+    unit: Unit, world: World
+) -> None:
+    neighbour = await make_unit(world, unit.device.http, NEIGHBOUR)
+    r = await unit.device.http.post("/api/community-teams", headers=unit.officer.headers, json={
+        "name": "Tổ COVID khu phố 1", "channel": "phone", "contact": "0903123456",
+        "areas": ["Khu phố 1"], "households": 120,
+        "members": [{"full_name": "Nguyễn Thị Mai", "phone": "0903123456", "role": "leader"}]})
+    assert r.status_code == 201, r.text
+    await unit.device.sync_down()
+    teams = unit.device.of("community_team")
+    assert [t["name"] for t in teams.values()] == ["Tổ COVID khu phố 1"]
+    assert [m["full_name"] for m in unit.device.of("community_team_member").values()] == [
+        "Nguyễn Thị Mai"]
+    await neighbour.device.sync_down()
+    assert neighbour.device.of("community_team") == {}
+    team_id = next(iter(teams))
+    r = await unit.device.http.delete(f"/api/community-teams/{team_id}",
+                                      headers=unit.officer.headers)
+    assert r.status_code == 204
+    await unit.device.sync_down()
+    assert unit.device.of("community_team") == {}
+    assert unit.device.of("community_team_member") == {}
