@@ -6,10 +6,12 @@ from typing import Any
 
 from api.controllers.community_teams import CommunityTeamController
 from api.controllers.directives import DirectiveController
+from api.controllers.inspections import InspectionController
 from api.controllers.received_directives import ReceivedDirectiveController
 
 HANDLERS: list[Any] = [
     DirectiveController,
     ReceivedDirectiveController,
+    InspectionController,
     CommunityTeamController,
 ]

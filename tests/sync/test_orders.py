@@ -157,3 +157,33 @@ async def test_the_wards_community_teams_reach_its_tablets_only(
     await unit.device.sync_down()
     assert unit.device.of("community_team") == {}
     assert unit.device.of("community_team_member") == {}
+
+
+async def test_an_inspections_corrections_are_answered_offline_on_the_wards_tablet(
+    unit: Unit, world: World
+) -> None:
+    district = await world.user(Role.district_logistics, "760")
+    neighbour = await make_unit(world, unit.device.http, NEIGHBOUR)
+    d = unit.device
+    due = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    r = await d.http.post("/api/inspections", headers=district.headers, json={
+        "unit_code": HOME, "findings": "Chưa có kế hoạch cấp độ 4.",
+        "checklist": {"steering_committee": True, "connected": True},
+        "corrections": [{"title": "Lập kế hoạch ứng phó cấp độ 4", "due_at": due}]})
+    assert r.status_code == 201, r.text
+    inspection = r.json()
+    await d.sync_down()
+    [pulled] = d.of("inspection").values()
+    assert pulled["findings"] == "Chưa có kế hoạch cấp độ 4." and pulled["connected"] is True
+    [link] = d.of("inspection_correction").values()
+    recipient = uuid.UUID(link["recipient_id"])
+    assert d.of("directive")[recipient]["title"] == "Lập kế hoạch ứng phó cấp độ 4"
+    [result] = await d.push_ok(d.mutation("directive", recipient, {
+        "status": "done", "completion_report": "Kế hoạch đã được UBND phường phê duyệt."}))
+    assert result["status"] == "applied", result
+    seen = (await d.http.get(f"/api/inspections/{inspection['id']}",
+                             headers=district.headers)).json()
+    assert seen["corrections"][0]["status"] == "done"
+    await neighbour.device.sync_down()
+    assert neighbour.device.of("inspection") == {}
+    assert neighbour.device.of("inspection_correction") == {}
