@@ -175,3 +175,15 @@ class DirectiveRepository:
                 .where(DirectiveReminder.recipient_id.in_(recipient_ids))
                 .order_by(DirectiveReminder.sent_at, DirectiveReminder.id))
         return list(await self.session.scalars(stmt))
+
+
+async def backdate(
+    session: AsyncSession, directive_id: uuid.UUID, *, issued_at: datetime, due_at: datetime
+) -> None:
+    """Move a directive and its copies back in time (the demo's day, not a workflow)."""
+    await session.execute(update(Directive).where(Directive.id == directive_id)
+                          .values(issued_at=issued_at, due_at=due_at)
+                          .execution_options(synchronize_session=False))
+    await session.execute(update(R).where(R.directive_id == directive_id)
+                          .values(issued_at=issued_at, due_at=due_at)
+                          .execution_options(synchronize_session=False))
