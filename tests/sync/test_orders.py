@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from domain.models.enums import Role
 from sync.client import LocalStore, SyncClient
@@ -187,3 +188,32 @@ async def test_an_inspections_corrections_are_answered_offline_on_the_wards_tabl
     await neighbour.device.sync_down()
     assert neighbour.device.of("inspection") == {}
     assert neighbour.device.of("inspection_correction") == {}
+
+
+ANSWERS: list[tuple[str, Any, bool]] = [
+    ("progress_pct", 40, True),
+    ("progress_pct", 101, False),
+    ("progress_pct", -1, False),
+    ("progress_note", "Đã rà soát 3 khu phố", True),
+    ("progress_note", "x" * 2001, False),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "valid"), ANSWERS,
+                         ids=[f"{n}={'ok' if v else 'bad'}" for n, _, v in ANSWERS])
+async def test_an_answer_gets_the_same_verdict_online_and_offline(
+    unit: Unit, world: World, name: str, value: Any, valid: bool
+) -> None:
+    district = await world.user(Role.district_logistics, "760")
+    d = unit.device
+    mine = _copy(await _issue(d.http, district, [HOME]), HOME)
+    online = await d.http.patch(f"/api/received-directives/{mine}", json={name: value},
+                                headers=unit.staff.headers)
+    (offline,) = await d.push_ok(d.mutation("directive", mine, {name: value}))
+    if valid:
+        assert online.status_code == 200, online.text
+        assert offline["status"] == "applied", offline
+    else:
+        assert online.status_code == 400 and online.json()["field"] == name, online.text
+        assert (offline["status"], offline["code"]) == ("rejected", "invalid_request")
+        assert offline["field"] == f"mutations[0].fields.{name}"
