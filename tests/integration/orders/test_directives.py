@@ -178,3 +178,28 @@ async def test_directives_are_audited(
         "WHERE entity IN ('directive', 'directive_recipient') ORDER BY id"))).all()
     assert ("directive", "insert", chain.people["q1"].id) in rows
     assert ("directive_recipient", "update", chain.people["home_officer"].id) in rows
+
+
+async def test_the_levels_above_read_a_wards_answer_and_siblings_do_not(
+    client: AsyncClient, chain: Chain
+) -> None:
+    d = await issue(client, chain.h("city"), unit_codes=[HOME, "760"])
+    mine = copy_of(d, HOME)
+    await answer(client, chain.h("home_staff"), mine, status="acknowledged")
+    for who in ("q1", "city", "observer", "home_volunteer"):
+        r = await client.get(f"/api/received-directives/{mine}", headers=chain.h(who))
+        assert r.status_code == 200 and r.json()["status"] == "acknowledged", who
+    for who in ("sibling_officer", "q3", "hanoi_officer"):
+        r = await client.get(f"/api/received-directives/{mine}", headers=chain.h(who))
+        assert r.status_code == 404, who
+    # The district answers the copy addressed to the district itself, not its ward's.
+    district_copy = copy_of(d, "760")
+    r = await answer(client, chain.h("q1"), district_copy, status="in_progress",
+                     progress_pct=10)
+    assert r.status_code == 200 and r.json()["unit_code"] == "760"
+    listed = (await client.get("/api/received-directives", headers=chain.h("q1"),
+                               params={"commune": HOME})).json()
+    assert [x["unit_code"] for x in listed["items"]] == [HOME]
+    # The district does not see the city's follow-up of its own directive.
+    r = await client.get(f"/api/directives/{d['id']}", headers=chain.h("q1"))
+    assert r.status_code == 404
