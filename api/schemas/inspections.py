@@ -129,7 +129,18 @@ class Inspection(msgspec.Struct, kw_only=True, frozen=True):
         )
 
 
+class Observed(msgspec.Struct, kw_only=True, frozen=True):
+    """The commune as the system sees it now (live, not part of the record): beside the
+    inspector's checklist, what its community teams, stations and tablets show."""
+
+    community_teams_active: int
+    stations: int
+    stations_active: int
+    devices_synced_24h: int
+
+
 class InspectionDetail(Inspection, kw_only=True, frozen=True):
+    observed: Observed
     corrections: list[ReceivedDirective]
     adjustments: list[Adjustment]
     merits: list[Merit]
@@ -139,6 +150,10 @@ class InspectionDetail(Inspection, kw_only=True, frozen=True):
         base = Inspection.of(v.inspection)
         return cls(
             **{f: getattr(base, f) for f in Inspection.__struct_fields__},
+            observed=Observed(
+                community_teams_active=v.observed.community_teams_active,
+                stations=v.observed.stations, stations_active=v.observed.stations_active,
+                devices_synced_24h=v.observed.devices_synced_24h),
             corrections=[ReceivedDirective.of(r, now) for r in v.corrections],
             adjustments=[Adjustment(id=a.id, kind=a.kind, requisition_id=r.id,
                                     requisition_code=r.code, requisition_status=r.status)

@@ -4,19 +4,35 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.models.community_team import CommunityTeam
+from domain.models.device import Device
 from domain.models.directive import DirectiveRecipient
+from domain.models.enums import StationStatus
 from domain.models.inspection import (
     Inspection,
     InspectionAdjustment,
     InspectionCorrection,
     InspectionMerit,
 )
+from domain.models.station import Station
 from domain.models.supply import Requisition
 from domain.repositories.scope import in_scope
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """What the system knows of a commune now, beside what the inspector ticked."""
+
+    community_teams_active: int
+    stations: int
+    stations_active: int
+    devices_synced_24h: int
 
 
 class InspectionRepository:
@@ -72,3 +88,22 @@ class InspectionRepository:
                                               InspectionMerit.deleted.is_(False))
                 .order_by(InspectionMerit.decided_at, InspectionMerit.id))
         return list(await self.session.scalars(stmt))
+
+    async def observed(self, commune_path: str, now: datetime) -> Observed:
+        """Active community teams, stations (and active ones), and tablets of the commune's
+        stations that synced in the last 24 hours (not revoked)."""
+        teams = select(func.count()).select_from(CommunityTeam).where(
+            CommunityTeam.scope_path == commune_path, CommunityTeam.active.is_(True),
+            CommunityTeam.deleted.is_(False)).scalar_subquery()
+        stations = select(func.count()).select_from(Station).where(
+            Station.scope_path == commune_path, Station.deleted.is_(False)).scalar_subquery()
+        active = select(func.count()).select_from(Station).where(
+            Station.scope_path == commune_path, Station.deleted.is_(False),
+            Station.status == StationStatus.active).scalar_subquery()
+        devices = (select(func.count()).select_from(Device)
+                   .join(Station, Station.id == Device.station_id)
+                   .where(Station.scope_path == commune_path, Device.revoked_at.is_(None),
+                          Device.last_seen_at > now - timedelta(hours=24))
+                   .scalar_subquery())
+        row = (await self.session.execute(select(teams, stations, active, devices))).one()
+        return Observed(*(int(n or 0) for n in row))

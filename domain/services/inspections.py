@@ -43,7 +43,7 @@ from domain.models.inspection import (
 )
 from domain.models.supply import Requisition, RequisitionStatus
 from domain.repositories.admin_units import AdminUnitRepository
-from domain.repositories.inspections import InspectionRepository
+from domain.repositories.inspections import InspectionRepository, Observed
 from domain.repositories.users import UserRepository
 from domain.rules.requisition_status import REQUISITION_STATUS
 from domain.services.directives import DirectiveService
@@ -64,6 +64,7 @@ class InspectionDetail:
     corrections: Sequence[DirectiveRecipient]
     adjustments: Sequence[tuple[InspectionAdjustment, Requisition]]
     merits: Sequence[InspectionMerit]
+    observed: Observed
 
 
 def _at(prefix: str, exc: DomainError) -> DomainError:
@@ -214,7 +215,8 @@ class InspectionService:
         inspection = await self._get(inspection_id)
         return InspectionDetail(
             inspection, await self.repo.corrections(inspection.id),
-            await self.repo.adjustments(inspection.id), await self.repo.merits(inspection.id))
+            await self.repo.adjustments(inspection.id), await self.repo.merits(inspection.id),
+            await self.repo.observed(inspection.scope_path, datetime.now(UTC)))
 
     async def search(
         self, *, district: str | None = None, commune: str | None = None,

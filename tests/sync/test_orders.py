@@ -185,6 +185,7 @@ async def test_an_inspections_corrections_are_answered_offline_on_the_wards_tabl
     seen = (await d.http.get(f"/api/inspections/{inspection['id']}",
                              headers=district.headers)).json()
     assert seen["corrections"][0]["status"] == "done"
+    assert seen["observed"]["devices_synced_24h"] == 1, "the ward's tablet is connected"
     await neighbour.device.sync_down()
     assert neighbour.device.of("inspection") == {}
     assert neighbour.device.of("inspection_correction") == {}

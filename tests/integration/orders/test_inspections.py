@@ -42,6 +42,9 @@ async def _stock_district_warehouse(client: AsyncClient, chain: Chain, db_sessio
 async def test_the_district_inspects_a_ward_and_the_ward_acts_on_the_corrections(
     client: AsyncClient, chain: Chain
 ) -> None:
+    team = await client.post("/api/community-teams", headers=chain.h("home_officer"), json={
+        "name": "Tổ COVID khu phố 1", "channel": "phone", "contact": "0903123456"})
+    assert team.status_code == 201, team.text
     body = inspection(chain, corrections=[
         {"title": "Cập nhật kế hoạch ứng phó cấp độ 4", "due_at": due(48)},
         {"title": "Kích hoạt tổ COVID khu phố 2", "due_at": due(24), "report_required": False},
@@ -57,6 +60,9 @@ async def test_the_district_inspects_a_ward_and_the_ward_acts_on_the_corrections
     assert [c["title"] for c in done["corrections"]] == ["Kích hoạt tổ COVID khu phố 2",
                                                           "Cập nhật kế hoạch ứng phó cấp độ 4"]
     assert {m["kind"] for m in done["merits"]} == {"commendation", "discipline"}
+    # Beside the checklist, what the system sees of the ward now.
+    assert done["observed"] == {"community_teams_active": 1, "stations": 1,
+                                "stations_active": 1, "devices_synced_24h": 0}
     # The ward sees the inspection and its corrections among its directives.
     seen = await client.get(f"/api/inspections/{done['id']}", headers=chain.h("home_officer"))
     assert seen.status_code == 200
