@@ -22,7 +22,7 @@ from api.schemas.community_teams import (
 )
 from api.schemas.stations import changes_of
 from api.services import service_dependency
-from domain.services.community_teams import CommunityTeamService
+from domain.services.community_teams import CommunityTeamService, shows_member_phones
 
 TeamId = Annotated[uuid.UUID, PathParameter()]
 MemberId = Annotated[uuid.UUID, PathParameter()]
@@ -43,14 +43,16 @@ class CommunityTeamController(Controller):
     ) -> CommunityTeamPage:
         views, total = await teams.search(district=district, commune=commune, active=active,
                                           limit=paging.limit, offset=paging.offset)
-        return paging.page([CommunityTeam.of(v) for v in views], total)
+        phones = shows_member_phones(teams.principal)
+        return paging.page([CommunityTeam.of(v, phones=phones) for v in views], total)
 
     @get("/{team_id:uuid}", operation_id="get_community_team",
          summary="One community team with its members")
     async def get_community_team(
         self, teams: NamedDependency[CommunityTeamService], team_id: TeamId,
     ) -> CommunityTeam:
-        return CommunityTeam.of(await teams.get(team_id))
+        return CommunityTeam.of(await teams.get(team_id),
+                                phones=shows_member_phones(teams.principal))
 
     @post("/", operation_id="create_community_team",
           summary="Form a community COVID team in a commune")

@@ -58,8 +58,9 @@ class CommunityTeamMember(msgspec.Struct, kw_only=True, frozen=True):
     role: CommunityTeamRole
 
     @classmethod
-    def of(cls, m: MemberRow) -> CommunityTeamMember:
-        return cls(id=m.id, full_name=m.full_name, phone=m.phone, role=m.role)
+    def of(cls, m: MemberRow, *, phones: bool = True) -> CommunityTeamMember:
+        return cls(id=m.id, full_name=m.full_name, phone=m.phone if phones else None,
+                   role=m.role)
 
 
 class CommunityTeam(msgspec.Struct, kw_only=True, frozen=True):
@@ -77,12 +78,12 @@ class CommunityTeam(msgspec.Struct, kw_only=True, frozen=True):
     updated_at: datetime
 
     @classmethod
-    def of(cls, v: CommunityTeamView) -> CommunityTeam:
+    def of(cls, v: CommunityTeamView, *, phones: bool = True) -> CommunityTeam:
         t = v.team
         return cls(id=t.id, commune_code=t.commune_code, path=t.scope_path, name=t.name,
                    areas=list(t.areas), households=t.households, channel=t.channel,
                    contact=t.contact, active=t.active,
-                   members=[CommunityTeamMember.of(m) for m in v.members],
+                   members=[CommunityTeamMember.of(m, phones=phones) for m in v.members],
                    created_at=t.created_at, updated_at=t.updated_at)
 
 

@@ -5,7 +5,8 @@ administrator above it) forms, edits and dissolves its teams and their members; 
 scope reads them (the district its communes', nobody a sibling's). A team watches named
 areas and a number of households and is reached through one channel; a phone channel's
 contact is a phone number. Dissolving a team or removing a member leaves a tombstone, so the
-commune's tablets drop it too.
+commune's tablets drop it too. The national observer reads the teams without their
+members' phone numbers.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ from domain.services.stations import StationService
 TEAM_FIELDS = frozenset({"name", "areas", "households", "channel", "contact", "active"})
 MEMBER_FIELDS = frozenset({"full_name", "phone", "role"})
 PHONE = re.compile(describe(Phone)["pattern"])  # the one phone rule (domain/contract.py)
+
+
+def shows_member_phones(principal: Principal) -> bool:
+    """Residents' phone numbers go to those who work with the teams, not to the de-identified
+    national observer (the team's own contact channel stays: it is how the team is reached)."""
+    return principal.role is not Role.national_observer
 
 
 def _check_contact(channel: ContactChannel, contact: str) -> None:

@@ -30,6 +30,11 @@ async def test_the_commune_officer_forms_a_team_the_district_reads_it_siblings_d
     assert [m["full_name"] for m in team["members"]] == ["Trần Văn Bình", "Lê Thị Hoa"]
     listed = (await client.get("/api/community-teams", headers=chain.h("q1"))).json()
     assert [t["id"] for t in listed["items"]] == [team["id"]]
+    assert listed["items"][0]["members"][0]["phone"] == "0903123456"
+    observed = (await client.get(f"/api/community-teams/{team['id']}",
+                                 headers=chain.h("observer"))).json()
+    assert [m["phone"] for m in observed["members"]] == [None, None], "de-identified"
+    assert observed["contact"] == TEAM["contact"]
     for who in ("sibling_officer", "q3"):
         assert (await client.get(f"/api/community-teams/{team['id']}",
                                  headers=chain.h(who))).status_code == 404
