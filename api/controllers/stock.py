@@ -26,6 +26,7 @@ from api.schemas.stock import (
 from api.services import service_dependency
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
 from domain.repositories.stock import StockLine
+from domain.rules.expiry import NEAR_EXPIRY_DAYS
 from domain.services.stock import StockService
 from domain.services.stock_views import StockViews
 
@@ -90,7 +91,7 @@ class StockController(Controller):
          summary="Lots in stock expiring soon (expired ones first)")
     async def list_expiring_stock(
         self, views: NamedDependency[StockViews],
-        within_days: Annotated[int, QueryParameter(ge=0, le=365)] = 30,
+        within_days: Annotated[int, QueryParameter(ge=0, le=365)] = NEAR_EXPIRY_DAYS,
     ) -> list[StockLine]:
         rows = await views.expiring(within_days)
         return rows

@@ -14,6 +14,7 @@ from domain.contract import Quantity, Reason, SerialNo
 from domain.models import supply as m
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
 from domain.repositories.stock import CoverageRow, StockLine
+from domain.rules.expiry import NEAR_EXPIRY_DAYS
 from domain.services.stock_views import DistrictRollup, LocationRollup
 
 # Transfers are booked by shipments and loans, never typed in by hand.
@@ -86,6 +87,10 @@ class Coverage(msgspec.Struct, kw_only=True, frozen=True):
     daily_need: float
     days_of_cover: Annotated[float | None, Meta(description="null when nothing is needed")]
     state: StockState
+    expired: Annotated[int, Meta(
+        description="of on_hand, in lots past their expiry date (cannot be handed out)")] = 0
+    near_expiry: Annotated[int, Meta(
+        description=f"of on_hand, in lots expiring within {NEAR_EXPIRY_DAYS} days")] = 0
 
     @classmethod
     def of(cls, r: CoverageRow) -> Coverage:
@@ -96,6 +101,7 @@ class Coverage(msgspec.Struct, kw_only=True, frozen=True):
             used_last_7_days=r.used_recently, open_cases=r.open_cases,
             daily_need=round(r.daily_need, 2), days_of_cover=r.days_of_cover,
             state=r.state,  # type: ignore[arg-type]
+            expired=r.expired, near_expiry=r.near_expiry,
         )
 
 
