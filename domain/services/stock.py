@@ -37,7 +37,6 @@ from domain.errors import Conflict, InsufficientStock, NotFound, ValidationFaile
 from domain.models.case import F0Case
 from domain.models.supply import (
     CatalogItem,
-    DiscrepancyStatus,
     EquipmentStatus,
     EquipmentUnit,
     MovementKind,
@@ -188,25 +187,6 @@ class StockService:
             entry, location=location, item=item, offline=offline, actor_id=self.principal.user_id,
             device_id=device_id or self.principal.device_id,
         )
-
-    async def resolve_discrepancy(
-        self, discrepancy_id: uuid.UUID, resolution: str
-    ) -> StockDiscrepancy:
-        """Close a discrepancy once the keeper has reconciled it (usually with a physical count)."""
-        repo = StockRepository(self.session)
-        found = await repo.discrepancy(discrepancy_id)
-        if found is None or not self.principal.can_read(found.scope_path):
-            raise NotFound("discrepancy not found", field="discrepancy_id")
-        location = await LocationService(self.session, self.principal).get(found.location_id)
-        require_keeper(self.principal, location)
-        if found.status is DiscrepancyStatus.resolved:
-            raise Conflict("the discrepancy is already resolved", field="status")
-        if not resolution.strip():
-            raise ValidationFailed("say how it was reconciled", field="resolution")
-        found.status, found.resolution = DiscrepancyStatus.resolved, resolution.strip()
-        found.resolved_at, found.resolved_by = datetime.now(UTC), self.principal.user_id
-        await self.session.flush()
-        return found
 
 
 async def _validate(
