@@ -259,6 +259,10 @@ class Shipping:
             if lost and not (isinstance(loss_reason, str) and loss_reason.strip()):
                 raise ValidationFailed("say what happened to the goods lost in transit",
                                        field=f"{at}.loss_reason")
+            for key, text in (("reason", reason), ("loss_reason", loss_reason)):
+                if text is not None and (not isinstance(text, str) or len(text) > 255):
+                    raise ValidationFailed("text of at most 255 characters",
+                                           field=f"{at}.{key}")
             bad = _serials(line, "rejected_serials", sl, rej, at)
             missing = _serials(line, "lost_serials", sl, lost, at)
             if bad & missing:
