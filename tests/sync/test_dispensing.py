@@ -85,6 +85,23 @@ async def test_below_zero_offline_is_kept_and_opens_a_discrepancy(
     assert await world.scalar("SELECT count(*) FROM dispensing WHERE offline") == 2
 
 
+async def test_a_bag_given_offline_at_a_station_that_never_had_one_is_kept(
+    unit: Unit, world: World
+) -> None:
+    d = unit.device
+    location = await station_location(world, unit)
+    await lot(world, "A-GONE", -5)
+    first_valid = await lot(world, "A-NEXT", 20)
+    await lot(world, "A-LAST", 200)
+    case_id = await a_case(unit)
+    [r] = await d.push_ok(d.mutation("dispensing", uuid.uuid4(), {
+        "case_id": str(case_id), "kind": "bag_a", "given_at": AT}))
+    assert r["status"] == "applied", r
+    assert await balance(world, location, first_valid) == -1
+    assert await world.scalar(
+        "SELECT balance_after FROM stock_discrepancy WHERE location_id = :l", l=location) == -1
+
+
 async def test_an_expired_lot_is_refused_per_mutation_and_kept_in_the_conflict_log(
     unit: Unit, world: World
 ) -> None:
