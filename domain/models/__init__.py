@@ -1,6 +1,7 @@
 """All mapped models, imported here so Alembic and the mappers see every table."""
 
 import domain.models.device
+import domain.models.directive
 import domain.models.proposal
 import domain.models.readiness
 import domain.models.report
