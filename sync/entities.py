@@ -30,9 +30,9 @@ from domain.services.cases import CaseService, apply_case_edit
 from domain.services.stations import StationService
 from sync.apply_events import ObservationApplier
 from sync.apply_records import RecordApplier, Values
+from sync.chain import CHAIN_ENTITIES
 from sync.context import wire
 from sync.registry import Deletes, EntitySpec, Kind, Policy, Registry, Scope, model_fields
-from sync.chain import CHAIN_ENTITIES
 from sync.supplies import SUPPLY_ENTITIES
 
 P = Policy
