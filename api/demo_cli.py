@@ -33,6 +33,9 @@ async def _load(
         await load_supplies_demo(session, seed=seed, progress=update)
     finally:
         close()
+    from domain.demo.chain import load_chain_demo
+
+    await load_chain_demo(session, seed=seed)
     return logins
 
 

@@ -30,6 +30,8 @@
   legend.onAdd = () => $("legend");
   legend.addTo(map);
   const stationLayer = L.layerGroup().addTo(map);
+  // The hook of the other layers (chain.js): the map, the authenticated fetch, the language.
+  window.FIELDOPS_MAP = { map, api: (path) => api(path), lang: () => state.lang };
   // Pans and zooms animate; scripts (and the browser test) wait for the map to settle.
   map.on("movestart", () => { document.body.dataset.moving = "1"; });
   map.on("moveend", () => { delete document.body.dataset.moving; });
@@ -289,6 +291,7 @@
       await loadOutlines();
       await loadStations();
       listen();
+      document.dispatchEvent(new CustomEvent("fieldops:map-ready"));
     } catch (err) {
       console.error(err);
     }
