@@ -63,6 +63,13 @@ async def test_a_draft_shows_live_figures_and_submitting_freezes_them(
     assert r.status_code == 409
     assert (await client.get(f"/api/reports/{draft['id']}", headers=officer)).json()[
         "notes"] == "Đã bổ sung"
+    # Every step is in the audit trail, with who did it.
+    r = await client.get("/api/audit", params={"entity": "situation_report", "id": draft["id"]},
+                         headers=world.actors["coordinator_79"].headers)
+    entries = r.json()["items"]
+    assert [e["action"] for e in entries] == ["insert", "update", "update"]
+    assert {e["actor_id"] for e in entries} == {str(world.actors["officer_A"].user_id)}
+    assert entries[-1]["after"]["status"] == "submitted"
 
 
 async def test_a_district_cannot_open_edit_or_submit_a_communes_report(
