@@ -14,7 +14,7 @@ from api.schemas.readiness import LevelSet, Readiness, ReadinessMapUnit, Resourc
 from api.services import service_dependency
 from domain.services.readiness import ReadinessService
 
-UnitPath = Annotated[str, PathParameter(max_length=8, pattern=r"^[0-9A-Z]+$")]
+UnitPath = Annotated[str, PathParameter(max_length=8, description="administrative unit code")]
 LevelPath = Annotated[int, PathParameter(ge=1, le=4, description="epidemic level 1–4")]
 
 
