@@ -37,6 +37,15 @@ class ReportUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     notes: ReportNotes | None
 
 
+class ReportProposal(msgspec.Struct, kw_only=True, frozen=True):
+    """A proposal that went up with the report (``GET /api/proposals/{id}`` has the rest)."""
+
+    id: uuid.UUID
+    kind: ProposalKind
+    title: str
+    status: ProposalStatus
+
+
 class Report(msgspec.Struct, kw_only=True, frozen=True):
     id: uuid.UUID
     unit_code: str
@@ -51,6 +60,7 @@ class Report(msgspec.Struct, kw_only=True, frozen=True):
     late: bool
     submitted_at: datetime | None
     submitted_by: uuid.UUID | None
+    proposals: list[ReportProposal]
     created_at: datetime
     updated_at: datetime
 
@@ -61,7 +71,9 @@ class Report(msgspec.Struct, kw_only=True, frozen=True):
                    status=r.status, notes=r.notes, figures=v.figures, figures_live=v.live,
                    deadline=v.deadline, late=v.late, submitted_at=r.submitted_at,
                    submitted_by=r.submitted_by, created_at=r.created_at,
-                   updated_at=r.updated_at)
+                   updated_at=r.updated_at,
+                   proposals=[ReportProposal(id=p.id, kind=p.kind, title=p.title,
+                                             status=p.status) for p in v.proposals])
 
 
 ReportPage = Annotated[Page[Report], page_schema("ReportPage")]

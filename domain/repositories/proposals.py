@@ -41,3 +41,17 @@ class ProposalRepository:
             .order_by(Proposal.created_at.desc(), Proposal.id).limit(limit).offset(offset))
         total = await self.session.scalar(select(func.count()).select_from(Proposal).where(*conds))
         return list(rows), int(total or 0)
+
+    async def of_reports(self, report_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Proposal]]:
+        """The proposals that cite each of these reports, oldest first."""
+        out: dict[uuid.UUID, list[Proposal]] = {rid: [] for rid in report_ids}
+        if not report_ids:
+            return out
+        rows = await self.session.scalars(
+            select(Proposal).where(Proposal.report_id.in_(report_ids),
+                                   Proposal.deleted.is_(False))
+            .order_by(Proposal.created_at, Proposal.id))
+        for p in rows:
+            if p.report_id is not None:
+                out[p.report_id].append(p)
+        return out

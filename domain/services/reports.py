@@ -30,8 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.authz import Principal
 from domain.errors import Forbidden, Immutable, NotFound, TransitionNotAllowed, ValidationFailed
 from domain.models.enums import Role
+from domain.models.proposal import Proposal
 from domain.models.report import ReportStatus, SituationReport, report_id
 from domain.repositories.admin_units import AdminUnitRecord, AdminUnitRepository
+from domain.repositories.proposals import ProposalRepository
 from domain.repositories.reports import ReportRepository
 from domain.repositories.stock import KEY_ITEMS, station_stock_states
 
@@ -102,6 +104,7 @@ class ReportView:
     live: bool  # figures computed now (a draft), not the submitted snapshot
     deadline: datetime
     late: bool
+    proposals: list[Proposal]  # the proposals that went up with the report
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +161,8 @@ class ReportService:
             report.unit_code, report.scope_path, report.report_date)
         deadline = deadline_of(report.report_date)
         late = report.submitted_at is not None and report.submitted_at > deadline
-        return ReportView(report, figures, stored is None, deadline, late)
+        proposals = (await ProposalRepository(self.session).of_reports([report.id]))[report.id]
+        return ReportView(report, figures, stored is None, deadline, late, proposals)
 
     async def figures_of(self, unit_code: str, scope_path: str, day: date) -> ReportFigures:
         """A commune's live figures of the day; a higher unit's sum of submitted reports."""

@@ -101,6 +101,23 @@ async def test_a_supply_need_becomes_a_requisition(
     assert r.status_code == 422 and r.json()["field"] == "requisition"
 
 
+async def test_a_proposal_goes_up_with_the_days_report(
+    client: AsyncClient, world: World
+) -> None:
+    ward = world.actors["officer_A"].headers
+    report = (await client.post("/api/reports", json={"notes": "Quá tải"}, headers=ward)).json()
+    r = await _propose(client, world, "officer_A", report_id=report["id"])
+    assert r.status_code == 201, r.text
+    await client.post(f"/api/reports/{report['id']}/submit", headers=ward)
+    seen = (await client.get(f"/api/reports/{report['id']}",
+                             headers=world.actors["logistics_760"].headers)).json()
+    assert [(p["id"], p["kind"], p["status"]) for p in seen["proposals"]] == [
+        (r.json()["id"], "staff", "pending")]
+    # A ward cites only its own reports.
+    r = await _propose(client, world, "officer_B", report_id=report["id"])
+    assert r.status_code == 404
+
+
 async def test_bad_proposals_name_the_field(client: AsyncClient, world: World) -> None:
     r = await _propose(client, world, "officer_A", kind="helicopter")
     assert r.status_code == 400 and r.json()["field"] == "kind"
