@@ -140,3 +140,34 @@ async def test_the_readiness_plan_is_written_offline_and_gaps_follow(
     view = (await d.http.get("/api/readiness", params={"unit": HOME},
                              headers=unit.officer.headers)).json()
     assert view["current_gaps"]["oxygen"] == 0 and view["current_gaps"]["teams"] == 4
+
+
+async def test_concurrent_submissions_and_edits_of_one_report(unit: Unit, world: World) -> None:
+    """Tablets and a browser at once on one report: one submission wins, no 5xx, no deadlock,
+    and nothing changes after the submission."""
+    import asyncio
+
+    d = await _officer_device(unit)
+    today = local_today()
+    rid = report_id(HOME, today)
+    await d.push_ok(d.mutation("situation_report", rid, {"report_date": today.isoformat()}))
+    headers = unit.officer.headers
+    submits = [d.http.post(f"/api/reports/{rid}/submit", headers=headers) for _ in range(4)]
+    edits = [d.http.patch(f"/api/reports/{rid}", json={"notes": f"bản {i}"}, headers=headers)
+             for i in range(4)]
+    pushes = [d.push(d.mutation("situation_report", rid, {"notes": f"máy {i}"}))
+              for i in range(2)]
+    answers = await asyncio.gather(*submits, *edits, *pushes)
+    assert all(a.status_code < 500 for a in answers), [a.text for a in answers]
+    assert [a.status_code for a in answers[:4]].count(200) == 1
+    final = (await d.http.get(f"/api/reports/{rid}", headers=headers)).json()
+    assert final["status"] == "submitted"
+    submitted_at = final["submitted_at"]
+    # Whatever landed before the submission, nothing changed after it.
+    for a in answers[4:8]:
+        if a.status_code == 200:
+            assert a.json()["status"] == "draft"
+        else:
+            assert a.status_code == 409
+    again = (await d.http.get(f"/api/reports/{rid}", headers=headers)).json()
+    assert (again["notes"], again["submitted_at"]) == (final["notes"], submitted_at)
