@@ -2,7 +2,7 @@
 oxygen or support, and that level decides.
 
 Rules decided here:
-- A unit's own reporters (domain/services/reports.py ``REPORTER_ROLES``) propose, always to
+- A unit's own reporters (domain/services/reports.py ``is_reporter``) propose, always to
   the unit directly above; the proposal may cite one of the unit's reports.
 - Only the level above decides: district logistics for a commune's proposals, the city
   coordinator for a district's, an administrator of that parent unit. Accepting takes a note,
@@ -27,7 +27,7 @@ from domain.models.proposal import Proposal, ProposalKind, ProposalStatus
 from domain.repositories.admin_units import AdminUnitRepository
 from domain.repositories.proposals import ProposalRepository
 from domain.repositories.reports import ReportRepository
-from domain.services.reports import REPORTER_ROLES
+from domain.services.reports import is_reporter
 from domain.services.requisitions import RequisitionService
 
 DECIDER_ROLES = frozenset({Role.district_logistics, Role.city_coordinator,
@@ -67,7 +67,7 @@ class ProposalService:
         p = self.principal
         if p.unit_level == 0:
             raise ValidationFailed("the national level has no level above", field="kind")
-        if p.role not in REPORTER_ROLES:
+        if not is_reporter(p):
             raise Forbidden(f"a {p.role.value} may not make proposals for the unit", field="kind")
         if not title.strip():
             raise ValidationFailed("say what is proposed", field="title")

@@ -2,9 +2,10 @@
 ready, its current level, and the gaps between them.
 
 Rules decided here:
-- The plan is the commune's own: its reporters (commune officer, an administrator of the
-  commune) write what each of the four levels needs and what the commune has ready, online or
-  on a tablet (every field last-writer-wins). Plans exist for communes only.
+- The plan is the commune's own: its people (``is_reporter``: its field roles, an
+  administrator of the commune) write what each of the four levels needs and what the commune
+  has ready, online or on a tablet (every field last-writer-wins). Plans exist for communes
+  only.
 - The current level of a unit is set by the unit directly above it, which holds that
   authority: district logistics set their communes' levels, the city coordinator the
   districts', an administrator of the parent unit any of its children's. A unit never sets
@@ -36,7 +37,7 @@ from domain.models.readiness import (
 )
 from domain.repositories.admin_units import AdminUnitRecord, AdminUnitRepository
 from domain.repositories.readiness import ReadinessRepository, UnitReadinessRow
-from domain.services.reports import REPORTER_ROLES
+from domain.services.reports import is_reporter
 
 LEVEL_SETTER_ROLES = frozenset({Role.district_logistics, Role.city_coordinator,
                                 Role.administrator})
@@ -112,7 +113,7 @@ class ReadinessService:
         p.require_read(commune.path, "unit")
         if commune.path.count(".") != 3:
             raise ValidationFailed("readiness plans are kept by communes", field="unit_code")
-        if p.unit_path != commune.path or p.role not in REPORTER_ROLES:
+        if p.unit_path != commune.path or not is_reporter(p):
             raise Forbidden(f"a {p.role.value} of {p.unit_code} may not change this "
                             "commune's plan", field="unit_code")
 

@@ -2,9 +2,10 @@
 
 Rules decided here:
 - One report per unit and day (its id is ``report_id(unit, day)``). Only the unit's own
-  reporters write it (a commune officer for a commune, district logistics for a district, the
-  city coordinator for a province, an administrator of that unit): a district cannot open,
-  edit or submit a commune's report, online or through a tablet. Everyone above reads it.
+  people write it (``is_reporter``: the field roles of a commune, district logistics for a
+  district, the city coordinator for a province, an administrator of that unit): a district
+  cannot open, edit or submit a commune's report, online or through a tablet. Everyone above
+  reads it.
 - A draft's notes change freely; submitting freezes it: the figures are snapshotted and
   neither the notes nor the status change again (409 ``immutable`` /
   ``transition_not_allowed``; a tablet's later edit is refused per mutation and logged).
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.authz import Principal
+from domain.authz import FIELD_ROLES, Principal
 from domain.errors import Forbidden, Immutable, NotFound, TransitionNotAllowed, ValidationFailed
 from domain.models.enums import Role
 from domain.models.proposal import Proposal
@@ -39,8 +40,20 @@ from domain.repositories.stock import KEY_ITEMS, station_stock_states
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEADLINE = time(17, 0)
-REPORTER_ROLES = frozenset({Role.commune_officer, Role.district_logistics,
-                            Role.city_coordinator, Role.administrator})
+# A unit's own people write its report, by level: in a commune its field roles (the commune
+# officer, the station staff and doctors who keep the tablets), in a district its logistics, in
+# a province the city coordinator; anywhere an administrator of that unit.
+REPORTERS_BY_LEVEL: dict[int, frozenset[Role]] = {
+    3: FIELD_ROLES, 2: frozenset({Role.district_logistics}),
+    1: frozenset({Role.city_coordinator}),
+}
+
+
+def is_reporter(principal: Principal) -> bool:
+    """Whether the principal speaks for their own unit (reports, proposals, its plan)."""
+    if principal.role is Role.administrator:
+        return True
+    return principal.role in REPORTERS_BY_LEVEL.get(principal.unit_level, frozenset())
 
 
 def local_today(now: datetime | None = None) -> date:
@@ -222,7 +235,7 @@ class ReportService:
     def _require_reporter(self, scope_path: str) -> None:
         """Only the unit's own reporters write its report (no level does another's job)."""
         self.principal.require_read(scope_path, "report")
-        if self.principal.unit_path != scope_path or self.principal.role not in REPORTER_ROLES:
+        if self.principal.unit_path != scope_path or not is_reporter(self.principal):
             raise Forbidden(f"a {self.principal.role.value} of {self.principal.unit_code} "
                             "may not write this unit's report", field="report_id")
 

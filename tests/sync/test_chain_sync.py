@@ -9,7 +9,7 @@ from domain.models.enums import Role
 from domain.models.readiness import readiness_need_id, readiness_resources_id
 from domain.models.report import report_id
 from domain.services.reports import local_today
-from tests.sync.conftest import HOME, RawDevice, Unit, World
+from tests.sync.conftest import HOME, NEIGHBOUR, RawDevice, Unit, World
 from tests.sync.test_merge import hlc
 
 
@@ -89,13 +89,13 @@ async def test_a_district_cannot_submit_a_communes_report_by_sync(
     rid = report_id(HOME, today)
     await d.push_ok(d.mutation("situation_report", rid, {"report_date": today.isoformat()}))
     district = await world.user(Role.district_logistics, "760")
-    staff = unit.staff  # station staff of the ward: a field role, but not a reporter
-    [by_district, by_staff] = await d.push_ok(
+    neighbour = await world.user(Role.commune_officer, NEIGHBOUR)
+    [by_district, by_neighbour] = await d.push_ok(
         d.mutation("situation_report", rid, {"status": "submitted"}, author=district.id),
-        d.mutation("situation_report", rid, {"status": "submitted"}, author=staff.id),
+        d.mutation("situation_report", rid, {"status": "submitted"}, author=neighbour.id),
     )
     assert (by_district["status"], by_district["code"]) == ("rejected", "forbidden")
-    assert (by_staff["status"], by_staff["code"]) == ("rejected", "forbidden")
+    assert (by_neighbour["status"], by_neighbour["code"]) == ("rejected", "forbidden")
     r = await d.http.get(f"/api/reports/{rid}", headers=unit.officer.headers)
     assert r.json()["status"] == "draft"
     # Nor online, from the district's own login.
@@ -103,6 +103,21 @@ async def test_a_district_cannot_submit_a_communes_report_by_sync(
     assert r.status_code == 403
     assert (await d.http.get(f"/api/reports/{rid}", headers=unit.officer.headers)
             ).json()["status"] == "draft"
+
+
+async def test_the_station_staff_on_the_tablet_may_write_the_wards_report(
+    unit: Unit, world: World
+) -> None:
+    d = unit.device  # its author is the station's staff
+    today = local_today()
+    rid = report_id(HOME, today)
+    results = await d.push_ok(
+        d.mutation("situation_report", rid, {"report_date": today.isoformat(), "notes": "ổn"}),
+        d.mutation("situation_report", rid, {"status": "submitted"}),
+    )
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    r = await d.http.get(f"/api/reports/{rid}", headers=unit.officer.headers)
+    assert r.json()["submitted_by"] == str(unit.staff.id)
 
 
 async def test_the_readiness_plan_is_written_offline_and_gaps_follow(

@@ -125,5 +125,5 @@ async def test_bad_proposals_name_the_field(client: AsyncClient, world: World) -
     assert r.status_code == 400 and r.json()["field"] == "title"
     r = await _propose(client, world, "officer_A", report_id=str(uuid.uuid4()))
     assert r.status_code == 404 and r.json()["field"] == "report_id"
-    r = await _propose(client, world, "staff_A")
+    r = await _propose(client, world, "doctor_760")  # a district doctor speaks for no unit
     assert r.status_code == 403

@@ -174,6 +174,6 @@ async def test_bad_report_input_names_the_field(client: AsyncClient, world: Worl
     await _open(client, world, "officer_A")
     r = await client.post("/api/reports", json={}, headers=officer)
     assert r.status_code == 409 and r.json()["field"] == "report_date"
-    # A doctor of the ward reads reports but does not write them.
-    r = await client.post("/api/reports", json={}, headers=world.actors["doctor_A"].headers)
+    # A doctor of the district (not of a ward) writes no ward's report, nor its own district's.
+    r = await client.post("/api/reports", json={}, headers=world.actors["doctor_760"].headers)
     assert r.status_code == 403
