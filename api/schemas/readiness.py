@@ -19,8 +19,7 @@ class Resources(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     staff: ReadinessCount = 0
     stations: ReadinessCount = 0
     home_beds: ReadinessCount = 0
-    oxygen: Annotated[int, Meta(ge=0, le=100_000, description="oxygen cylinders and "
-                                "concentrators")] = 0
+    oxygen: ReadinessCount = 0  # cylinders and concentrators
     teams: ReadinessCount = 0
 
 

@@ -186,3 +186,27 @@ async def test_concurrent_submissions_and_edits_of_one_report(unit: Unit, world:
             assert a.status_code == 409
     again = (await d.http.get(f"/api/reports/{rid}", headers=headers)).json()
     assert (again["notes"], again["submitted_at"]) == (final["notes"], submitted_at)
+
+
+async def test_the_same_values_get_the_same_verdict_online_and_by_sync(
+    unit: Unit, world: World
+) -> None:
+    d = await _officer_device(unit)
+    today = local_today()
+    rid = report_id(HOME, today)
+    headers = unit.officer.headers
+    for notes, ok in (("x" * 4000, True), ("x" * 4001, False)):
+        online = await d.http.post("/api/reports", json={"notes": notes}, headers=headers)
+        [pushed] = await d.push_ok(d.mutation("situation_report", rid,
+                                              {"report_date": today.isoformat(),
+                                               "notes": notes}))
+        assert (online.status_code == 201) is ok and (pushed["status"] == "applied") is ok
+        if online.status_code == 201:
+            assert pushed["status"] == "applied"  # the same row: the push edits it
+    for staff, ok in ((0, True), (100_000, True), (-1, False), (100_001, False)):
+        online = await d.http.put(f"/api/readiness/{HOME}/ready", json={"staff": staff},
+                                  headers=headers)
+        [pushed] = await d.push_ok(d.mutation("readiness_resources",
+                                              readiness_resources_id(HOME), {"staff": staff}))
+        assert (online.status_code == 200) is ok, online.text
+        assert (pushed["status"] in ("applied", "merged")) is ok, pushed
