@@ -166,16 +166,25 @@ class ReportService:
         rows, total = await self.repo.page(scope_path=self.principal.unit_path,
                                            report_date=report_date, status=status,
                                            limit=limit, offset=offset)
-        return [await self._view(r) for r in rows], total
+        return await self._views(rows), total
 
     async def _view(self, report: SituationReport) -> ReportView:
-        stored = stored_figures(report)
-        figures = stored if stored is not None else await self.figures_of(
-            report.unit_code, report.scope_path, report.report_date)
-        deadline = deadline_of(report.report_date)
-        late = report.submitted_at is not None and report.submitted_at > deadline
-        proposals = (await ProposalRepository(self.session).of_reports([report.id]))[report.id]
-        return ReportView(report, figures, stored is None, deadline, late, proposals)
+        return (await self._views([report]))[0]
+
+    async def _views(self, reports: list[SituationReport]) -> list[ReportView]:
+        """Submitted reports as snapshotted, drafts with their figures computed now; the
+        proposals that cite them in one query."""
+        proposals = await ProposalRepository(self.session).of_reports([r.id for r in reports])
+        views = []
+        for report in reports:
+            stored = stored_figures(report)
+            figures = stored if stored is not None else await self.figures_of(
+                report.unit_code, report.scope_path, report.report_date)
+            deadline = deadline_of(report.report_date)
+            late = report.submitted_at is not None and report.submitted_at > deadline
+            views.append(ReportView(report, figures, stored is None, deadline, late,
+                                    proposals[report.id]))
+        return views
 
     async def figures_of(self, unit_code: str, scope_path: str, day: date) -> ReportFigures:
         """A commune's live figures of the day; a higher unit's sum of submitted reports."""
