@@ -82,6 +82,11 @@ async def test_coordinator_sees_levels_gaps_and_coverage(
             labels = await page.locator(".chain-coverage-label").all_text_contents()
             assert f"{districts[0]['connected']}/{districts[0]['communes']}" in labels
             await page.screenshot(path=str(artifacts / "map-chain-coverage.png"))
+
+            await page.click("#lang")  # English: the layers follow
+            await page.wait_for_selector("[data-chain=coverage]:text('Coverage of the chain')")
+            await page.wait_for_selector("path.chain-coverage")
+            assert await page.locator("path.chain-coverage").count() == len(districts)
             assert errors == []
         finally:
             await browser.close()

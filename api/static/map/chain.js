@@ -133,6 +133,16 @@
     }
     load().catch((err) => console.error(err));
   });
+  // map.js switches the language on this button; the layers follow it.
+  document.getElementById("lang")?.addEventListener("click", () => {
+    setTimeout(() => {
+      document.querySelectorAll("[data-chain]").forEach((el) => {
+        el.textContent = t(el.getAttribute("data-chain") || "");
+      });
+      renderLegend();
+      if (added) load().catch((err) => console.error(err));
+    });
+  });
   hook.map.on("overlayadd", (e) => {
     if (e.layer === levelLayer) { legend.addTo(hook.map); renderLegend(); }
   });
