@@ -42,7 +42,11 @@ from domain.repositories.stock_sql import (
 LOW_DAYS_OF_COVER = 3
 # Recent consumption (issues and transfers out) is averaged over this window.
 CONSUMPTION_WINDOW_DAYS = 7
-KEY_ITEMS = ("oxygen", "spo2_meter", "bag_a")
+# The key supplies of the map and the dashboards, as catalog items' ``map_key`` names them:
+# bags A, B and C, rapid tests, SpO2 and blood-pressure meters, oxygen cylinders (any size)
+# and oxygen concentrators.
+KEY_ITEMS = ("bag_a", "bag_b", "bag_c", "rapid_test", "spo2_meter", "bp_meter", "oxygen",
+             "o2_concentrator")
 _CONSTANTS = {"window": CONSUMPTION_WINDOW_DAYS, "low_days": LOW_DAYS_OF_COVER}
 _PATH = re.compile(r"VN(\.[0-9]{1,8}){0,3}")
 
@@ -355,16 +359,28 @@ class StockRepository:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class KeyStock:
+    """One key supply at one station: its state, what is on hand (below zero when offline
+    issues outran the books) and days of cover (None without a daily need)."""
+
+    state: str
+    on_hand: int
+    days_of_cover: float | None
+
+
 async def station_stock_states(
     session: AsyncSession, *, scope_path: str, station_ids: list[uuid.UUID] | None = None
-) -> dict[uuid.UUID, dict[str, str]]:
-    """State ("ok" | "low" | "out") of the key items of every station in scope, for the map.
+) -> dict[uuid.UUID, dict[str, KeyStock]]:
+    """State ("ok" | "low" | "out"), quantity and days of cover of the key items of every
+    station in scope, for the map.
 
     One query, a few milliseconds for the whole city. A key sums its items (all oxygen
     cylinder sizes are "oxygen"), their minimums and their daily use per case. "out": nothing
     on hand; "low": below the minimum, or under 3 days of cover, where the daily need is the
     larger of the last 7 days' issues and open F0 cases x daily use per case (the same rule
-    as the stock views). A station without a stock location is "out".
+    as the stock views). A station without a stock location is "out" of what it needs; a
+    key it needs none of (no minimum, no use) is "ok" at zero, "out" below it.
     """
     params: dict[str, Any] = {}
     station_filter = ""
@@ -374,7 +390,9 @@ async def station_stock_states(
     sql = STATION_STATES_SQL.format(scope=_scope_sql("s.scope_path", scope_path),
                                      ids=station_filter, **_CONSTANTS)
     rows = await session.execute(text(sql), params)
-    states: dict[uuid.UUID, dict[str, str]] = {}
-    for station_id, key, state in rows:
-        states.setdefault(station_id, {})[key] = state
+    states: dict[uuid.UUID, dict[str, KeyStock]] = {}
+    for station_id, key, state, on_hand, days in rows:
+        states.setdefault(station_id, {})[key] = KeyStock(
+            state=state, on_hand=int(on_hand), days_of_cover=days
+        )
     return states

@@ -106,8 +106,10 @@ WITH st AS (
     LEFT JOIN station_caseload cl ON cl.station_id = st.id
 )
 SELECT station_id, map_key,
-       CASE WHEN qty <= 0 THEN 'out'
+       CASE WHEN qty < 0 OR (qty = 0 AND (min_stock > 0 OR daily_need > 0)) THEN 'out'
             WHEN qty < min_stock OR qty < {low_days} * daily_need THEN 'low'
-            ELSE 'ok' END
+            ELSE 'ok' END,
+       qty,
+       CASE WHEN daily_need > 0 THEN round((qty / daily_need)::numeric, 1)::float END
 FROM grid
 """

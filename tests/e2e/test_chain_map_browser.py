@@ -12,10 +12,13 @@ from playwright.async_api import async_playwright
 
 from domain.db import create_engine, create_session_maker
 from domain.demo.chain import load_chain_demo
-from tests.e2e.conftest import CHROMIUM_ARGS, STATIONS, LiveServer, SeededStation
+from tests.e2e.conftest import CHROMIUM_ARGS, LiveServer, SeededStation
+from tests.e2e.test_map_browser import sign_in
 
 pytestmark = pytest.mark.browser
 
+LAYERS = ".leaflet-control-layers-overlays"
+LEVELS_VI, COVERAGE_VI = "Cấp độ dịch và thiếu hụt", "Độ phủ hệ thống chỉ huy"
 LEVEL_COLOURS = {1: "#2e7d32", 2: "#f9a825", 3: "#ef6c00", 4: "#c62828"}
 
 
@@ -31,7 +34,6 @@ async def test_coordinator_sees_levels_gaps_and_coverage(
             await session.commit()
     finally:
         await engine.dispose()
-    username, password = live_server.login
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(
@@ -41,11 +43,8 @@ async def test_coordinator_sees_levels_gaps_and_coverage(
             page = await browser.new_page(viewport={"width": 1400, "height": 900})
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await page.goto(f"{live_server.base_url}/map")
-            await page.fill("#login input[name=username]", username)
-            await page.fill("#login input[name=password]", password)
-            await page.click("#login button[type=submit]")
-            await page.wait_for_selector(f"body[data-stations='{STATIONS}'][data-chain-levels]")
+            await sign_in(page, live_server)
+            await page.wait_for_selector("body[data-chain-levels][data-chain-coverage]")
             token = await page.evaluate("sessionStorage.getItem('fieldops.token')")
             async with httpx.AsyncClient(base_url=live_server.base_url,
                                          headers={"Authorization": f"Bearer {token}"}) as api:
@@ -54,7 +53,8 @@ async def test_coordinator_sees_levels_gaps_and_coverage(
 
             # Off by default: nothing of the layers is drawn until switched on.
             assert await page.locator("path.chain-level").count() == 0
-            await page.check("#chain-layers label:has([data-chain=levels]) input")
+            await page.hover(".leaflet-control-layers")  # the layers control opens
+            await page.check(f"{LAYERS} label:has-text('{LEVELS_VI}') input")
             await page.wait_for_selector("path.chain-level")
             assert await page.locator("path.chain-level").count() == len(units)
             ward = next(u for u in units if u["level_of_unit"] == "commune"
@@ -70,8 +70,9 @@ async def test_coordinator_sees_levels_gaps_and_coverage(
             assert ward["name"] in text and "Còn thiếu" in text
             await page.screenshot(path=str(artifacts / "map-chain-levels.png"))
 
-            await page.uncheck("#chain-layers label:has([data-chain=levels]) input")
-            await page.check("#chain-layers label:has([data-chain=coverage]) input")
+            await page.hover(".leaflet-control-layers")
+            await page.uncheck(f"{LAYERS} label:has-text('{LEVELS_VI}') input")
+            await page.check(f"{LAYERS} label:has-text('{COVERAGE_VI}') input")
             districts = [r for r in coverage["rows"] if r["level"] == "district"]
             await page.wait_for_selector("path.chain-coverage")
             assert await page.locator("path.chain-coverage").count() == len(districts)
@@ -84,7 +85,8 @@ async def test_coordinator_sees_levels_gaps_and_coverage(
             await page.screenshot(path=str(artifacts / "map-chain-coverage.png"))
 
             await page.click("#lang")  # English: the layers follow
-            await page.wait_for_selector("[data-chain=coverage]:text('Coverage of the chain')")
+            await page.wait_for_selector(f"{LAYERS}:has-text('Coverage of the chain')",
+                                         state="attached")
             await page.wait_for_selector("path.chain-coverage")
             assert await page.locator("path.chain-coverage").count() == len(districts)
             assert errors == []
