@@ -137,3 +137,29 @@ def describe(tp: Any) -> dict[str, Any]:
         if items:
             out["items"] = items
     return out
+
+
+# -- directives, inspections, community teams (issue 15) ----------------------------------
+DirectiveTitle = Annotated[str, Meta(min_length=1, max_length=200)]
+DirectiveBody = Annotated[str, Meta(min_length=1, max_length=10_000)]
+ProgressPct = Annotated[int, Meta(ge=0, le=100, description="share of the work done, percent")]
+ProgressNote = Annotated[str, Meta(max_length=2000)]
+CompletionReport = Annotated[str, Meta(min_length=1, max_length=10_000)]
+ReminderMessage = Annotated[str, Meta(min_length=1, max_length=500)]
+Findings = Annotated[str, Meta(min_length=1, max_length=10_000)]
+TeamName = Annotated[str, Meta(min_length=1, max_length=120)]
+AreaName = Annotated[str, Meta(min_length=1, max_length=120)]
+Areas = Annotated[list[AreaName], Meta(max_length=50)]
+Households = Annotated[int, Meta(ge=0, le=100_000)]
+Contact = Annotated[str, Meta(min_length=1, max_length=255,
+                              examples=["0903123456", "Zalo: Tổ COVID KP3 Tân Định"])]
+
+# What the addressed unit writes on its copy of a directive (API and sync alike).
+DIRECTIVE_FIELDS: Mapping[str, Any] = {
+    "progress_pct": ProgressPct, "progress_note": ProgressNote,
+    "completion_report": CompletionReport,
+}
+COMMUNITY_TEAM_FIELDS: Mapping[str, Any] = {
+    "name": TeamName, "areas": Areas, "households": Households, "contact": Contact,
+}
+COMMUNITY_MEMBER_FIELDS: Mapping[str, Any] = {"full_name": PersonName, "phone": Phone}

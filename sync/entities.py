@@ -32,6 +32,7 @@ from sync.apply_events import ObservationApplier
 from sync.apply_records import RecordApplier, Values
 from sync.chain import CHAIN_ENTITIES
 from sync.context import wire
+from sync.orders import ORDER_ENTITIES
 from sync.registry import Deletes, EntitySpec, Kind, Policy, Registry, Scope, model_fields
 from sync.supplies import SUPPLY_ENTITIES
 
@@ -283,5 +284,5 @@ CASE_ASSIGNMENT = EntitySpec(
 
 REGISTRY = Registry([
     ADMIN_UNIT, STATION, CARE_TEAM, WARD_USER, F0_CASE, CASE_STATUS_EVENT, CASE_ASSIGNMENT,
-    OBSERVATION, ALERT, *SUPPLY_ENTITIES, *CHAIN_ENTITIES,
+    OBSERVATION, ALERT, *SUPPLY_ENTITIES, *ORDER_ENTITIES, *CHAIN_ENTITIES,
 ])
