@@ -13,7 +13,14 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api import routes_map, routes_operations, routes_orders, routes_supplies, routes_sync
+from api import (
+    routes_chain,
+    routes_map,
+    routes_operations,
+    routes_orders,
+    routes_supplies,
+    routes_sync,
+)
 from api.auth import provide_principal
 from api.controllers.admin_units import AdminUnitController
 from api.controllers.auth import AuthController
@@ -101,6 +108,7 @@ def create_app(
             *routes_sync.HANDLERS,
             *routes_map.HANDLERS,
             *routes_orders.HANDLERS,
+            *routes_chain.HANDLERS,
         ],
         dependencies={
             "db_session": Provide(provide_session),

@@ -18,6 +18,7 @@ async def _load(
     session: AsyncSession, *, stations: int, cases: int, seed: int
 ) -> list[tuple[str, str, str]]:
     from api.cli import progress_bar
+    from domain.demo.chain import load_chain_demo
     from domain.demo.operations import load_operations_demo
     from domain.demo.orders import load_orders_demo
     from domain.demo.supplies import load_supplies_demo
@@ -35,6 +36,7 @@ async def _load(
     finally:
         close()
     await load_orders_demo(session, seed=seed)
+    await load_chain_demo(session, seed=seed)
     return logins
 
 

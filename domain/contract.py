@@ -80,6 +80,24 @@ REQUISITION_FIELDS: Mapping[str, Any] = {
 }
 
 
+# -- reports, proposals, readiness (issue 15) ------------------------------------------------
+ReportNotes = Annotated[str, Meta(max_length=4000)]
+ProposalTitle = Annotated[str, Meta(min_length=1, max_length=160)]
+ProposalDetail = Annotated[str, Meta(max_length=4000)]
+DecisionNote = Annotated[str, Meta(min_length=1, max_length=1000)]
+LevelNote = Annotated[str, Meta(max_length=500)]
+ReadinessCount = Annotated[int, Meta(ge=0, le=100_000)]
+Level = Annotated[int, Meta(ge=1, le=4, description=(
+    "epidemic level of Resolution 128/NQ-CP: 1 low (green), 2 medium (yellow), "
+    "3 high (orange), 4 very high (red)"))]
+
+REPORT_FIELDS: Mapping[str, Any] = {"notes": ReportNotes}
+READINESS_FIELDS: Mapping[str, Any] = {
+    "level": Level, "staff": ReadinessCount, "stations": ReadinessCount,
+    "home_beds": ReadinessCount, "oxygen": ReadinessCount, "teams": ReadinessCount,
+}
+
+
 def reading_ranges() -> dict[str, dict[str, Any]]:
     """Per reading kind, the value range and unit a reading must respect (the same RANGES
     domain.services.observations checks)."""

@@ -31,6 +31,7 @@ from domain.services.dispensing import KIND_OF_BAG, DispensingService, dispensin
 from domain.services.stations import StationService
 from sync.apply_events import ObservationApplier
 from sync.apply_records import RecordApplier, Values
+from sync.chain import CHAIN_ENTITIES
 from sync.context import wire
 from sync.orders import ORDER_ENTITIES
 from sync.registry import Deletes, EntitySpec, Kind, Policy, Registry, Scope, model_fields
@@ -287,5 +288,5 @@ CASE_ASSIGNMENT = EntitySpec(
 
 REGISTRY = Registry([
     ADMIN_UNIT, STATION, CARE_TEAM, WARD_USER, F0_CASE, CASE_STATUS_EVENT, CASE_ASSIGNMENT,
-    OBSERVATION, ALERT, *SUPPLY_ENTITIES, *ORDER_ENTITIES,
+    OBSERVATION, ALERT, *SUPPLY_ENTITIES, *ORDER_ENTITIES, *CHAIN_ENTITIES,
 ])
