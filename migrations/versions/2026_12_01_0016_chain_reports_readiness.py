@@ -24,7 +24,7 @@ from domain.ddl import (
 )
 
 revision: str = "0016"
-down_revision: str | None = "0010"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
