@@ -7,7 +7,8 @@ the vital-sign follow-up that tablets pull.
 - ``f0_case.possible_duplicate_of``: a pushed duplicate is kept and flagged for review.
 - ``case_status_event.effective_at``: when a move happened, beside when it was recorded.
 - ``case_followup``: per case, when it is next due a vital-sign reading, kept by triggers on
-  ``f0_case`` (status, deletes) and ``observation`` (readings), whoever writes.
+  ``f0_case`` (status, deletes) and ``observation`` (readings), whoever writes; a synced
+  table (stamped, and notifying ``sync_feed`` like the tables of 0009).
 
 Revision ID: 0011
 Revises: 0010
@@ -181,6 +182,10 @@ def upgrade() -> None:
                     postgresql_ops={"scope_path": "text_pattern_ops"})
     op.create_index(op.f("ix_case_followup_next_due_at"), "case_followup", ["next_due_at"])
     op.execute(create_sync_trigger("case_followup"))
+    for event in ("INSERT", "UPDATE"):  # it joins the feed: long-polling pulls wake (0009)
+        op.execute(f"CREATE TRIGGER case_followup_feed_notify_{event.lower()} AFTER {event} "
+                   "ON case_followup REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+                   "EXECUTE FUNCTION notify_sync_feed()")
     for statement in BACKFILL:
         op.execute(statement)
     for function in FOLLOWUP_FUNCTIONS:
@@ -196,6 +201,8 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS f0_case_followup ON f0_case")
     op.execute("DROP FUNCTION IF EXISTS case_followup_on_reading()")
     op.execute("DROP FUNCTION IF EXISTS case_followup_on_case()")
+    for event in ("insert", "update"):
+        op.execute(f"DROP TRIGGER IF EXISTS case_followup_feed_notify_{event} ON case_followup")
     op.execute(drop_sync_trigger("case_followup"))
     op.drop_table("case_followup")
     op.drop_column("case_status_event", "effective_at")
