@@ -141,3 +141,13 @@ async def test_a_registration_time_cannot_be_in_the_future_or_before_the_test(
         r = await client.post("/api/cases", json={**base, "registered_at": when.isoformat()},
                               headers=h)
         assert r.status_code == 422 and r.json()["field"] == "registered_at", r.text
+
+
+async def test_an_instant_without_offset_or_malformed_is_refused(
+    client: AsyncClient, world: World
+) -> None:
+    h = world.actors["staff_A"].headers
+    for value in ("2026-12-01T08:00:00", "tomorrow"):
+        r = await client.get("/api/follow-up", params={"as_of": value}, headers=h)
+        assert r.status_code in (400, 422), r.text
+        assert r.json()["field"] == "as_of"
