@@ -68,6 +68,12 @@ class F0Case(SyncColumns, Base):
     bag_b_ordered_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     bag_c_given_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Set when a device pushed this person while another case already held them (same
+    # national id, or same phone + name + year of birth in the ward): kept, never merged
+    # silently, and cleared by the ward's review (domain/rules/duplicates.py).
+    possible_duplicate_of: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("f0_case.id"), index=True
+    )
 
 
 class CaseStatusEvent(SyncColumns, Base):
@@ -82,6 +88,10 @@ class CaseStatusEvent(SyncColumns, Base):
     to_status: Mapped[CaseStatus] = mapped_column(pg_enum(CaseStatus, "case_status"), nullable=False)
     changed_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )  # when it was recorded
+    # When it happened (a discharge at 08:00 typed at 14:00 is effective at 08:00).
+    effective_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     reason: Mapped[str | None] = mapped_column(String(255))
@@ -102,3 +112,21 @@ class CaseAssignment(SyncColumns, Base):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class CaseFollowUp(SyncColumns, Base):
+    """Whether a case is under home care and since when (its ``id`` is the case's), kept by a
+    database trigger on every status move, whoever writes (migration 0011). With the case's
+    readings it says when the patient is next due a reading (domain/rules/followup.py); a
+    tablet pulls it and the readings and judges "overdue now" offline (sync/PROTOCOL.md).
+    The last reading is not copied here: readings of one ward apply concurrently, and a row
+    each of them updated would queue them, and could deadlock them, on the patient."""
+
+    __tablename__ = "case_followup"
+
+    # A case removed outright (never in service: a test, a script) takes its follow-up along.
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("f0_case.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    under_care: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    care_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
