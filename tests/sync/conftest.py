@@ -30,8 +30,23 @@ from domain.repositories.admin_units import AdminUnitRepository
 from domain.services.devices import DeviceService
 from domain.services.users import UserService
 from domain.settings import Settings
-from sync.hlc import HybridClock
+from sync.hlc import HLC, HybridClock, system_ms
 from sync.wire import JSON, MSGPACK, PROTOCOL_VERSION
+
+# HLCs a test places in order: a few minutes before the test started, so older than the
+# online edits it makes, yet not before its devices' enrolment less ``clock_skew_ms`` (the
+# server would refuse ``clock_behind``). Reset per test, whichever module calls ``hlc``.
+_HLC_BASE = [system_ms() - 4 * 60_000]
+
+
+@pytest.fixture(autouse=True)
+def _recent_hlc_base() -> None:
+    _HLC_BASE[0] = system_ms() - 4 * 60_000
+
+
+def hlc(offset_ms: int) -> str:
+    """An HLC ``offset_ms`` after this test's base."""
+    return HLC(_HLC_BASE[0] + offset_ms).format()
 
 HOME = "26734"  # Phường Tân Định, Quận 1, Hồ Chí Minh
 NEIGHBOUR = "26737"  # Phường Đa Kao, same district

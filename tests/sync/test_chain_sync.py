@@ -9,8 +9,7 @@ from domain.models.enums import Role
 from domain.models.readiness import readiness_need_id, readiness_resources_id
 from domain.models.report import report_id
 from domain.services.reports import local_today
-from tests.sync.conftest import HOME, NEIGHBOUR, RawDevice, Unit, World
-from tests.sync.test_merge import hlc
+from tests.sync.conftest import HOME, NEIGHBOUR, RawDevice, Unit, World, hlc
 
 
 async def _officer_device(unit: Unit) -> RawDevice:

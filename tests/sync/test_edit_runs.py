@@ -7,24 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
-
-from sync.hlc import HLC, system_ms
-from tests.sync.conftest import RawDevice, Unit, World, new_case
-
-BASE = system_ms() - 4 * 60_000  # a few minutes ago: HLCs the tests place in order
-
-
-@pytest.fixture(autouse=True)
-def _recent_base() -> None:
-    """Older than the online edits a test makes, yet not before the device's enrolment (less
-    clock_skew_ms), which the server would refuse as ``clock_behind``: set per test."""
-    global BASE
-    BASE = system_ms() - 4 * 60_000
-
-
-def hlc(offset_ms: int) -> str:
-    return HLC(BASE + offset_ms).format()
+from tests.sync.conftest import RawDevice, Unit, World, hlc, new_case
 
 
 async def cases(d: RawDevice, unit: Unit, n: int) -> list[uuid.UUID]:

@@ -5,28 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import text
 
 from domain.models.enums import Role
 from sync.entities import REGISTRY
-from sync.hlc import HLC, system_ms
 from sync.registry import Policy
-from tests.sync.conftest import NEIGHBOUR, RawDevice, Unit, World, make_unit, new_case
-
-BASE = system_ms() - 4 * 60_000  # a few minutes ago: HLCs the tests place in order
-
-
-@pytest.fixture(autouse=True)
-def _recent_base() -> None:
-    """Older than the online edits a test makes, yet not before the device's enrolment (less
-    clock_skew_ms), which the server would refuse as ``clock_behind``: set per test."""
-    global BASE
-    BASE = system_ms() - 4 * 60_000
-
-
-def hlc(offset_ms: int) -> str:
-    return HLC(BASE + offset_ms).format()
+from tests.sync.conftest import NEIGHBOUR, RawDevice, Unit, World, hlc, make_unit, new_case
 
 
 async def second_device(unit: Unit, world: World) -> RawDevice:

@@ -7,10 +7,11 @@ import uuid
 from typing import Any
 
 from httpx import AsyncClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.models.supply import LocationKind, StockLocation
-from domain.services.catalog import ensure_standard_catalog, item_id
+from domain.models.supply import StockLocation
+from domain.services.catalog import item_id
 from tests.integration.operations.conftest import World
 
 
@@ -72,12 +73,10 @@ async def test_the_district_accepts_or_declines_its_wards_proposals(
 async def test_a_supply_need_becomes_a_requisition(
     client: AsyncClient, world: World, db_session: AsyncSession
 ) -> None:
-    await ensure_standard_catalog(db_session)
-    location = StockLocation(id=uuid.uuid4(), code="ST-T-A", name="Station A",
-                             kind=LocationKind.station, unit_code="26734",
-                             station_id=world.stations["A"], scope_path="VN.79.760.26734")
-    db_session.add(location)
-    await db_session.commit()
+    # The world's stations keep a stock location of their own (tests/integration/operations).
+    location = (await db_session.execute(
+        select(StockLocation).where(StockLocation.station_id == world.stations["A"])
+    )).scalar_one()
     need = {"location_id": str(location.id), "justification": "F0 tăng nhanh",
             "f0_under_care": 40, "days_of_cover": 7,
             "lines": [{"item_id": str(item_id("spo2_meter")), "quantity": 10}]}
