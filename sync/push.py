@@ -5,9 +5,9 @@ refused alone. The transaction first takes the unit locks of the wards the batch
 (domain/repositories/write_locks.py: the one global lock order), then the device row, so two
 copies of a batch, two batches of one device, or two devices of one ward apply one after the
 other and can never deadlock. Every mutation id is then claimed in the device's mutation log,
-and only the ids this batch claimed are applied. Consecutive mutations of one entity are handed
-to its applier together, so append-only events become a single bulk insert while order is kept
-between entities.
+and only the ids this batch claimed are applied. Mutations that commute are grouped into runs of
+one entity (sync/grouping.py), each handed to its applier together, so a day of visits becomes
+a few bulk statements while the outcome stays that of the device's order.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ from sync.context import (
     sqlstate_of,
     wire,
 )
+from sync.entities import F0_CASE as CASE_SPEC
 from sync.errors import BadSyncRequest, ServiceUnavailable, Unauthenticated
+from sync.grouping import cases_edited, group_runs
 from sync.hlc import hlc_to_ms, system_ms
 from sync.registry import Registry
 from sync.wire import MutationResult, PushResponse
@@ -174,9 +176,12 @@ async def _push_once(
     fresh_refusals = [r for r in _loggable(refused) if r.id in claimed]
     await _replay_refusals(ctx, [r for r in _loggable(refused) if r.id not in claimed])
     to_apply = [i for i in to_claim if i.mutation.id in claimed and results[i.index] is None]
-    for run_scope, run in _scoped_runs(to_apply, scopes):
+    edited = cases_edited(to_apply)
+    stored = await queries.stored_ids(session, CASE_SPEC, edited) if edited else set()
+    for run_scope, scoped in _scoped_runs(to_apply, scopes):
         ctx.device = run_scope
-        await _apply_runs(ctx, run)
+        for run in group_runs(scoped, stored, settings.thresholds):
+            await _apply_run(ctx, run)
     ctx.device = device
     final = [r for r in results if r is not None]
     if len(final) != len(batch.entries):
@@ -387,17 +392,6 @@ async def _replay_refusals(ctx: PushContext, refused: Sequence[Refused]) -> None
                 id=r.id, status="rejected", code="immutable",
                 message="this mutation id was already used by this device for another "
                         "mutation", field=f"mutations[{r.index}].id")
-
-
-async def _apply_runs(ctx: PushContext, items: Sequence[Item]) -> None:
-    run: list[Item] = []
-    for item in items:
-        if run and run[-1].spec is not item.spec:
-            await _apply_run(ctx, run)
-            run = []
-        run.append(item)
-    if run:
-        await _apply_run(ctx, run)
 
 
 async def _apply_run(ctx: PushContext, run: list[Item]) -> None:
