@@ -34,6 +34,7 @@ from domain.services.devices import authenticate_device
 from domain.services.users import UserService
 from domain.settings import Settings
 from sync import queries
+from sync.apply_records import RecordApplier
 from sync.clock import ServerClock, server_time
 from sync.codec import Item, Refused, decode_push
 from sync.context import (
@@ -47,7 +48,7 @@ from sync.entities import F0_CASE as CASE_SPEC
 from sync.errors import BadSyncRequest, ServiceUnavailable, Unauthenticated
 from sync.grouping import cases_edited, group_runs
 from sync.hlc import hlc_to_ms, system_ms
-from sync.registry import Registry
+from sync.registry import EntitySpec, Registry
 from sync.wire import MutationResult, PushResponse
 
 # The unit locks make deadlocks between writers of one ward impossible; deadlocks and
@@ -148,13 +149,16 @@ async def _push_once(
     moves = await repo.moves(device.device_id)
     items = batch.items
     scopes = {i.index: _scope_at(device, moves, i.mutation.hlc) for i in items}
+    edited = _edited_rows(items, settings)
     await lock_units(session, {device.unit_path, *(s.unit_path for s in scopes.values())},
-                     exclusive=not _shares_unit(items, settings), wait=LOCK_WAIT)
+                     exclusive=edited is None, wait=LOCK_WAIT)
     locked = await authenticate_device(session, token, lock=True)
     if locked is None:
         raise Unauthenticated("unknown or revoked device token")
     if locked.unit_path != device.unit_path or locked.station_id != device.station_id:
         raise _ScopeChanged
+    for _, (spec, ids) in sorted((edited or {}).items()):
+        await queries.lock_rows(session, spec, ids)  # write_locks.py, step 3: in id order
     results: list[MutationResult | None] = [None] * len(batch.entries)
     units = {s.unit_path for s in scopes.values()} | {device.unit_path}
     ctx = PushContext(session, device, settings,
@@ -176,8 +180,9 @@ async def _push_once(
     fresh_refusals = [r for r in _loggable(refused) if r.id in claimed]
     await _replay_refusals(ctx, [r for r in _loggable(refused) if r.id not in claimed])
     to_apply = [i for i in to_claim if i.mutation.id in claimed and results[i.index] is None]
-    edited = cases_edited(to_apply)
-    stored = await queries.stored_ids(session, CASE_SPEC, edited) if edited else set()
+    read_and_edited = cases_edited(to_apply)
+    stored = (await queries.stored_ids(session, CASE_SPEC, read_and_edited)
+              if read_and_edited else set())
     for run_scope, scoped in _scoped_runs(to_apply, scopes):
         ctx.device = run_scope
         for run in group_runs(scoped, stored, settings.thresholds):
@@ -204,11 +209,32 @@ async def _push_once(
     return PushResponse(results=final, server_hlc=server_hlc, server_time=server_time())
 
 
-def _shares_unit(items: Sequence[Item], settings: Settings) -> bool:
-    """Whether no mutation of the batch locks a row another writer of the ward may lock (a
-    batch of plain readings): such batches hold the ward shared and run side by side."""
-    return all(i.spec.applier is not None and i.spec.applier.shares_unit(i, settings)
-               for i in items)
+def _edited_rows(
+    items: Sequence[Item], settings: Settings
+) -> dict[str, tuple[EntitySpec, list[uuid.UUID]]] | None:
+    """The rows a batch locks, when it may hold its ward shared; None when it needs the ward
+    exclusive.
+
+    A batch may share its ward with other such batches when each mutation either locks no row
+    another writer of the ward may lock (a plain reading) or is a plain edit of a record
+    (``RecordApplier.plain_edit``: ``lww`` fields of an existing row, which lock that row
+    alone). The rows it edits are then locked at once, in id order, before anything is written,
+    so two batches wait on each other only for the rows they share, and never deadlock
+    (entities in name order, rows in id order). By entity name.
+    """
+    specs: dict[str, EntitySpec] = {}
+    rows: dict[str, set[uuid.UUID]] = {}
+    for i in items:
+        applier = i.spec.applier
+        if applier is None:
+            return None
+        if applier.shares_unit(i, settings):
+            continue
+        if not (isinstance(applier, RecordApplier) and applier.plain_edit(i)):
+            return None
+        specs[i.spec.name] = i.spec
+        rows.setdefault(i.spec.name, set()).add(i.mutation.row_id)
+    return {name: (specs[name], sorted(ids)) for name, ids in rows.items()}
 
 
 def _log_row(r: Refused) -> tuple[Any, ...]:
