@@ -20,13 +20,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
 from domain.conflict_log import ConflictRecord
-from domain.models.user import User
 from domain.repositories.devices import DeviceMoveRecord, DeviceRepository, DeviceScope
 from domain.repositories.write_locks import lock_units
 from domain.rules.recorded_time import is_future
@@ -72,17 +70,7 @@ async def _principals(
 ) -> dict[uuid.UUID, Principal]:
     """Authors who are active members of any of ``units``, as Principals acting through the
     device (whether each may author a given mutation is decided by ``_screen``)."""
-    members = await session.scalars(
-        select(User.id).where(User.id.in_(authors), User.active.is_(True),
-                              User.unit_path.in_(units))
-    )
-    users = UserService(session)
-    found: dict[uuid.UUID, Principal] = {}
-    for user_id in members:
-        principal = await users.principal(user_id, device_id)
-        if principal is not None:
-            found[user_id] = principal
-    return found
+    return await UserService(session).members_acting(authors, units, device_id)
 
 
 async def push(
@@ -328,9 +316,10 @@ def _screen(
     """
     seen: dict[uuid.UUID, str] = {}
     to_claim = []
+    wall_ms, now = system_ms(), datetime.now(UTC)  # the batch's arrival, once
     for item in items:
         m = item.mutation
-        wrong = _clock_refusal(ctx, item)
+        wrong = _clock_refusal(ctx, item, wall_ms, now)
         if wrong is not None:
             code, message, at = wrong
             ctx.rejected(item, code, message, field=f"mutations[{item.index}].{at}")
@@ -363,7 +352,9 @@ def _reused(ctx: PushContext, item: Item) -> None:
                  lost_value=wire(item.values), code="immutable", message=message)
 
 
-def _clock_refusal(ctx: PushContext, item: Item) -> tuple[str, str, str] | None:
+def _clock_refusal(
+    ctx: PushContext, item: Item, wall_ms: int, now: datetime
+) -> tuple[str, str, str] | None:
     """Why the mutation shows a clock no working device can have, if it does.
 
     Its HLC more than ``clock_skew_ms`` ahead of the server's wall clock, or earlier than the
@@ -373,7 +364,7 @@ def _clock_refusal(ctx: PushContext, item: Item) -> tuple[str, str, str] | None:
     """
     skew = ctx.settings.clock_skew_ms
     hlc_ms = hlc_to_ms(item.mutation.hlc)
-    ahead = hlc_ms - system_ms()
+    ahead = hlc_ms - wall_ms
     if ahead > skew:
         return "clock_skew", (f"the mutation's clock is {ahead} ms ahead of the server's "
                               f"(at most {skew} ms allowed)"), "hlc"
@@ -381,7 +372,6 @@ def _clock_refusal(ctx: PushContext, item: Item) -> tuple[str, str, str] | None:
     if hlc_ms < enrolled_ms - skew:
         return "clock_behind", (f"the mutation's clock is {enrolled_ms - hlc_ms} ms behind the "
                                 f"device's enrolment: the device's clock is wrong"), "hlc"
-    now = datetime.now(UTC)
     for name, value in item.values.items():  # a pushed datetime is typed and has an offset
         if isinstance(value, datetime) and value.tzinfo is not None and is_future(value, now):
             late = int((value - now).total_seconds() * 1000)
