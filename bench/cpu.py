@@ -29,7 +29,8 @@ def parent_of(pid: int) -> int | None:
 
 
 def tree_cpu_s(root: int) -> float:
-    """User + system CPU seconds of ``root`` and every live descendant."""
+    """User + system CPU seconds of ``root`` and every live descendant, and of the
+    descendants that ended and were reaped."""
     children: dict[int, list[int]] = {}
     cpu: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
@@ -39,7 +40,9 @@ def tree_cpu_s(root: int) -> float:
         if fields is None:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICK
+        # utime, stime, and cutime, cstime: what its children that ended spent (PostgreSQL's
+        # postmaster reaps the backends of closed connections, the raw writers' among them).
+        cpu[int(entry.name)] = sum(int(f) for f in fields[11:15]) / _TICK
     total, todo = 0.0, [root]
     while todo:
         pid = todo.pop()
