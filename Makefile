@@ -12,7 +12,7 @@ help:
 	@echo "make bench     run the benchmarks and rewrite bench/README.md"
 	@echo "make simulate  run the sync simulator against a running server"
 	@echo "make seed      load demo data (ARGS='--stations 436 --cases 20000')"
-	@echo "make web      refresh the vendored Leaflet from the npm registry (needs node)"
+	@echo "make web      refresh the vendored Leaflet and the offline base layer (Natural Earth) from the npm registry (needs node)"
 	@echo "make db-start / db-stop / db-url   manage the private cluster under .data/"
 
 install:
@@ -47,6 +47,7 @@ web:
 	mkdir -p api/static/vendor/leaflet
 	cp web/node_modules/leaflet/dist/leaflet.js web/node_modules/leaflet/dist/leaflet.css web/node_modules/leaflet/LICENSE api/static/vendor/leaflet/
 	cp -r web/node_modules/leaflet/dist/images api/static/vendor/leaflet/
+	node web/basemap.mjs
 
 db-start: install
 	@$(RUN) python -m scripts.pgcluster start

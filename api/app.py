@@ -13,7 +13,14 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from api import routes_map, routes_operations, routes_supplies, routes_sync
+from api import (
+    routes_chain,
+    routes_map,
+    routes_operations,
+    routes_orders,
+    routes_supplies,
+    routes_sync,
+)
 from api.auth import provide_principal
 from api.controllers.admin_units import AdminUnitController
 from api.controllers.auth import AuthController
@@ -27,6 +34,7 @@ from api.paging import paging_dependency
 from api.request import HardenedRequest, check_parameters
 from domain import migrations
 from domain.db import create_engine, create_session_maker
+from domain.replica import Replica
 from domain.settings import Settings
 from sync.clock import ServerClock
 
@@ -49,6 +57,15 @@ def openapi_config() -> OpenAPIConfig:
             }
         ),
     )
+
+
+def replica_of(settings: Settings) -> Replica | None:
+    """The hot standby that serves pulls, when DATABASE_REPLICA_URL names one (its pools
+    connect on first use)."""
+    if not settings.database_replica_url:
+        return None
+    return Replica(settings.database_replica_url, settings.database_url,
+                   pool_size=settings.db_pool_size, wait_s=settings.replica_wait_ms / 1000)
 
 
 def create_app(
@@ -74,6 +91,8 @@ def create_app(
             await stop_live(app)
             await stop_feed(app)
             await app.state.server_clock.aclose()
+            if (replica := app.state.get("replica")) is not None:
+                await replica.aclose()
             if (verifier := app.state.get("password_verifier")) is not None:
                 verifier.close()
             if owns_engine and engine is not None:
@@ -88,6 +107,8 @@ def create_app(
             *routes_supplies.HANDLERS,
             *routes_sync.HANDLERS,
             *routes_map.HANDLERS,
+            *routes_orders.HANDLERS,
+            *routes_chain.HANDLERS,
         ],
         dependencies={
             "db_session": Provide(provide_session),
@@ -112,6 +133,8 @@ def create_app(
     # session maker: the clock must never ride in a request's transaction (sync/clock.py).
     app.state.server_clock = ServerClock(settings.database_url)
     app.state.migration_heads = migrations.heads()
+    # Pulls read from the standby once it has caught up with the primary (domain/replica.py).
+    app.state.replica = replica_of(settings)
     if not owns_engine:
         app.state.engine = engine
         app.state.session_maker = session_maker or create_session_maker(engine)  # type: ignore[arg-type]

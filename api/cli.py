@@ -70,7 +70,9 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_load_admin_units(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings, keep_running=True) as url:
         n = _load_admin_units_with_bar(url, force=True)
-    print(f"{n} administrative units loaded")
+    from domain.admin_dataset import DATASET_STATE
+
+    print(f"{n} administrative units loaded: {DATASET_STATE}")
     return 0
 
 
@@ -178,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--demo", action="store_true", help="load demo data on first start")
     run.set_defaults(fn=cmd_run)
     sub.add_parser("migrate", help="apply migrations").set_defaults(fn=cmd_migrate)
-    sub.add_parser("load-admin-units", help="load the 2021 hierarchy").set_defaults(
+    sub.add_parser("load-admin-units", help="load the administrative units as of early 2025 (63 provinces, 696 districts)").set_defaults(
         fn=cmd_load_admin_units
     )
     from domain.models.enums import Role

@@ -18,7 +18,9 @@ async def _load(
     session: AsyncSession, *, stations: int, cases: int, seed: int
 ) -> list[tuple[str, str, str]]:
     from api.cli import progress_bar
+    from domain.demo.chain import load_chain_demo
     from domain.demo.operations import load_operations_demo
+    from domain.demo.orders import load_orders_demo
     from domain.demo.supplies import load_supplies_demo
 
     update, close = progress_bar(cases, "demo F0 cases")
@@ -33,6 +35,8 @@ async def _load(
         await load_supplies_demo(session, seed=seed, progress=update)
     finally:
         close()
+    await load_orders_demo(session, seed=seed)
+    await load_chain_demo(session, seed=seed)
     return logins
 
 

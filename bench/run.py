@@ -25,11 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import (
     contention,
+    couch_peer,
     live_latency,
     map_latency,
     profile_push,
     pull,
     push,
+    scale_out,
     surge,
     wire_size,
 )
@@ -44,7 +46,7 @@ from bench.dataset import (
 from bench.harness import RESULTS, Result, database, rewrite_readme_table, server
 from domain.db import create_engine
 
-BENCHES = ("map", "live", "pull", "wire", "push", "contention", "profile", "surge")
+BENCHES = ("map", "live", "pull", "wire", "push", "contention", "profile", "surge", "scale", "couch")
 
 
 def log(message: str) -> None:
@@ -63,11 +65,11 @@ def _tagged(bench: str, results: list[Result]) -> list[Result]:
 
 async def _stations(engine: AsyncEngine, names: Sequence[str]) -> dict[str, BenchStation]:
     made = {}
-    if {"pull", "wire"} & set(names):
+    if {"pull", "wire", "couch"} & set(names):
         log("bench ward for pulls: 5,000 cases and their readings (about 50,000 rows)")
         made["pull"] = await bench_station(engine, ward_code=PULL_WARD, tag="PULL",
                                            cases=5000, readings_per_case=7)
-    if {"push", "wire", "profile", "contention"} & set(names):
+    if {"push", "wire", "profile", "contention", "couch"} & set(names):
         log("bench station for pushes: 4,000 cases in home care")
         made["push"] = await bench_station(engine, ward_code=PUSH_WARD, tag="PUSH",
                                            cases=4000, readings_per_case=1)
@@ -116,6 +118,13 @@ async def _run(url: str, base: str, names: Sequence[str], quick: bool) -> list[R
         if "surge" in names:
             log(f"surge: {surge.devices(quick):,} devices reconnect at once")
             results += _tagged("surge", await surge.run(base, url, engine, quick=quick, log=log))
+        if "scale" in names:
+            log("scale: several server processes behind one address, many devices")
+            results += _tagged("scale", await scale_out.run(url, engine, quick=quick))
+        if "couch" in names:
+            log("couch: the CouchDB-protocol peer (PouchDB 9, express-pouchdb) on the same records")
+            results += _tagged("couch", await couch_peer.run(url, engine, st["pull"], st["push"],
+                                                             quick=quick))
     finally:
         await engine.dispose()
     return results

@@ -1,4 +1,10 @@
-"""Read the 2021 (63-province) hierarchy from the ``vietnamadminunits`` package's legacy dataset."""
+"""Read the 63-province hierarchy from the ``vietnamadminunits`` package's legacy dataset.
+
+"Legacy" is the state before the 2025 reform merged provinces and removed districts: the units
+as they stood in early 2025 (63 provinces, 696 districts, 10,035 communes; Ho Chi Minh City 22
+districts and 273 wards), not the 2021 of the epidemic (705 districts; 312 wards in the city),
+which later mergers of wards and districts changed.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,12 @@ from domain.models.admin_unit import AdminLevel
 from domain.text import fold
 
 NATIONAL_CODE = "VN"
+# What the dataset is, in words, for the CLI and the API docs: the units of early 2025, which
+# is not the epidemic's year (then: 705 districts, 312 wards in the city; see the README).
+DATASET_STATE = (
+    "units as of early 2025, before the mid-2025 reform (63 provinces, 696 districts, 10,035 "
+    "communes; Ho Chi Minh City: 22 districts, 273 wards)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +44,41 @@ class UnitRecord:
 
     @property
     def search_name(self) -> str:
-        return fold(f"{self.name} {self.short_name} {self.name_en or ''}")
+        return search_key(self.name, self.short_name, self.name_en)
+
+
+SEARCH_PART_SEPARATOR = " | "
+
+
+def search_key(name: str, short_name: str, name_en: str | None) -> str:
+    """The folded full name, short name and English name, kept apart by `` | `` so a search
+    never matches across two of them ("Định Tân" + "Định Tân" does not hold "tan dinh")."""
+    parts = [fold(name), fold(short_name)] + ([fold(name_en)] if name_en else [])
+    return SEARCH_PART_SEPARATOR.join(parts)
+
+
+# How an untranslated unit type reads in English, placed before or after the short name.
+_ENGLISH_TYPES = {
+    "Phường": ("Ward", "before_number"), "Xã": ("Commune", "after"),
+    "Thị trấn": ("Township", "after"), "Quận": ("District", "before_number"),
+    "Huyện": ("District", "after"), "Thị xã": ("Town", "after"),
+    "Thành phố": ("City", "after"), "Tỉnh": ("Province", "after"),
+}
+
+
+def english_name(unit_type: str, short_name: str, name_en: str | None) -> str:
+    """A unit's name in an English sentence: the dataset's English name where it translates
+    the type ("District 1", "Thủ Đức City"), else the type put into English ("Phường 11" ->
+    "Ward 11", "Quận Bình Thạnh" -> "Bình Thạnh District"); proper names keep their accents."""
+    if name_en and name_en != short_name and not name_en.startswith(unit_type):
+        return name_en
+    english = _ENGLISH_TYPES.get(unit_type)
+    if english is None:
+        return name_en or short_name
+    word, place = english
+    if place == "before_number" and short_name.isdigit():
+        return f"{word} {short_name}"
+    return f"{short_name} {word}"
 
 
 def _bounds(text: str, lat: float, lon: float) -> tuple[float, float, float, float]:

@@ -74,8 +74,27 @@ DaysOfCover = Annotated[int, Meta(ge=1, le=90, description="days the request sho
 STOCK_MOVEMENT_FIELDS: Mapping[str, Any] = {
     "quantity": Quantity, "reason": Reason, "serial_no": SerialNo,
 }
+DISPENSING_FIELDS: Mapping[str, Any] = {"serial_no": SerialNo}
 REQUISITION_FIELDS: Mapping[str, Any] = {
     "justification": Justification, "f0_under_care": CaseLoad, "days_of_cover": DaysOfCover,
+}
+
+
+# -- reports, proposals, readiness (issue 15) ------------------------------------------------
+ReportNotes = Annotated[str, Meta(max_length=4000)]
+ProposalTitle = Annotated[str, Meta(min_length=1, max_length=160)]
+ProposalDetail = Annotated[str, Meta(max_length=4000)]
+DecisionNote = Annotated[str, Meta(min_length=1, max_length=1000)]
+LevelNote = Annotated[str, Meta(max_length=500)]
+ReadinessCount = Annotated[int, Meta(ge=0, le=100_000)]
+Level = Annotated[int, Meta(ge=1, le=4, description=(
+    "epidemic level of Resolution 128/NQ-CP: 1 low (green), 2 medium (yellow), "
+    "3 high (orange), 4 very high (red)"))]
+
+REPORT_FIELDS: Mapping[str, Any] = {"notes": ReportNotes}
+READINESS_FIELDS: Mapping[str, Any] = {
+    "level": Level, "staff": ReadinessCount, "stations": ReadinessCount,
+    "home_beds": ReadinessCount, "oxygen": ReadinessCount, "teams": ReadinessCount,
 }
 
 
@@ -119,3 +138,29 @@ def describe(tp: Any) -> dict[str, Any]:
         if items:
             out["items"] = items
     return out
+
+
+# -- directives, inspections, community teams (issue 15) ----------------------------------
+DirectiveTitle = Annotated[str, Meta(min_length=1, max_length=200)]
+DirectiveBody = Annotated[str, Meta(min_length=1, max_length=10_000)]
+ProgressPct = Annotated[int, Meta(ge=0, le=100, description="share of the work done, percent")]
+ProgressNote = Annotated[str, Meta(max_length=2000)]
+CompletionReport = Annotated[str, Meta(min_length=1, max_length=10_000)]
+ReminderMessage = Annotated[str, Meta(min_length=1, max_length=500)]
+Findings = Annotated[str, Meta(min_length=1, max_length=10_000)]
+TeamName = Annotated[str, Meta(min_length=1, max_length=120)]
+AreaName = Annotated[str, Meta(min_length=1, max_length=120)]
+Areas = Annotated[list[AreaName], Meta(max_length=50)]
+Households = Annotated[int, Meta(ge=0, le=100_000)]
+Contact = Annotated[str, Meta(min_length=1, max_length=255,
+                              examples=["0903123456", "Zalo: Tổ COVID KP3 Tân Định"])]
+
+# What the addressed unit writes on its copy of a directive (API and sync alike).
+DIRECTIVE_FIELDS: Mapping[str, Any] = {
+    "progress_pct": ProgressPct, "progress_note": ProgressNote,
+    "completion_report": CompletionReport,
+}
+COMMUNITY_TEAM_FIELDS: Mapping[str, Any] = {
+    "name": TeamName, "areas": Areas, "households": Households, "contact": Contact,
+}
+COMMUNITY_MEMBER_FIELDS: Mapping[str, Any] = {"full_name": PersonName, "phone": Phone}

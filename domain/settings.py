@@ -25,6 +25,9 @@ class VitalThresholds:
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str
+    # A hot standby of database_url that serves sync pulls (domain/replica.py); None: none.
+    database_replica_url: str | None = None
+    replica_wait_ms: int = 1000
     data_dir: Path = Path(".data")
     host: str = "127.0.0.1"
     port: int = 8000
@@ -54,6 +57,8 @@ class Settings:
         )
         return cls(
             database_url=url,
+            database_replica_url=env.get("DATABASE_REPLICA_URL") or None,
+            replica_wait_ms=int(env.get("DATABASE_REPLICA_WAIT_MS", 1000)),
             data_dir=data_dir,
             host=env.get("HOST", "127.0.0.1"),
             port=int(env.get("PORT", "8000")),

@@ -13,3 +13,10 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", stripped.lower()).strip()
+
+
+def spelling(text: str) -> str:
+    """The text as typed, in NFC with each word capitalised and spaces collapsed, the way
+    unit names are written ("tân định" -> "Tân Định"), to rank exact spellings first."""
+    words = unicodedata.normalize("NFC", text).split()
+    return " ".join(w[:1].upper() + w[1:].lower() for w in words)

@@ -167,6 +167,35 @@ class PrivateCluster:
             bindir = find_pg_bindir()
             self._run([str(bindir / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(self.datadir)])
 
+    def start_standby(self, root: Path) -> PrivateCluster:
+        """A hot standby of this (running) cluster under ``root``, streaming from it.
+
+        ``pg_basebackup -R`` copies the cluster and writes the ``primary_conninfo`` and
+        ``standby.signal`` that make the copy follow it over the primary's Unix socket (initdb's
+        default pg_hba trusts local replication connections); the copy gets a socket directory
+        of its own, then starts and accepts read-only queries as soon as it is consistent.
+        """
+        standby = PrivateCluster(root)
+        root.mkdir(parents=True, exist_ok=True)
+        standby.socket_dir.mkdir(exist_ok=True)
+        self._chown(root)
+        self._chown(standby.socket_dir)
+        if not standby.initialized():
+            bindir = find_pg_bindir()
+            res = self._run([str(bindir / "pg_basebackup"), "-D", str(standby.datadir), "-R",
+                             "-X", "stream", "-c", "fast", "-h", str(self.socket_dir),
+                             "-U", SUPERUSER], check=False)
+            if res.returncode != 0:
+                raise ClusterError(f"pg_basebackup failed:\n{res.stdout}\n{res.stderr}")
+            with (standby.datadir / "postgresql.conf").open("a") as fh:
+                fh.write(f"\n# standby of {self.datadir}\n"
+                         f"unix_socket_directories = '{standby.socket_dir}'\n"
+                         "hot_standby = on\n"
+                         # a pull is never cancelled for the rows vacuum removes on the primary
+                         "hot_standby_feedback = on\n")
+        standby.start()
+        return standby
+
     def destroy(self) -> None:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)

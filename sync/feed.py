@@ -98,21 +98,29 @@ def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
     return re.sub(r"(?<!:):([a-z_]+)\b", number, sql), tuple(names)
 
 
+# The snapshot's xmin is read in the key query itself (in REPEATABLE READ every statement of
+# the transaction shares the snapshot), so a page pays no statement of its own for it.
+_XMIN = "(SELECT xmin FROM x)"
+
+
 @cache
 def _bounds_sql(registry: Registry) -> tuple[str, tuple[str, ...]]:
+    after = _AFTER.replace(":xmin", _XMIN)
     parts = [
         f"(SELECT {i} AS e, sync_txid AS t, sync_version AS v FROM {spec.table} "
-        f"WHERE {SCOPE_SQL[spec.scope]} AND {_AFTER} "
+        f"WHERE {SCOPE_SQL[spec.scope]} AND {after} "
         f"ORDER BY sync_txid, sync_version LIMIT :limit + 1)"
         for i, spec in enumerate(registry.entities)
     ]
     return _positional(f"""
-WITH k AS (SELECT e, t, v FROM ({' UNION ALL '.join(parts)}) u ORDER BY t, v LIMIT :limit + 1),
+WITH x AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin),
+     k AS (SELECT e, t, v FROM ({' UNION ALL '.join(parts)}) u ORDER BY t, v LIMIT :limit + 1),
      page AS (SELECT e, t, v FROM k ORDER BY t, v LIMIT :limit)
 SELECT (SELECT array_agg(DISTINCT e) FROM page),
        (SELECT t FROM page ORDER BY t DESC, v DESC LIMIT 1),
        (SELECT v FROM page ORDER BY t DESC, v DESC LIMIT 1),
-       (SELECT count(*) FROM k) > :limit""")
+       (SELECT count(*) FROM k) > :limit,
+       {_XMIN}""")
 
 
 @cache
@@ -135,34 +143,29 @@ async def _fetch(
     return cast(list[Any], await driver.fetch(sql, *(params[n] for n in names)))
 
 
-async def snapshot_xmin(session: AsyncSession) -> int:
-    """Oldest transaction still running when this transaction's snapshot was taken."""
-    rows = await _fetch(session, ("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
-                                  ()), {})
-    return int(rows[0][0])
-
-
 @dataclass(frozen=True, slots=True)
 class PageBounds:
-    """Where a page ends: its last position, the entities in it, whether more follow."""
+    """Where a page ends: its last position, the entities in it, whether more follow, and the
+    snapshot's xmin (the page's rows must be read in the same snapshot, below it)."""
 
     entities: list[EntitySpec]
     upto: Position | None
     has_more: bool
+    xmin: int
 
 
 async def bounds(
-    session: AsyncSession, registry: Registry, scope: FeedScope, *, after: Position, xmin: int,
-    limit: int,
+    session: AsyncSession, registry: Registry, scope: FeedScope, *, after: Position, limit: int,
 ) -> PageBounds:
-    """The next ``limit`` changes after ``after``, found from index keys alone."""
+    """The next ``limit`` changes after ``after`` below the snapshot's xmin, found from index
+    keys alone (the transaction must be REPEATABLE READ: its rows are read next)."""
     params = {**scope.params(), "after_txid": after.txid, "after_version": after.version,
-              "xmin": xmin, "limit": limit}
-    present, t, v, more = (await _fetch(session, _bounds_sql(registry), params))[0]
+              "limit": limit}
+    present, t, v, more, xmin = (await _fetch(session, _bounds_sql(registry), params))[0]
     if present is None:
-        return PageBounds([], None, False)
+        return PageBounds([], None, False, int(xmin))
     entities = [registry.entities[e] for e in sorted(present)]
-    return PageBounds(entities, Position(t, v), more)
+    return PageBounds(entities, Position(t, v), more, int(xmin))
 
 
 async def rows(

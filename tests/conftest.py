@@ -43,6 +43,22 @@ def pg_cluster() -> Iterator[PrivateCluster | None]:
 
 
 @pytest.fixture(scope="session")
+def standby_url(pg_cluster: PrivateCluster | None, database_url: str) -> Iterator[str]:
+    """A hot standby of the suite's cluster (streaming replication), started on first use.
+
+    It needs the suite's own cluster to copy: with TEST_DATABASE_URL the tests that ask for it
+    are skipped.
+    """
+    if pg_cluster is None:
+        pytest.skip("TEST_DATABASE_URL is set: no private cluster to start a standby of")
+    standby = pg_cluster.start_standby(pg_cluster.root.parent / "standby")
+    try:
+        yield standby.url()
+    finally:
+        standby.stop()
+
+
+@pytest.fixture(scope="session")
 def database_url(pg_cluster: PrivateCluster | None) -> str:
     url = os.environ.get("TEST_DATABASE_URL") or pg_cluster.url()  # type: ignore[union-attr]
     migrations.upgrade(url)

@@ -1,4 +1,5 @@
-"""Administrative units: public reference data (names and codes of the 2021 hierarchy)."""
+"""Administrative units: public reference data, the names and codes of the hierarchy as it
+stood in early 2025 (domain/admin_dataset.py), not as in the epidemic's year."""
 
 from __future__ import annotations
 
@@ -54,8 +55,14 @@ class AdminUnitController(Controller):
         operation_id="list_admin_units",
         summary="List or search administrative units",
         description=(
+            "The units as of early 2025, before the mid-2025 reform (63 provinces, 696 "
+            "districts, 10,035 communes; Ho Chi Minh City 22 districts and 273 wards), not "
+            "those of the epidemic's year, which had more districts and wards. "
             "Filters combine. `q` ignores case and Vietnamese diacritics: `tan dinh` finds "
-            "`Phường Tân Định`. `format=geojson` returns a FeatureCollection whose geometry is "
+            "`Phường Tân Định`. With `q`, the best matches come first: a name that is the "
+            "query, then names holding its words whole and in order, then all its words in "
+            "any order, then a part of a word; ties go to the spelling as typed, higher "
+            "levels and urban units. `format=geojson` returns a FeatureCollection whose geometry is "
             "the centroid or, with `geometry=outline`, the bounding box."
         ),
     )

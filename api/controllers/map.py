@@ -118,7 +118,8 @@ class MapController(Controller):
         media_type=GEOJSON,
         summary="Outlines of administrative units in scope, for the map's base layer",
         description=(
-            "The 2021 dataset has no boundaries: each outline is the unit's bounding box. "
+            "The administrative dataset (units as of early 2025) has no boundaries: "
+            "each outline is the unit's bounding box. "
             "`level` defaults to the level below the caller's unit; at most 1000 units."
         ),
     )

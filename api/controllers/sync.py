@@ -187,9 +187,11 @@ class SyncController(Controller):
         body, fmt = await _body(request, state.settings)
         wanted = decode_pull(body, fmt)
         key = cursor_key(state.settings.jwt_secret)
+        replica = state.get("replica")
         if wanted.wait_ms == 0:
             return await pull.pull(db_session, token, wanted, registry=REGISTRY,
-                                   clock=server_clock(state), key=key)
+                                   clock=server_clock(state), key=key, replica=replica)
         async with long_poll(request) as waiter:
             return await pull.pull(db_session, token, wanted, registry=REGISTRY,
-                                   clock=server_clock(state), key=key, waiter=waiter)
+                                   clock=server_clock(state), key=key, waiter=waiter,
+                                   replica=replica)

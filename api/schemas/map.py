@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
+from domain.admin_dataset import english_name
 from domain.geo import Point, Polygon, geometry_from_geojson
 from domain.models.admin_unit import AdminLevel
 from domain.models.enums import Role, StationStatus
 from domain.repositories.admin_units import AdminUnitRecord, outline_of
+from domain.repositories.stock import KEY_ITEMS
 from domain.services.map import StationDetail, StationView
 
 StockState = Literal["ok", "low", "out", "unknown"]
@@ -19,11 +21,27 @@ AttentionReason = Literal["open_alerts", "stock_out", "overload"]
 
 
 class StationStock(msgspec.Struct, kw_only=True, frozen=True):
-    """State of the key items; "unknown" where the station has no stock record."""
+    """State of the key supplies (domain/repositories/stock.py KEY_ITEMS); "unknown" where
+    the station has no stock record. ``oxygen`` is the cylinders, of any size."""
 
-    oxygen: StockState
-    spo2_meter: StockState
     bag_a: StockState
+    bag_b: StockState
+    bag_c: StockState
+    rapid_test: StockState
+    spo2_meter: StockState
+    bp_meter: StockState
+    oxygen: StockState
+    o2_concentrator: StockState
+
+
+class StationSupply(msgspec.Struct, kw_only=True, frozen=True):
+    """One key supply at the station: quantity on hand (negative when offline issues went
+    below zero, until someone counts) and days of cover (null without a daily need)."""
+
+    key: str
+    state: StockState
+    on_hand: int
+    days_of_cover: float | None
 
 
 class StationProperties(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
@@ -33,12 +51,23 @@ class StationProperties(msgspec.Struct, kw_only=True, frozen=True, omit_defaults
     province_code: str
     district_code: str
     commune_code: str
+    # the ward and district, in Vietnamese and in English, to tell apart ten "Phường 11"
+    commune_name: str
+    commune_name_en: str
+    district_name: str
+    district_name_en: str
     path: str
     capacity: int
     active_cases: int
     load: float  # active cases / capacity
-    open_alerts: int
-    emergency_alerts: int
+    open_alerts: Annotated[int, msgspec.Meta(
+        description="unresolved alerts: open or acknowledged (acknowledged is not resolved)"
+    )]
+    emergency_alerts: Annotated[int, msgspec.Meta(description="unresolved emergency alerts")]
+    attention_alerts: Annotated[int, msgspec.Meta(description="unresolved attention alerts")]
+    acknowledged_alerts: Annotated[int, msgspec.Meta(
+        description="of the unresolved alerts, those someone has acknowledged"
+    )]
     stock: StationStock
     attention: list[AttentionReason]
     doctors: int
@@ -62,9 +91,14 @@ class StationFeature(msgspec.Struct, tag="Feature", kw_only=True, frozen=True):
             properties=StationProperties(
                 code=s.code, name=s.name, status=StationStatus(s.status),
                 province_code=parts[1], district_code=parts[2], commune_code=s.commune_code,
+                commune_name=view.places.commune_name,
+                commune_name_en=view.places.commune_name_en,
+                district_name=view.places.district_name,
+                district_name_en=view.places.district_name_en,
                 path=s.path, capacity=s.capacity, active_cases=s.active_cases,
                 load=round(view.load, 3), open_alerts=s.open_alerts,
-                emergency_alerts=s.emergency_alerts, stock=StationStock(**view.stock),  # type: ignore[arg-type]
+                emergency_alerts=s.emergency_alerts, attention_alerts=s.attention_alerts,
+                acknowledged_alerts=s.acknowledged_alerts, stock=StationStock(**view.stock),  # type: ignore[arg-type]
                 attention=view.attention,  # type: ignore[arg-type]
                 doctors=s.doctors, nurses=s.nurses, volunteers=s.volunteers,
                 distance_m=round(s.distance_m, 1) if s.distance_m is not None else None,
@@ -80,6 +114,7 @@ class UnitOutlineProperties(msgspec.Struct, kw_only=True, frozen=True):
     code: str
     name: str
     name_en: str | None
+    label_en: str  # the name in an English sentence ("Ward 11", "District 3")
     level: AdminLevel
     parent_code: str | None
     path: str
@@ -100,7 +135,8 @@ class UnitOutlineFeature(msgspec.Struct, tag="Feature", kw_only=True, frozen=Tru
             id=row.code,
             geometry=geometry,
             properties=UnitOutlineProperties(
-                code=row.code, name=row.name, name_en=row.name_en, level=row.level,
+                code=row.code, name=row.name, name_en=row.name_en,
+                label_en=english_name(row.unit_type, row.short_name, row.name_en), level=row.level,
                 parent_code=row.parent_code, path=row.path,
             ),
         )
@@ -126,6 +162,7 @@ class StationPanel(msgspec.Struct, kw_only=True, frozen=True):
     """What a click on a station shows."""
 
     feature: StationFeature
+    supplies: list[StationSupply]  # in KEY_ITEMS order; only keys the station has a record of
     staff: list[StaffMemberOut]
     cases_by_status: dict[str, int]
     pending_requisitions: list[PendingRequisitionOut]
@@ -134,6 +171,11 @@ class StationPanel(msgspec.Struct, kw_only=True, frozen=True):
     def of(cls, detail: StationDetail) -> StationPanel:
         return cls(
             feature=StationFeature.of(detail.view),
+            supplies=[
+                StationSupply(key=key, state=s.state, on_hand=s.on_hand,  # type: ignore[arg-type]
+                              days_of_cover=s.days_of_cover)
+                for key in KEY_ITEMS if (s := detail.view.supplies.get(key)) is not None
+            ],
             staff=[StaffMemberOut(full_name=m.full_name, role=m.role) for m in detail.staff],
             cases_by_status=detail.cases_by_status,
             pending_requisitions=[

@@ -234,7 +234,7 @@ def _account(
     user_id: uuid.UUID, username: str, role: Role, unit: AdminUnitRecord,
     station_id: uuid.UUID | None = None, password_hash: str = NO_LOGIN,
 ) -> User:
-    return User(id=user_id, username=username, full_name=username.replace(".", " ").title(),
+    return User(id=user_id, username=username, full_name=username.replace(".", " ").replace("_", " ").title(),
                 role=role, unit_code=unit.code, unit_path=unit.path, station_id=station_id,
                 password_hash=password_hash)
 

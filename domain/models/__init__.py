@@ -1,6 +1,12 @@
 """All mapped models, imported here so Alembic and the mappers see every table."""
 
+import domain.models.community_team
 import domain.models.device
+import domain.models.directive
+import domain.models.inspection
+import domain.models.proposal
+import domain.models.readiness
+import domain.models.report
 import domain.models.supply  # noqa: F401  (supply tables)
 from domain.models.admin_unit import AdminLevel, AdminUnit
 from domain.models.audit import AuditEntry

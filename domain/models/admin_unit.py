@@ -1,4 +1,5 @@
-"""Vietnam's administrative units as they stood in 2021: province, district, commune/ward."""
+"""Vietnam's administrative units as they stood in early 2025 (the dataset has no 2021
+state): province, district, commune/ward."""
 
 from __future__ import annotations
 

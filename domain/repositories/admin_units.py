@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,6 +86,59 @@ def _row(r: Sequence[Any]) -> AdminUnitRecord:
 
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _escape_regex(value: str) -> str:
+    """A literal for a PostgreSQL regular expression (letters, digits and spaces stand)."""
+    return "".join(ch if ch.isalnum() or ch == " " else "\\" + ch for ch in value)
+
+
+# Urban units (wards, urban districts, cities, towns) before rural ones when all else ties.
+URBAN_TYPES = ("Phường", "Quận", "Thành phố", "Thị xã", "Thị trấn")
+
+
+@dataclass(frozen=True, slots=True)
+class NameQuery:
+    """A name search: ``folded`` as domain/text.py folds it, ``spelled`` as typed (NFC, each
+    word capitalised as unit names are), for ranking exact spellings first."""
+
+    folded: str
+    spelled: str
+
+    @property
+    def words(self) -> list[str]:
+        return self.folded.split(" ")
+
+
+def _name_matches(q: NameQuery) -> ColumnElement[bool]:
+    """The name holds the query (a substring of one name part), or every query word starts a
+    word of the name, in any order ("dinh tan" finds "Tân Định" too, ranked lower)."""
+    every_word = and_(*(AdminUnit.search_name.regexp_match(rf"\m{_escape_regex(w)}")
+                        for w in q.words))
+    return or_(AdminUnit.search_name.like(f"%{_escape_like(q.folded)}%", escape="\\"), every_word)
+
+
+def _name_rank(q: NameQuery) -> list[ColumnElement[Any]]:
+    """Best first: a name part that is the query exactly; the query's words whole and in
+    order; every word, any order; a substring. Within a tier: the spelling as typed (a
+    query without diacritics cannot tell "Tân Định" from "Tân Dĩnh", but "tân dĩnh" can, and
+    "tan dinh" is Ho Chi Minh City's English spelling of its ward), higher levels, urban
+    units, then hierarchy order."""
+    literal = _escape_regex(q.folded)
+    name = AdminUnit.search_name
+    tier = case(
+        (name.regexp_match(rf"(^| \| ){literal}( \||$)"), 0),
+        (name.regexp_match(rf"\m{literal}\M"), 1),
+        (and_(*(name.regexp_match(rf"\m{_escape_regex(w)}\M") for w in q.words)), 2),
+        else_=3,
+    )
+    spelled = case(
+        (or_(func.strpos(AdminUnit.name, q.spelled) > 0,
+             func.strpos(func.coalesce(AdminUnit.name_en, ""), q.spelled) > 0), 0),
+        else_=1,
+    )
+    urban = case((AdminUnit.unit_type.in_(URBAN_TYPES), 0), else_=1)
+    return [tier, spelled, AdminUnit.level.expression, urban]
 
 
 class AdminUnitRepository:
@@ -168,7 +222,7 @@ class AdminUnitRepository:
         *,
         level: AdminLevel | None,
         parent: str | None,
-        q: str | None,
+        q: NameQuery | None,
         within: str | None = None,
     ) -> Select[Any]:
         conds: list[ColumnElement[bool]] = [AdminUnit.deleted.is_(False)]
@@ -176,8 +230,8 @@ class AdminUnitRepository:
             conds.append(AdminUnit.level == level)
         if parent is not None:
             conds.append(AdminUnit.parent_code == parent)
-        if q:
-            conds.append(AdminUnit.search_name.like(f"%{_escape_like(q)}%", escape="\\"))
+        if q is not None:
+            conds.append(_name_matches(q))
         if within is not None:
             conds.append(
                 (AdminUnit.scope_path == within)
@@ -190,17 +244,19 @@ class AdminUnitRepository:
         *,
         level: AdminLevel | None = None,
         parent: str | None = None,
-        q: str | None = None,
+        q: NameQuery | None = None,
         limit: int = 100,
         offset: int = 0,
         with_outline: bool = False,
         within: str | None = None,
     ) -> tuple[list[AdminUnitRecord], int]:
-        """One page in hierarchy order, and the total the filters match."""
+        """One page, best name match first when searching (else in hierarchy order), and the
+        total the filters match."""
         base = self._filtered(
             _columns(with_outline), level=level, parent=parent, q=q, within=within
         )
-        stmt = base.order_by(AdminUnit.scope_path).limit(limit).offset(offset)
+        order = [*(_name_rank(q) if q is not None else []), AdminUnit.scope_path]
+        stmt = base.order_by(*order).limit(limit).offset(offset)
         rows = [_row(r) for r in (await self.session.execute(stmt)).all()]
         total_stmt = self._filtered([func.count()], level=level, parent=parent, q=q, within=within)
         total = int(await self.session.scalar(total_stmt) or 0)

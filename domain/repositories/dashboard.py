@@ -28,11 +28,24 @@ class CaseCount:
 
 @dataclass(frozen=True, slots=True)
 class AlertFigures:
-    """Open alerts and the median seconds from opening to acknowledgement; child None = all."""
+    """Unresolved alerts (open or acknowledged), by severity and how many are acknowledged,
+    and the median seconds from opening to acknowledgement; child None = all."""
 
     child: str | None
-    open: int
+    unresolved: int
+    emergency: int
+    attention: int
+    acknowledged: int
     median_ack_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyOnHand:
+    """Quantity of one key supply held under a child unit (child None = the whole unit)."""
+
+    child: str | None
+    key: str
+    quantity: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +68,28 @@ GROUP BY 1, 2, 3
 # The median does not add up across children, hence grouping sets: each child and the total.
 _ALERTS = f"""
 SELECT split_part(a.scope_path, '.', :part), GROUPING(split_part(a.scope_path, '.', :part)),
-       count(*) FILTER (WHERE a.status = 'open'),
+       count(*) FILTER (WHERE a.status <> 'resolved'),
+       count(*) FILTER (WHERE a.status <> 'resolved' AND a.severity = 'emergency'),
+       count(*) FILTER (WHERE a.status <> 'resolved' AND a.severity = 'attention'),
+       count(*) FILTER (WHERE a.status = 'acknowledged'),
        percentile_cont(0.5) WITHIN GROUP (
            ORDER BY extract(epoch FROM a.acknowledged_at - a.opened_at)::float8
        ) FILTER (WHERE a.acknowledged_at IS NOT NULL)
 FROM alert a WHERE {_UNDER.format(t="a")}
 GROUP BY GROUPING SETS ((split_part(a.scope_path, '.', :part)), ())
+"""
+
+# Every store under the unit (stations and warehouses; households hold lent equipment, not
+# stock), per child and in total: a warehouse on the unit's own path counts in the total only.
+_ON_HAND = f"""
+SELECT split_part(l.scope_path, '.', :part), GROUPING(split_part(l.scope_path, '.', :part)),
+       i.map_key, sum(b.qty)
+FROM stock_balance b
+JOIN stock_location l ON l.id = b.location_id
+JOIN catalog_item i ON i.id = b.item_id
+WHERE {_UNDER.format(t="l")} AND l.kind <> 'household'
+  AND i.map_key IS NOT NULL AND NOT i.deleted
+GROUP BY GROUPING SETS ((split_part(l.scope_path, '.', :part), i.map_key), (i.map_key))
 """
 
 _STATIONS = f"""
@@ -96,11 +125,21 @@ class DashboardRepository:
     async def alerts(self, scope_path: str) -> list[AlertFigures]:
         rows = await self._rows(_ALERTS, scope_path)
         return [
-            AlertFigures(child=None if r[1] else r[0], open=r[2], median_ack_s=r[3]) for r in rows
+            AlertFigures(
+                child=None if r[1] else r[0], unresolved=r[2], emergency=r[3], attention=r[4],
+                acknowledged=r[5], median_ack_s=r[6],
+            )
+            for r in rows
+        ]
+
+    async def on_hand(self, scope_path: str) -> list[KeyOnHand]:
+        rows = await self._rows(_ON_HAND, scope_path)
+        return [
+            KeyOnHand(child=None if r[1] else r[0], key=r[2], quantity=int(r[3])) for r in rows
         ]
 
     async def map_keys(self) -> dict[uuid.UUID, str]:
-        """Catalog items that count towards a key supply ("oxygen", "spo2_meter", "bag_a")."""
+        """Catalog items that count towards a key supply (its ``map_key``: "oxygen", ...)."""
         rows = await self.session.execute(
             select(CatalogItem.id, CatalogItem.map_key).where(
                 CatalogItem.map_key.is_not(None), CatalogItem.deleted.is_(False)

@@ -1,4 +1,4 @@
-"""SQL of the coordinator map: stations with their load and open alerts, nearest stations."""
+"""SQL of the coordinator map: stations with their load and unresolved alerts, nearest stations."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ ACTIVE_CASE_STATUSES = sorted(s.value for s in OPEN_STATUSES)
 
 @dataclass(frozen=True, slots=True)
 class StationLoad:
-    """A station as the map draws it: where, what state, how loaded, how many open alerts."""
+    """A station as the map draws it: where, what state, how loaded, how many unresolved alerts
+    (by severity, and how many of them someone has acknowledged)."""
 
     id: uuid.UUID
     code: str
@@ -38,8 +39,10 @@ class StationLoad:
     nurses: int
     volunteers: int
     active_cases: int
-    open_alerts: int
+    open_alerts: int  # unresolved: open or acknowledged (an acknowledged emergency still is one)
     emergency_alerts: int
+    attention_alerts: int
+    acknowledged_alerts: int
     distance_m: float | None = None
 
 
@@ -67,6 +70,13 @@ class PendingRequisition:
     submitted_at: datetime
 
 
+# Unresolved alerts (open or acknowledged: acknowledging is "someone is on it", not "it is
+# over"), split by severity, and how many of them have been acknowledged.
+_ALERT_COUNTS = """count(*) AS open_alerts,
+           count(*) FILTER (WHERE al.severity = 'emergency') AS emergency_alerts,
+           count(*) FILTER (WHERE al.severity = 'attention') AS attention_alerts,
+           count(*) FILTER (WHERE al.status = 'acknowledged') AS acknowledged_alerts"""
+
 _COLUMNS = """s.id, s.code, s.name, s.status::text, s.commune_code, s.scope_path,
        ST_X(s.position), ST_Y(s.position), s.capacity, s.doctors, s.nurses, s.volunteers"""
 
@@ -75,7 +85,8 @@ _COLUMNS = """s.id, s.code, s.name, s.status::text, s.commune_code, s.scope_path
 # per-station index lookups take twice as long for the 436 stations of the city.
 _SCOPE_SQL = f"""
 SELECT {_COLUMNS}, coalesce(c.active, 0), coalesce(a.open_alerts, 0),
-       coalesce(a.emergency_alerts, 0)
+       coalesce(a.emergency_alerts, 0), coalesce(a.attention_alerts, 0),
+       coalesce(a.acknowledged_alerts, 0)
 FROM station s
 LEFT JOIN (
     SELECT f.station_id, count(*) AS active FROM f0_case f
@@ -84,11 +95,10 @@ LEFT JOIN (
     GROUP BY 1
 ) c ON c.station_id = s.id
 LEFT JOIN (
-    SELECT al.station_id, count(*) AS open_alerts,
-           count(*) FILTER (WHERE al.severity = 'emergency') AS emergency_alerts
+    SELECT al.station_id, {_ALERT_COUNTS}
     FROM alert al
     WHERE NOT al.deleted AND (al.scope_path = :scope OR al.scope_path LIKE :scope_like)
-      AND al.status = 'open'
+      AND al.status <> 'resolved'
     GROUP BY 1
 ) a ON a.station_id = s.id
 WHERE {{where}}
@@ -97,7 +107,8 @@ ORDER BY s.code
 
 # A few stations (a live update, a nearest search): index lookups per station.
 _FEW_SQL = f"""
-SELECT {_COLUMNS}, c.active, a.open_alerts, a.emergency_alerts{{distance}}
+SELECT {_COLUMNS}, c.active, a.open_alerts, a.emergency_alerts, a.attention_alerts,
+       a.acknowledged_alerts{{distance}}
 FROM ({{source}}) s
 CROSS JOIN LATERAL (
     SELECT count(*) AS active FROM f0_case f
@@ -105,10 +116,9 @@ CROSS JOIN LATERAL (
       AND f.status = ANY(CAST(:active AS case_status[]))
 ) c
 CROSS JOIN LATERAL (
-    SELECT count(*) AS open_alerts,
-           count(*) FILTER (WHERE al.severity = 'emergency') AS emergency_alerts
+    SELECT {_ALERT_COUNTS}
     FROM alert al
-    WHERE al.station_id = s.id AND al.status = 'open' AND NOT al.deleted
+    WHERE al.station_id = s.id AND al.status <> 'resolved' AND NOT al.deleted
 ) a
 ORDER BY {{order}}
 """
@@ -134,8 +144,8 @@ def _row(r: Sequence[Any]) -> StationLoad:
     return StationLoad(
         id=r[0], code=r[1], name=r[2], status=r[3], commune_code=r[4], path=r[5],
         lon=r[6], lat=r[7], capacity=r[8], doctors=r[9], nurses=r[10], volunteers=r[11],
-        active_cases=r[12], open_alerts=r[13], emergency_alerts=r[14],
-        distance_m=r[15] if len(r) > 15 else None,
+        active_cases=r[12], open_alerts=r[13], emergency_alerts=r[14], attention_alerts=r[15],
+        acknowledged_alerts=r[16], distance_m=r[17] if len(r) > 17 else None,
     )
 
 
@@ -144,7 +154,7 @@ class MapRepository:
         self.session = session
 
     async def stations(self, where: StationFilter) -> list[StationLoad]:
-        """Stations with their load and open alerts, in code order, in one statement."""
+        """Stations with their load and unresolved alerts, in code order, in one statement."""
         conds = [_SCOPED]
         params: dict[str, Any] = {
             "scope": where.scope_path,
@@ -172,7 +182,7 @@ class MapRepository:
 
     async def nearest(self, *, scope_path: str, lon: float, lat: float, k: int) -> list[StationLoad]:
         """The ``k`` stations nearest to a point, nearest first, with their distance in metres."""
-        sql = _FEW_SQL.format(distance=_DISTANCE, source=_NEAREST_SOURCE, order="16, s.code")
+        sql = _FEW_SQL.format(distance=_DISTANCE, source=_NEAREST_SOURCE, order="18, s.code")
         params = {
             "scope": scope_path, "scope_like": _like_prefix(scope_path),
             "active": ACTIVE_CASE_STATUSES, "lon": lon, "lat": lat, "k": k,

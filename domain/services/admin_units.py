@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.admin_dataset import read_units
 from domain.errors import NotFound
 from domain.models.admin_unit import AdminLevel
-from domain.repositories.admin_units import AdminUnitRecord, AdminUnitRepository
-from domain.text import fold
+from domain.repositories.admin_units import AdminUnitRecord, AdminUnitRepository, NameQuery
+from domain.text import fold, spelling
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +34,12 @@ class AdminUnitService:
         offset: int,
         with_outline: bool = False,
     ) -> tuple[list[AdminUnitRecord], int]:
-        folded = fold(q) if q else None
+        folded = fold(q) if q else ""
+        query = NameQuery(folded=folded, spelled=spelling(q)) if q and folded else None
         return await self.repo.search(
             level=level,
             parent=parent,
-            q=folded or None,
+            q=query,
             limit=limit,
             offset=offset,
             with_outline=with_outline,
@@ -52,7 +53,7 @@ class AdminUnitService:
         return UnitWithAncestors(unit=unit, ancestors=await self.repo.get_many(ancestor_codes))
 
     async def load(self, progress: Callable[[int], None] | None = None, *, force: bool = False) -> int:
-        """Load the 2021 hierarchy; safe to run again (unchanged rows keep their version).
+        """Load the early-2025 hierarchy (domain/admin_dataset.py); safe to run again (unchanged rows keep their version).
 
         A complete table is left alone unless ``force``: the dataset is frozen history, and a
         second start of the service should not spend seconds re-checking ten thousand rows.

@@ -49,20 +49,24 @@ class ItemSpec:
 
 
 # HCMC's 2021 home-care kit. Bags A/B/C follow the Ministry of Health home-treatment packs;
-# daily use per F0 under care turns the caseload into days of cover.
+# daily use per F0 under care turns the caseload into days of cover. ``map_key`` names the key
+# supply an item counts towards on the map and the dashboards (both cylinder sizes are
+# "oxygen"); protective equipment is stocked but not a key supply.
 STANDARD_CATALOG: tuple[ItemSpec, ...] = (
     ItemSpec("bag_a", "F0 medicine bag A (antipyretic, vitamins; 7 days)", C.medicine_bag, "bag",
              lot_tracked=True, map_key="bag_a", min_station_stock=20, daily_use_per_case=0.15),
     ItemSpec("bag_b", "F0 medicine bag B (corticosteroid, anticoagulant; doctor's order)",
-             C.medicine_bag, "bag", lot_tracked=True, min_station_stock=5, daily_use_per_case=0.03),
+             C.medicine_bag, "bag", lot_tracked=True, map_key="bag_b", min_station_stock=5,
+             daily_use_per_case=0.03),
     ItemSpec("bag_c", "F0 medicine bag C (molnupiravir antiviral programme)", C.medicine_bag,
-             "bag", lot_tracked=True, min_station_stock=10, daily_use_per_case=0.05),
+             "bag", lot_tracked=True, map_key="bag_c", min_station_stock=10, daily_use_per_case=0.05),
     ItemSpec("rapid_test", "SARS-CoV-2 rapid antigen test kit", C.test_kit, "kit",
-             lot_tracked=True, min_station_stock=50, daily_use_per_case=0.3),
+             lot_tracked=True, map_key="rapid_test", min_station_stock=50,
+             daily_use_per_case=0.3),
     ItemSpec("spo2_meter", "Fingertip pulse oximeter (SpO2 meter)", C.spo2_meter, "device",
              durable=True, map_key="spo2_meter", min_station_stock=10, daily_use_per_case=0.1),
     ItemSpec("bp_meter", "Automatic blood-pressure meter", C.bp_meter, "device", durable=True,
-             min_station_stock=2, daily_use_per_case=0.01),
+             map_key="bp_meter", min_station_stock=2, daily_use_per_case=0.01),
     ItemSpec("o2_cylinder_8l", "Oxygen cylinder 8 L", C.oxygen_cylinder, "cylinder",
              durable=True, size_label="8 L", map_key="oxygen", min_station_stock=4,
              daily_use_per_case=0.04),
@@ -70,7 +74,7 @@ STANDARD_CATALOG: tuple[ItemSpec, ...] = (
              durable=True, size_label="40 L", map_key="oxygen", min_station_stock=1,
              daily_use_per_case=0.01),
     ItemSpec("o2_concentrator", "Oxygen concentrator 5 L/min", C.oxygen_concentrator, "device",
-             durable=True, size_label="5 L/min"),
+             durable=True, size_label="5 L/min", map_key="o2_concentrator"),
     ItemSpec("ppe_set", "Protective equipment set (gown, N95, face shield, gloves)",
              C.protective_equipment, "set", min_station_stock=30, daily_use_per_case=0.5),
 )

@@ -39,7 +39,10 @@ class Rollup:
     level: str
     cases_by_status: dict[str, int] = field(default_factory=lambda: _zeros([s.value for s in CaseStatus]))
     active_by_risk: dict[str, int] = field(default_factory=lambda: _zeros([r.value for r in RiskGroup]))
-    open_alerts: int = 0
+    open_alerts: int = 0  # unresolved: open or acknowledged
+    emergency_alerts: int = 0
+    attention_alerts: int = 0
+    acknowledged_alerts: int = 0
     median_ack_s: float | None = None
     stations_by_status: dict[str, int] = field(
         default_factory=lambda: _zeros([s.value for s in StationStatus])
@@ -48,6 +51,9 @@ class Rollup:
     stock_states: dict[str, dict[str, int]] = field(
         default_factory=lambda: {item: _zeros(STOCK_STATES) for item in KEY_ITEMS}
     )
+    # on hand at every store of the unit: its stations and its own warehouse (a district's
+    # warehouse is in the district's figures, the city's in the city's), households excluded
+    on_hand: dict[str, int] = field(default_factory=lambda: _zeros(KEY_ITEMS))
     days_of_cover: dict[str, float | None] = field(
         default_factory=lambda: dict.fromkeys(KEY_ITEMS)
     )
@@ -91,7 +97,10 @@ class DashboardService:
         for alert in await self.repo.alerts(unit.path):
             rollup = total if alert.child is None else by_child.get(alert.child)
             if rollup is not None:
-                rollup.open_alerts, rollup.median_ack_s = alert.open, alert.median_ack_s
+                rollup.open_alerts, rollup.median_ack_s = alert.unresolved, alert.median_ack_s
+                rollup.emergency_alerts = alert.emergency
+                rollup.attention_alerts = alert.attention
+                rollup.acknowledged_alerts = alert.acknowledged
         stations = await self.repo.stations(unit.path)
         states = await station_stock_states(self.session, scope_path=unit.path) if stations else {}
         for st in stations:
@@ -100,37 +109,42 @@ class DashboardService:
                 r.stations_by_status[st.status] += 1
                 r.stations_by_load[load_band(st.active_cases, st.capacity)] += 1
                 for item in KEY_ITEMS:
-                    state = stock.get(item, UNKNOWN)
+                    state = stock[item].state if item in stock else UNKNOWN
                     r.stock_states[item][state if state in STOCK_STATES else UNKNOWN] += 1
-        await self._days_of_cover(unit.path, {st.id: targets(st.child) for st in stations})
+        for held in await self.repo.on_hand(unit.path):
+            rollup = total if held.child is None else by_child.get(held.child)
+            if rollup is not None and held.key in rollup.on_hand:
+                rollup.on_hand[held.key] = held.quantity
+        await self._days_of_cover(unit.path, {st.id: targets(st.child) for st in stations},
+                                  [total, *by_child.values()])
         return Dashboard(
             unit=total, children=[by_child[c.code] for c in children],
             generated_at=datetime.now(UTC),
         )
 
     async def _days_of_cover(
-        self, scope_path: str, rollups_of: dict[uuid.UUID, list[Rollup]]
+        self, scope_path: str, rollups_of: dict[uuid.UUID, list[Rollup]], rollups: list[Rollup]
     ) -> None:
-        """Stock at the unit's stations over their daily need, per key supply (None: no need)."""
+        """What the unit holds (its stations and its warehouse, ``on_hand``) over its stations'
+        daily need, per key supply (None: no need). The warehouse's own need is the same
+        patients' need counted again, so only the stations' need is the divisor."""
         keys = await self.repo.map_keys()
         if not keys or not rollups_of:
             return
         coverage = await StockRepository(self.session).coverage(
             scope_path=scope_path, kind=LocationKind.station
         )
-        totals: dict[tuple[str, str], list[float]] = {}  # (unit code, key) -> on hand, need
-        by_code: dict[str, Rollup] = {}
+        need: dict[tuple[str, str], float] = {}  # (unit code, key) -> stations' daily need
         for row in coverage:
             key = keys.get(row.item_id)
             if key is None or row.station_id is None:
                 continue
             for r in rollups_of.get(row.station_id, []):
-                by_code[r.code] = r
-                acc = totals.setdefault((r.code, key), [0.0, 0.0])
-                acc[0] += row.on_hand
-                acc[1] += row.daily_need
-        for (code, key), (on_hand, need) in totals.items():
-            by_code[code].days_of_cover[key] = round(on_hand / need, 1) if need > 0 else None
+                need[(r.code, key)] = need.get((r.code, key), 0.0) + row.daily_need
+        for r in rollups:
+            for key in KEY_ITEMS:
+                daily = need.get((r.code, key), 0.0)
+                r.days_of_cover[key] = round(r.on_hand[key] / daily, 1) if daily > 0 else None
 
 
 def _rollup(unit: AdminUnitRecord) -> Rollup:

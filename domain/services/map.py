@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.admin_dataset import english_name
 from domain.authz import Principal, within
 from domain.errors import NotFound, ValidationFailed
 from domain.models.admin_unit import AdminLevel
@@ -19,7 +20,7 @@ from domain.repositories.map import (
     StationFilter,
     StationLoad,
 )
-from domain.repositories.stock import KEY_ITEMS, station_stock_states
+from domain.repositories.stock import KEY_ITEMS, KeyStock, station_stock_states
 
 UNKNOWN = "unknown"
 LEVEL_BELOW = {0: AdminLevel.province, 1: AdminLevel.district, 2: AdminLevel.commune}
@@ -27,10 +28,22 @@ MAX_OUTLINES = 1000
 
 
 @dataclass(frozen=True, slots=True)
+class Places:
+    commune_name: str = ""
+    commune_name_en: str = ""
+    district_name: str = ""
+    district_name_en: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class StationView:
     station: StationLoad
-    stock: dict[str, str]
+    stock: dict[str, str]  # key supply -> ok / low / out / unknown
     attention: list[str]
+    supplies: dict[str, KeyStock]  # the key supplies the station has a record of
+    # Where it is, in both languages: ten districts have a "Phường 11", so a ward's name alone
+    # does not say which station this is.
+    places: Places = field(default_factory=lambda: Places())
 
     @property
     def load(self) -> float:
@@ -139,13 +152,39 @@ async def station_views(
 async def _with_stock(
     session: AsyncSession, scope_path: str, rows: list[StationLoad], *, narrow: bool
 ) -> list[StationView]:
-    states: dict[uuid.UUID, dict[str, str]] = {}
+    states: dict[uuid.UUID, dict[str, KeyStock]] = {}
     if rows:
         ids = [r.id for r in rows] if narrow else None
         states = await station_stock_states(session, scope_path=scope_path, station_ids=ids)
+    places = await _places(session, rows)
     views = []
     for row in rows:
         known = states.get(row.id, {})
-        stock = {item: known.get(item, UNKNOWN) for item in KEY_ITEMS}
-        views.append(StationView(station=row, stock=stock, attention=attention_reasons(row, stock)))
+        stock = {item: known[item].state if item in known else UNKNOWN for item in KEY_ITEMS}
+        views.append(StationView(
+            station=row, stock=stock, attention=attention_reasons(row, stock), supplies=known,
+            places=places.get(row.path, Places()),
+        ))
     return views
+
+
+async def _places(session: AsyncSession, rows: list[StationLoad]) -> dict[str, Places]:
+    """Ward and district names of each station's path, read once for all the stations."""
+    codes = {code for r in rows for code in r.path.split(".")[2:4]}
+    units = {u.code: u for u in await AdminUnitRepository(session).get_many(sorted(codes))}
+
+    def names(code: str) -> tuple[str, str]:
+        unit = units.get(code)
+        if unit is None:
+            return "", ""
+        return unit.name, english_name(unit.unit_type, unit.short_name, unit.name_en)
+
+    out: dict[str, Places] = {}
+    for r in rows:
+        parts = r.path.split(".")
+        if r.path in out or len(parts) < 4:
+            continue
+        (commune, commune_en), (district, district_en) = names(parts[3]), names(parts[2])
+        out[r.path] = Places(commune_name=commune, commune_name_en=commune_en,
+                             district_name=district, district_name_en=district_en)
+    return out

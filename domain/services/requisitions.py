@@ -1,6 +1,7 @@
 """Requisitions up the hierarchy: a station asks, its district approves (fully or partly),
 rejects or forwards to the city, the supplying warehouse ships, and the station confirms
-what it accepted and rejected (proof of delivery). Every step is kept in requisition_event.
+what it accepted, rejected and found lost in transit (proof of delivery). Every step is
+kept in requisition_event.
 
 Roles come from domain/rules/requisition_status.py; scope is checked here: the requisition
 must be visible to the caller (404 otherwise), a shipment leaves only from a warehouse the
@@ -18,7 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
-from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from domain.models.supply import (
     LocationKind,
     Requisition,
@@ -27,6 +28,7 @@ from domain.models.supply import (
     RequisitionStatus,
     Shipment,
     ShipmentLine,
+    StockLocation,
 )
 from domain.repositories.catalog import CatalogRepository
 from domain.repositories.requisitions import ExportRow, RequisitionRepository
@@ -98,6 +100,35 @@ class RequisitionService:
         """Submit a station's request; the same id again returns it (created=False)."""
         location = await self.locations.get(location_id)
         require_keeper(self.principal, location)
+        return await self._submit(location, justification=justification,
+                                  f0_under_care=f0_under_care, days_of_cover=days_of_cover,
+                                  lines=lines, requisition_id=requisition_id)
+
+    async def order_for_station(
+        self, *, location_id: uuid.UUID, justification: str, f0_under_care: int,
+        days_of_cover: int, lines: Any,
+    ) -> Requisition:
+        """A level above a station raises a requisition for it (an inspection adjusting its
+        resources): the same request as the station's own, submitted by an approving role of
+        a unit above the station, then moved along the usual chain."""
+        location = await self.locations.get(location_id)
+        p = self.principal
+        if location.scope_path == p.unit_path or not p.can_read(location.scope_path):
+            raise NotFound("location not found", field="location_id")
+        if p.role not in REQUISITION_STATUS.transitions[(S.submitted, S.approved)] | \
+                REQUISITION_STATUS.transitions[(S.forwarded, S.approved)]:
+            raise Forbidden(f"a {p.role.value} does not allocate supplies to a station",
+                            field="location_id")
+        req, _ = await self._submit(location, justification=justification,
+                                    f0_under_care=f0_under_care, days_of_cover=days_of_cover,
+                                    lines=lines, requisition_id=None)
+        return req
+
+    async def _submit(
+        self, location: StockLocation, *, justification: str, f0_under_care: int,
+        days_of_cover: int, lines: Any, requisition_id: uuid.UUID | None,
+    ) -> tuple[Requisition, bool]:
+        location_id = location.id
         if location.kind is not LocationKind.station:
             raise ValidationFailed("requisitions are made for a station", field="location_id")
         if requisition_id is not None and (old := await self.repo.get(requisition_id)):

@@ -1,4 +1,4 @@
-"""The 2021 hierarchy through the API: counts, search, ancestors, GeoJSON, bad parameters."""
+"""The early-2025 hierarchy through the API: counts, search, ancestors, GeoJSON, bad parameters."""
 
 from __future__ import annotations
 
@@ -55,6 +55,32 @@ async def test_search_ignores_case_and_diacritics(client: AsyncClient) -> None:
         assert "Phường Tân Định" in names, q
     dd = await client.get("/api/admin-units", params={"q": "da kao"})
     assert "Phường Đa Kao" in {u["name"] for u in dd.json()["items"]}
+
+
+async def test_search_ranks_whole_words_in_order_first(client: AsyncClient) -> None:
+    """"tan dinh" is Phường Tân Định (and the other Tân Định) before Tân Dĩnh, which folds the
+    same but is spelled otherwise, and before Định Tân, whose words come the other way round."""
+    r = await client.get("/api/admin-units", params={"q": "tan dinh"})
+    assert r.status_code == 200, r.text
+    names = [(u["name"], u["code"]) for u in r.json()["items"]]
+    assert names[0] == ("Phường Tân Định", "26734")  # Quận 1, spelled "Tan Dinh" in English
+    order = [n for n, _ in names]
+    for better, worse in (("Phường Tân Định", "Xã Tân Dĩnh"), ("Phường Tân Định", "Xã Định Tân"),
+                          ("Xã Tân Dĩnh", "Xã Bàn Tân Định"), ("Xã Bàn Tân Định", "Xã Định Tân")):
+        assert better in order and worse in order, (better, worse, order)
+        last_better = max(i for i, n in enumerate(order) if n == better)
+        assert last_better < order.index(worse), (better, worse, order)
+    assert r.json()["total"] == len(names)
+    # typed with its diacritics, Tân Dĩnh is first; a page past the first keeps the ranking
+    dinh = (await client.get("/api/admin-units", params={"q": "tân dĩnh"})).json()["items"]
+    assert dinh[0]["name"] == "Xã Tân Dĩnh"
+    second = (await client.get("/api/admin-units",
+                               params={"q": "tan dinh", "limit": 2, "offset": 1})).json()
+    assert [u["code"] for u in second["items"]] == [c for _, c in names[1:3]]
+    # words in the other order still find the unit, after the exact ones
+    reverse = [u["name"] for u in (await client.get(
+        "/api/admin-units", params={"q": "dinh tan"})).json()["items"]]
+    assert reverse[0] == "Xã Định Tân" and "Phường Tân Định" in reverse
 
 
 async def test_search_treats_like_wildcards_literally(client: AsyncClient) -> None:
@@ -126,3 +152,20 @@ async def test_loading_again_changes_nothing(db_session: AsyncSession) -> None:
     after = (await db_session.execute(
         select(func.count(), func.max(AdminUnit.sync_version)))).one()
     assert before == after  # same rows, and no row got a new version (devices re-pull nothing)
+
+
+async def test_the_units_are_those_of_early_2025_and_the_docs_say_so(client: AsyncClient) -> None:
+    """696 districts, and 273 wards in Ho Chi Minh City: the state of early 2025, not 2021's
+    705 and 312; the API docs say which."""
+    districts = await client.get("/api/admin-units", params={"level": "district", "limit": 1})
+    assert districts.json()["total"] == 696
+    city = 0
+    for district in (await client.get("/api/admin-units", params={"parent": "79"})).json()["items"]:
+        page = await client.get("/api/admin-units", params={"parent": district["code"], "limit": 1})
+        city += page.json()["total"]
+    assert city == 273
+    schema = (await client.get("/schema/openapi.json")).json()
+    listing = schema["paths"]["/api/admin-units"]["get"]["description"]
+    outlines = schema["paths"]["/api/map/units"]["get"]["description"]
+    for text in (listing, outlines):
+        assert "early 2025" in text and "2021" not in text

@@ -1,38 +1,108 @@
-// The coordinator map: stations coloured by status and sized by load, kept live by
-// server-sent events. Plain browser JavaScript over the vendored Leaflet; no build step.
+// The coordinator map: stations coloured by status and sized by load, grouped into clusters
+// when zoomed out, over an offline base layer, kept live by server-sent events. Plain browser
+// JavaScript over the vendored Leaflet; no build step.
+//
+// Other layers plug in through window.FieldOpsMap (for instance a readiness layer in a file
+// of its own, loaded after this one):
+//   FieldOpsMap.map                      the Leaflet map; FieldOpsMap.L is Leaflet
+//   FieldOpsMap.addOverlay(id, layer, {label, on})  list a layer in the layers control (shown
+//                                        unless on === false); label is an i18n key or text
+//   FieldOpsMap.removeOverlay(id)
+//   FieldOpsMap.stations()               the station features shown (after the filters)
+//   FieldOpsMap.onStations(fn)           fn(features) after every load, live change or filter
+//   FieldOpsMap.onLanguage(fn)           fn(lang) when the language changes
+//   FieldOpsMap.addLabels({vi: {...}, en: {...}}), FieldOpsMap.t(key), FieldOpsMap.lang()
+//   FieldOpsMap.api(path)                GET with the signed-in user's token
+// A "fieldops:ready" event is dispatched on window once FieldOpsMap exists.
 (function () {
   "use strict";
 
   const TOKEN_KEY = "fieldops.token";
   const LANG_KEY = "fieldops.lang";
   const STATUS_COLOURS = { active: "#2e7d32", preparing: "#1565c0", suspended: "#ef6c00", closed: "#757575" };
-  const ITEMS = ["oxygen", "spo2_meter", "bag_a"];
+  const ITEMS = ["bag_a", "bag_b", "bag_c", "rapid_test", "spo2_meter", "bp_meter", "oxygen", "o2_concentrator"];
+  // Below this zoom, markers closer than CLUSTER_PX on screen are drawn as one cluster; a
+  // cluster is drawn where its first station is, and no wider than CLUSTER_PX, so no two
+  // clusters or markers cover each other.
+  const CLUSTER_BELOW_ZOOM = 14;
+  const CLUSTER_PX = 48;
+  const SEVERITY = { ok: 0, attention: 1, emergency: 2 };
+  const BASEMAP_URL = "/static/vendor/basemap/vietnam-50m.geojson";
 
   const state = {
     lang: localStorage.getItem(LANG_KEY) || "vi",
     stations: new Map(), // id -> GeoJSON feature
-    markers: new Map(), // id -> L.CircleMarker (only those passing the filters)
+    markers: new Map(), // id -> L.CircleMarker of a station drawn on its own
     units: [],
     selected: null,
     events: null,
+    stationListeners: [],
+    languageListeners: [],
   };
 
   const $ = (id) => document.getElementById(id);
   const t = (key) => (window.MAP_I18N[state.lang] || {})[key] ?? key;
   const esc = (value) => String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const locale = () => (state.lang === "vi" ? "vi-VN" : "en-GB");
+  const number = (n, digits = 0) => new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(n);
 
-  // -- map ---------------------------------------------------------------------------------
+  // -- map and layers ----------------------------------------------------------------------
   const map = L.map("map", { preferCanvas: false, zoomSnap: 0.25 }).setView([10.78, 106.7], 11);
+  map.attributionControl.setPrefix(false);
+  map.createPane("basemap").style.zIndex = 250;
   const tileUrl = document.querySelector('meta[name="tile-url"]').content;
   if (tileUrl && !tileUrl.startsWith("{{")) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);
+  const basemapLayer = L.layerGroup().addTo(map);
   const outlineLayer = L.layerGroup().addTo(map);
-  const legend = L.control({ position: "bottomleft" });
-  legend.onAdd = () => $("legend");
-  legend.addTo(map);
   const stationLayer = L.layerGroup().addTo(map);
+  const overlays = new Map(); // id -> {layer, label}
+  const layersControl = L.control.layers(null, {}, { position: "topright", collapsed: true }).addTo(map);
   // Pans and zooms animate; scripts (and the browser test) wait for the map to settle.
   map.on("movestart", () => { document.body.dataset.moving = "1"; });
   map.on("moveend", () => { delete document.body.dataset.moving; });
+  map.on("zoomend", () => render());
+  window.addEventListener("resize", () => map.invalidateSize());
+
+  function addOverlay(id, layer, options = {}) {
+    removeOverlay(id);
+    overlays.set(id, { layer, label: options.label || id });
+    if (options.on !== false) layer.addTo(map);
+    relabelOverlays();
+  }
+
+  function removeOverlay(id) {
+    const known = overlays.get(id);
+    if (!known) return;
+    map.removeLayer(known.layer);
+    overlays.delete(id);
+    relabelOverlays();
+  }
+
+  function relabelOverlays() {
+    for (const { layer } of overlays.values()) layersControl.removeLayer(layer);
+    for (const { layer, label } of overlays.values()) layersControl.addOverlay(layer, esc(t(label)));
+  }
+
+  addOverlay("basemap", basemapLayer, { label: "layer_basemap" });
+  addOverlay("outlines", outlineLayer, { label: "layer_outlines" });
+
+  // The offline base layer: Viet Nam's land, its coastline and national borders (Natural
+  // Earth 1:50m, vendored by `make web`), so the map means something without a tile server.
+  async function loadBasemap() {
+    const response = await fetch(BASEMAP_URL);
+    if (!response.ok) return;
+    const collection = await response.json();
+    const styles = {
+      neighbours: { pane: "basemap", stroke: false, fillColor: "#e4e1d6", fillOpacity: 1, interactive: false, className: "basemap-neighbours" },
+      land: { pane: "basemap", stroke: false, fillColor: "#f6f3ea", fillOpacity: 1, interactive: false, className: "basemap-land" },
+      coastline: { pane: "basemap", color: "#4f7fa8", weight: 1.2, interactive: false, className: "basemap-coast" },
+      border: { pane: "basemap", color: "#8d6e63", weight: 1.2, dashArray: "4 3", interactive: false, className: "basemap-border" },
+    };
+    basemapLayer.clearLayers();
+    L.geoJSON(collection, { style: (f) => styles[f.properties.kind] || {}, interactive: false }).addTo(basemapLayer);
+    map.attributionControl.addAttribution("Natural Earth");
+    document.body.dataset.basemap = "on";
+  }
 
   // -- language ----------------------------------------------------------------------------
   function applyLanguage() {
@@ -40,8 +110,11 @@
     document.title = t("title");
     document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
     fillDistricts();
-    renderAttention();
+    relabelOutlines();
+    relabelOverlays();
+    render();
     if (state.selected) showPanel(state.selected);
+    for (const fn of state.languageListeners) fn(state.lang);
   }
 
   $("lang").addEventListener("click", () => {
@@ -85,6 +158,31 @@
     return response.json();
   }
 
+  // -- names -------------------------------------------------------------------------------
+  // A station is named with its ward and district: ten districts have a "Phường 11".
+  function placeOf(p) {
+    const en = state.lang === "en";
+    const ward = en ? p.commune_name_en || p.commune_name : p.commune_name;
+    const district = en ? p.district_name_en || p.district_name : p.district_name;
+    return [ward, district].filter(Boolean).join(", ");
+  }
+
+  // A station's name is data, but "Trạm Y tế lưu động số 3 Phường 11" is the common noun of
+  // every mobile station plus its ward: in English it reads "Mobile health station no. 3, Ward
+  // 11". Any other name is shown as it was written.
+  const STATION_NAME = /^Trạm [Yy] tế lưu động(?: số (\d+))?\s*(.*)$/u;
+  function stationLabel(p) {
+    const m = state.lang === "en" ? STATION_NAME.exec(p.name) : null;
+    if (!m) return p.name;
+    const [, n, rest] = m;
+    const ward = rest && rest === p.commune_name ? p.commune_name_en || rest : rest;
+    return `${t("station_noun")}${n ? ` ${t("station_number")} ${n}` : ""}${ward ? `, ${ward}` : ""}`;
+  }
+
+  function unitLabel(props) {
+    return state.lang === "en" ? props.label_en || props.name_en || props.name : props.name;
+  }
+
   // -- filters -----------------------------------------------------------------------------
   function districtOf(feature) { return feature.properties.district_code; }
 
@@ -97,71 +195,130 @@
   function fillDistricts() {
     const select = $("district-filter");
     const chosen = select.value;
-    const present = new Set([...state.stations.values()].map(districtOf));
-    const districts = state.units.filter((u) => u.properties.level === "district" && present.has(u.properties.code));
-    select.length = 1;
-    for (const unit of districts) {
-      const label = state.lang === "en" && unit.properties.name_en ? unit.properties.name_en : unit.properties.name;
-      select.add(new Option(label, unit.properties.code));
+    const names = new Map();
+    for (const f of state.stations.values()) {
+      const p = f.properties;
+      names.set(p.district_code, state.lang === "en" ? p.district_name_en || p.district_name : p.district_name);
     }
+    for (const u of state.units) {
+      if (u.properties.level === "district" && names.has(u.properties.code)) names.set(u.properties.code, unitLabel(u.properties));
+    }
+    select.length = 1;
+    const sorted = [...names.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+    for (const [code, label] of sorted) select.add(new Option(label || code, code));
     select.value = chosen;
   }
 
-  $("district-filter").addEventListener("change", () => { redraw(); zoomToShown(); });
-  $("status-filter").addEventListener("change", redraw);
+  $("district-filter").addEventListener("change", () => { render(); zoomToShown(); });
+  $("status-filter").addEventListener("change", () => render());
 
-  // -- stations ----------------------------------------------------------------------------
+  // -- stations and clusters ---------------------------------------------------------------
   function radius(load) { return 4 + 9 * Math.sqrt(Math.min(load, 2)); }
 
+  function severity(p) {
+    if (p.emergency_alerts > 0) return "emergency";
+    return p.attention.length > 0 ? "attention" : "ok";
+  }
+
   function style(p) {
-    const attention = p.attention.length > 0;
+    const worst = severity(p);
     return {
       radius: radius(p.load),
       fillColor: STATUS_COLOURS[p.status] || "#000",
-      fillOpacity: 0.8,
-      color: attention ? "#d50000" : "#263238",
-      weight: attention ? 3 : 1,
+      fillOpacity: 0.85,
+      color: worst === "emergency" ? "#b71c1c" : worst === "attention" ? "#f9a825" : "#263238",
+      weight: worst === "emergency" ? 4 : worst === "attention" ? 3 : 1,
     };
   }
 
-  function tag(marker, feature) {
-    const el = marker.getElement();
+  function tag(el, feature) {
     if (!el) return;
+    const p = feature.properties;
     el.dataset.id = feature.id;
-    el.dataset.code = feature.properties.code;
-    el.dataset.status = feature.properties.status;
-    el.dataset.load = String(feature.properties.load);
-    el.dataset.attention = feature.properties.attention.join(" ");
+    el.dataset.code = p.code;
+    el.dataset.status = p.status;
+    el.dataset.load = String(p.load);
+    el.dataset.attention = p.attention.join(" ");
+    el.dataset.worst = severity(p);
+    el.dataset.district = p.district_code;
   }
 
-  function place(feature) {
+  function stationMarker(feature) {
+    const p = feature.properties;
     const [lon, lat] = feature.geometry.coordinates;
-    let marker = state.markers.get(feature.id);
-    if (!passes(feature)) {
-      if (marker) { stationLayer.removeLayer(marker); state.markers.delete(feature.id); }
-      return;
-    }
-    if (!marker) {
-      marker = L.circleMarker([lat, lon], { ...style(feature.properties), className: "station-marker" });
-      marker.on("click", () => showPanel(feature.id));
-      marker.addTo(stationLayer);
-      state.markers.set(feature.id, marker);
-    } else {
-      marker.setLatLng([lat, lon]).setStyle(style(feature.properties)).setRadius(radius(feature.properties.load));
-    }
-    marker.bindTooltip(`${esc(feature.properties.name)} · ${Math.round(feature.properties.load * 100)}%`);
-    tag(marker, feature);
+    const marker = L.circleMarker([lat, lon], { ...style(p), className: "station-marker" });
+    marker.on("click", () => showPanel(feature.id));
+    marker.bindTooltip(`${esc(stationLabel(p))}<br>${esc(placeOf(p))} · ${Math.round(p.load * 100)}%`);
+    marker.addTo(stationLayer);
+    tag(marker.getElement(), feature);
+    return marker;
   }
 
-  function redraw() {
-    for (const feature of state.stations.values()) place(feature);
-    $("shown-count").textContent = String(state.markers.size);
-    document.body.dataset.shown = String(state.markers.size);
+  // Greedy clustering in screen pixels: each station, in code order, joins the first cluster
+  // whose first member lies within CLUSTER_PX, so the grouping is the same on every redraw
+  // and the first members (where clusters are drawn) lie at least CLUSTER_PX apart.
+  function clusters(features) {
+    const groups = [];
+    for (const f of features) {
+      const [lon, lat] = f.geometry.coordinates;
+      const point = map.project([lat, lon], map.getZoom());
+      const near = groups.find((g) => g.point.distanceTo(point) < CLUSTER_PX);
+      if (near) near.members.push(f); else groups.push({ point, latlng: [lat, lon], members: [f] });
+    }
+    return groups;
+  }
+
+  function clusterMarker(group) {
+    const members = group.members;
+    const worst = members.map((f) => severity(f.properties))
+      .reduce((a, b) => (SEVERITY[b] > SEVERITY[a] ? b : a), "ok");
+    const bounds = L.latLngBounds(members.map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]));
+    const size = Math.min(CLUSTER_PX - 4, Math.round(22 + 4 * Math.log2(members.length)));
+    const emergencies = members.filter((f) => severity(f.properties) === "emergency").length;
+    const attention = members.filter((f) => severity(f.properties) === "attention").length;
+    const codes = members.map((f) => f.properties.code).join(" ");
+    const icon = L.divIcon({
+      className: "cluster-icon marker-cluster",
+      iconSize: [size, size],
+      html: `<div class="station-cluster worst-${worst}" data-count="${members.length}" data-worst="${worst}" data-codes="${esc(codes)}">${members.length}</div>`,
+    });
+    const marker = L.marker(group.latlng, { icon, title: t("cluster_title").replace("{n}", members.length).replace("{e}", emergencies).replace("{a}", attention) });
+    marker.on("click", () => {
+      document.body.dataset.moving = "1";
+      const zoom = map.getBoundsZoom(bounds, false, L.point(40, 40));
+      if (zoom > map.getZoom() + 0.5) map.fitBounds(bounds, { padding: [40, 40], maxZoom: CLUSTER_BELOW_ZOOM + 1 });
+      else map.setView(bounds.getCenter(), Math.min(map.getZoom() + 2, CLUSTER_BELOW_ZOOM + 1));
+    });
+    marker.addTo(stationLayer);
+    return marker;
+  }
+
+  function shownFeatures() {
+    return [...state.stations.values()].filter(passes).sort((a, b) => a.properties.code.localeCompare(b.properties.code));
+  }
+
+  function render() {
+    const shown = shownFeatures();
+    stationLayer.clearLayers();
+    state.markers.clear();
+    let clustered = 0;
+    if (map.getZoom() < CLUSTER_BELOW_ZOOM) {
+      for (const group of clusters(shown)) {
+        if (group.members.length === 1) state.markers.set(group.members[0].id, stationMarker(group.members[0]));
+        else { clusterMarker(group); clustered += 1; }
+      }
+    } else {
+      for (const f of shown) state.markers.set(f.id, stationMarker(f));
+    }
+    $("shown-count").textContent = String(shown.length);
+    document.body.dataset.shown = String(shown.length);
+    document.body.dataset.clusters = String(clustered);
     renderAttention();
+    for (const fn of state.stationListeners) fn(shown);
   }
 
   function zoomToShown() {
-    const points = [...state.markers.values()].map((m) => m.getLatLng());
+    const points = shownFeatures().map((f) => [f.geometry.coordinates[1], f.geometry.coordinates[0]]);
     if (!points.length) return;
     document.body.dataset.moving = "1"; // at once: Leaflet starts the animation a frame later
     map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 15 });
@@ -171,24 +328,36 @@
     return p.emergency_alerts * 1000 + p.open_alerts * 10 + (p.attention.includes("stock_out") ? 5 : 0) + p.load;
   }
 
+  function badges(p) {
+    const out = [];
+    if (p.emergency_alerts) out.push(`<span class="badge emergency">${esc(t("reason.emergency"))} ${p.emergency_alerts}</span>`);
+    for (const r of p.attention) {
+      if (r === "open_alerts") {
+        if (p.attention_alerts) out.push(`<span class="badge open_alerts">${esc(t("reason.open_alerts"))} ${p.attention_alerts}</span>`);
+      } else {
+        const extra = r === "overload" ? ` ${Math.round(p.load * 100)}%` : "";
+        out.push(`<span class="badge ${r}">${esc(t("reason." + r))}${extra}</span>`);
+      }
+    }
+    return out.join("");
+  }
+
   function renderAttention() {
     const list = $("attention-list");
-    const needing = [...state.stations.values()]
-      .filter((f) => passes(f) && f.properties.attention.length)
+    const needing = shownFeatures()
+      .filter((f) => f.properties.attention.length)
       .sort((a, b) => urgency(b.properties) - urgency(a.properties));
     list.innerHTML = needing.length ? "" : `<li class="none">${esc(t("nothing_needs_attention"))}</li>`;
     for (const feature of needing) {
       const p = feature.properties;
       const item = document.createElement("li");
       item.dataset.id = feature.id;
-      const badges = p.attention.map((r) => {
-        const extra = r === "open_alerts" ? ` ${p.open_alerts}` : r === "overload" ? ` ${Math.round(p.load * 100)}%` : "";
-        return `<span class="badge ${r}">${esc(t("reason." + r))}${extra}</span>`;
-      });
-      item.innerHTML = `<span class="name">${esc(p.name)}</span><br>${badges.join("")}`;
+      item.dataset.code = p.code;
+      item.innerHTML = `<span class="name">${esc(stationLabel(p))}</span> <span class="place">${esc(placeOf(p))}</span><br>${badges(p)}`;
       item.addEventListener("click", () => {
         const [lon, lat] = feature.geometry.coordinates;
-        map.setView([lat, lon], Math.max(map.getZoom(), 14));
+        document.body.dataset.moving = "1";
+        map.setView([lat, lon], Math.max(map.getZoom(), CLUSTER_BELOW_ZOOM));
         showPanel(feature.id);
       });
       list.appendChild(item);
@@ -196,6 +365,19 @@
   }
 
   // -- the click panel ---------------------------------------------------------------------
+  function supplyRows(supplies) {
+    const byKey = new Map(supplies.map((s) => [s.key, s]));
+    return ITEMS.filter((k) => byKey.has(k)).map((k) => {
+      const s = byKey.get(k);
+      // Below zero on hand covers no day at all; the quantity beside it shows how far below.
+      const cover = s.days_of_cover == null ? "—" : `${number(Math.max(0, s.days_of_cover), 1)} ${esc(t("days"))}`;
+      return `<tr data-item="${k}"><td>${esc(t("item." + k))}</td>`
+        + `<td class="num${s.on_hand < 0 ? " negative" : ""}" data-field="on_hand" data-on-hand="${s.on_hand}">${number(s.on_hand)}</td>`
+        + `<td class="num" data-field="cover">${cover}</td>`
+        + `<td><span class="state-${s.state}">${esc(t("stock." + s.state))}</span></td></tr>`;
+    }).join("");
+  }
+
   async function showPanel(id) {
     state.selected = id;
     const panel = $("panel");
@@ -205,23 +387,32 @@
     try { detail = await api(`/api/map/stations/${id}`); } catch (err) { return; }
     if (state.selected !== id) return;
     const p = detail.feature.properties;
-    const rows = (pairs) => pairs.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join("");
-    const cases = Object.entries(detail.cases_by_status).map(([s, n]) => [esc(t("case." + s)), n]);
-    const stock = ITEMS.map((i) => [esc(t("item." + i)), `<span class="state-${p.stock[i]}">${esc(t("stock." + p.stock[i]))}</span>`]);
-    const members = detail.staff.map((m) => `<li>${esc(m.full_name)} (${esc(m.role)})</li>`).join("");
+    const rows = (pairs) => pairs.map(([k, v]) => `<tr><td>${k}</td><td class="num">${v}</td></tr>`).join("");
+    const cases = Object.entries(detail.cases_by_status).map(([s, n]) => [esc(t("case." + s)), number(n)]);
+    const members = detail.staff.map((m) => `<li data-role="${esc(m.role)}">${esc(m.full_name)} (${esc(t("role." + m.role))})</li>`).join("");
     const reqs = detail.pending_requisitions.map((r) => `<li>${esc(r.code)} · ${esc(t("req." + r.status))}</li>`).join("");
+    const supplies = detail.supplies.length
+      ? `<table class="supplies"><tr><th>${esc(t("stock_item"))}</th><th>${esc(t("stock_on_hand"))}</th><th>${esc(t("stock_cover"))}</th><th>${esc(t("stock_state"))}</th></tr>${supplyRows(detail.supplies)}</table>`
+      : `<p>${esc(t("no_stock_record"))}</p>`;
     $("panel-body").innerHTML = `
-      <h2>${esc(p.name)}</h2>
+      <h2 data-name="${esc(p.name)}">${esc(stationLabel(p))}</h2>
+      <div class="place" data-field="place">${esc(placeOf(p))}</div>
       <div>${esc(p.code)} · <strong data-field="status">${esc(t("station." + p.status))}</strong></div>
       <h3>${esc(t("load"))}</h3>
-      <div data-field="load">${p.active_cases} / ${p.capacity} ${esc(t("capacity"))} (${Math.round(p.load * 100)}%)</div>
-      <div>${esc(t("open_alerts"))}: ${p.open_alerts} (${p.emergency_alerts} ${esc(t("emergency_alerts"))})</div>
+      <div data-field="load">${number(p.active_cases)} / ${number(p.capacity)} ${esc(t("capacity"))} (${Math.round(p.load * 100)}%)</div>
+      <h3>${esc(t("alerts"))}</h3>
+      <div data-field="alerts" data-emergency="${p.emergency_alerts}" data-attention="${p.attention_alerts}">
+        ${p.emergency_alerts ? `<span class="badge emergency">${esc(t("alerts_emergency"))} ${p.emergency_alerts}</span>` : `${esc(t("alerts_emergency"))}: 0`}
+        · ${esc(t("alerts_attention"))}: ${p.attention_alerts}
+        ${p.acknowledged_alerts ? ` (${p.acknowledged_alerts} ${esc(t("alerts_acknowledged"))})` : ""}
+      </div>
+      <h3>${esc(t("stock"))}</h3>${supplies}
       <h3>${esc(t("staff"))}</h3>
       <table>${rows([[esc(t("doctors")), p.doctors], [esc(t("nurses")), p.nurses], [esc(t("volunteers")), p.volunteers]])}</table>
-      ${members ? `<h3>${esc(t("members"))}</h3><ul>${members}</ul>` : ""}
-      <h3>${esc(t("stock"))}</h3><table>${rows(stock)}</table>
+      ${members ? `<h3>${esc(t("members"))}</h3><ul class="members">${members}</ul>` : ""}
       <h3>${esc(t("cases"))}</h3><table>${cases.length ? rows(cases) : `<tr><td>${esc(t("none"))}</td></tr>`}</table>
       <h3>${esc(t("requisitions"))}</h3>${reqs ? `<ul>${reqs}</ul>` : `<p>${esc(t("none"))}</p>`}`;
+    panel.dataset.loaded = id;
   }
 
   $("panel-close").addEventListener("click", () => { state.selected = null; $("panel").hidden = true; });
@@ -230,12 +421,15 @@
   async function loadStations() {
     const collection = await api("/api/map/stations");
     state.stations = new Map(collection.features.map((f) => [f.id, f]));
-    for (const [id, marker] of state.markers) {
-      if (!state.stations.has(id)) { stationLayer.removeLayer(marker); state.markers.delete(id); }
-    }
     fillDistricts();
-    redraw();
+    render();
     document.body.dataset.stations = String(state.stations.size);
+  }
+
+  function relabelOutlines() {
+    outlineLayer.eachLayer((group) => group.eachLayer && group.eachLayer((layer) => {
+      if (layer.feature) layer.setTooltipContent(esc(unitLabel(layer.feature.properties)));
+    }));
   }
 
   async function loadOutlines() {
@@ -243,8 +437,8 @@
     state.units = collection.features;
     outlineLayer.clearLayers();
     L.geoJSON(collection, {
-      style: { color: "#5c6b7a", weight: 1, fill: true, fillOpacity: 0.03, className: "unit-outline" },
-      onEachFeature: (feature, layer) => layer.bindTooltip(feature.properties.name, { sticky: true }),
+      style: { color: "#5c6b7a", weight: 1, fill: true, fillOpacity: 0.03, dashArray: "2 3", className: "unit-outline" },
+      onEachFeature: (feature, layer) => layer.bindTooltip(esc(unitLabel(feature.properties)), { sticky: true }),
     }).addTo(outlineLayer);
     const bounds = L.geoJSON(collection).getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
@@ -255,6 +449,7 @@
     el.className = `live ${on ? "on" : "off"}`;
     el.dataset.i18n = on ? "live_on" : "live_off";
     el.textContent = t(el.dataset.i18n);
+    el.title = el.textContent;
     document.body.dataset.live = on ? "on" : "off";
   }
 
@@ -269,7 +464,7 @@
     source.addEventListener("stations", (event) => {
       const changed = JSON.parse(event.data);
       for (const feature of changed) state.stations.set(feature.id, feature);
-      redraw();
+      render();
       if (changed.some((f) => f.id === state.selected)) showPanel(state.selected);
     });
     source.addEventListener("resync", () => loadStations());
@@ -294,6 +489,25 @@
     }
   }
 
+  window.FieldOpsMap = {
+    map,
+    L,
+    addOverlay,
+    removeOverlay,
+    stations: () => shownFeatures(),
+    onStations: (fn) => { state.stationListeners.push(fn); },
+    onLanguage: (fn) => { state.languageListeners.push(fn); },
+    addLabels: (labels) => {
+      for (const [lang, entries] of Object.entries(labels)) Object.assign(window.MAP_I18N[lang] ||= {}, entries);
+    },
+    t,
+    lang: () => state.lang,
+    api: (path) => api(path),
+  };
+  window.dispatchEvent(new Event("fieldops:ready"));
+
+  if (window.matchMedia("(max-width: 760px)").matches) $("legend").open = false; // a phone: the map first
+  loadBasemap().catch((err) => console.error(err));
   applyLanguage();
   setLive(false);
   if (token()) start(); else askLogin();

@@ -138,3 +138,47 @@ async def test_stock_running_out_reaches_the_map(
     p = features[0]["properties"]
     assert (p["code"], p["stock"]["oxygen"], p["attention"]) == ("LIVE-3", "out", ["stock_out"])
     await stream.aclose()  # type: ignore[attr-defined]
+
+
+async def test_an_acknowledged_emergency_stays_on_the_live_map_until_resolved(
+    hub: LiveHub, committed_app: Any, engine: AsyncEngine
+) -> None:
+    from domain.models.enums import AlertSeverity, AlertStatus
+    from domain.models.observation import Alert
+    from tests.integration.map.conftest import alert_row
+
+    stream = hub.stream("VN.79")
+    assert (await next_event(stream))[0] == "ready"
+    maker = create_session_maker(engine)
+    async with maker() as s:
+        station = station_row("LIVE-4", "26734", StationStatus.active, 20)
+        s.add(station)
+        await s.flush()
+        case = case_row(station, 1, CaseStatus.needs_attention, RiskGroup.high)
+        s.add(case)
+        await s.flush()
+        alert = alert_row(case, AlertSeverity.emergency, AlertStatus.open)
+        s.add(alert)
+        await s.commit()
+
+    async def figures() -> tuple[int, int, int, int]:
+        while True:
+            _, features = await next_event(stream)
+            mine = [f["properties"] for f in features if f["properties"]["code"] == "LIVE-4"]
+            if mine:
+                p = mine[-1]
+                return (p["open_alerts"], p["emergency_alerts"], p["attention_alerts"],
+                        p["acknowledged_alerts"])
+
+    assert await figures() == (1, 1, 0, 0)
+    async with maker() as s:
+        await s.execute(update(Alert).where(Alert.id == alert.id)
+                        .values(status=AlertStatus.acknowledged))
+        await s.commit()
+    assert await figures() == (1, 1, 0, 1)  # acknowledged, still an emergency
+    async with maker() as s:
+        await s.execute(update(Alert).where(Alert.id == alert.id)
+                        .values(status=AlertStatus.resolved))
+        await s.commit()
+    assert await figures() == (0, 0, 0, 0)
+    await stream.aclose()  # type: ignore[attr-defined]

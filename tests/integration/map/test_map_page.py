@@ -13,7 +13,8 @@ async def test_map_page_uses_the_vendored_leaflet(client: AsyncClient) -> None:
     assert 'src="/static/vendor/leaflet/leaflet.js"' in page.text
     assert "http" not in page.text.split("<body>")[0].replace('name="viewport"', "")
     for asset in ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "map/map.js",
-                  "map/i18n.js", "vendor/leaflet/images/layers.png"):
+                  "map/i18n.js", "vendor/leaflet/images/layers.png",
+                  "vendor/basemap/vietnam-50m.geojson", "vendor/basemap/NOTICE"):
         resp = await client.get(f"/static/{asset}")
         assert resp.status_code == 200, asset
     assert "Leaflet 1.9" in (await client.get("/static/vendor/leaflet/leaflet.js")).text[:200]
@@ -36,3 +37,18 @@ async def test_page_and_assets_stay_out_of_the_api_schema(client: AsyncClient) -
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
     assert "/map" not in paths and not any(p.startswith("/static") for p in paths)
     assert {"/api/map/stations", "/api/stations/nearest", "/api/dashboard"} <= set(paths)
+
+
+async def test_the_offline_base_layer_holds_the_coast_and_borders_around_viet_nam(
+    client: AsyncClient,
+) -> None:
+    """Vendored by `make web` from Natural Earth, small, with its source and licence said."""
+    resp = await client.get("/static/vendor/basemap/vietnam-50m.geojson")
+    assert len(resp.content) < 200_000
+    kinds = {f["properties"]["kind"]: f for f in resp.json()["features"]}
+    assert {"land", "coastline", "border", "neighbours"} <= set(kinds)
+    coast = [p for line in kinds["coastline"]["geometry"]["coordinates"] for p in line]
+    # the coast passes Cần Giờ, south-east of Ho Chi Minh City
+    assert any(106.6 < lon < 107.2 and 10.2 < lat < 10.7 for lon, lat in coast)
+    notice = (await client.get("/static/vendor/basemap/NOTICE")).text
+    assert "Natural Earth" in notice and "BSD-3-Clause" in notice

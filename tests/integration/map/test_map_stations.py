@@ -31,13 +31,20 @@ async def test_coordinator_sees_the_city_as_geojson_with_load_and_alerts(
     assert td["geometry"] == {"type": "Point", "coordinates": [lon, lat]}  # longitude first
     p = td["properties"]
     assert (p["active_cases"], p["capacity"], p["load"]) == (3, 2, 1.5)
-    assert (p["open_alerts"], p["emergency_alerts"]) == (1, 1)
+    assert (p["open_alerts"], p["emergency_alerts"], p["attention_alerts"]) == (1, 1, 0)
+    assert p["acknowledged_alerts"] == 0
     assert p["attention"] == ["open_alerts", "overload"]
     assert p["district_code"] == "760" and p["province_code"] == "79"
-    assert set(p["stock"]) == {"oxygen", "spo2_meter", "bag_a"}
+    # named with its district: ten districts of the city have a Phường 11
+    assert (p["commune_name"], p["district_name"]) == ("Phường Tân Định", "Quận 1")
+    assert (p["commune_name_en"], p["district_name_en"]) == ("Tan Dinh", "District 1")
+    assert set(p["stock"]) == {"bag_a", "bag_b", "bag_c", "rapid_test", "spo2_meter", "bp_meter",
+                               "oxygen", "o2_concentrator"}
     dk = stations["Q1-DK"]["properties"]
-    # recovered and hospitalized cases are not the station's load; acknowledged alerts not open
-    assert (dk["active_cases"], dk["open_alerts"], dk["attention"]) == (1, 0, [])
+    # recovered and hospitalized cases are not the station's load; an acknowledged alert is
+    # still unresolved, so it counts and the station still needs a look
+    assert (dk["active_cases"], dk["open_alerts"], dk["attention"]) == (1, 1, ["open_alerts"])
+    assert (dk["emergency_alerts"], dk["attention_alerts"], dk["acknowledged_alerts"]) == (0, 1, 1)
 
 
 async def test_district_leader_sees_only_their_district(
@@ -127,3 +134,36 @@ async def test_unit_outlines_are_bounding_boxes_of_the_level_below(
     _, leader = await make_user("district_logistics", "760")
     communes = (await client.get("/api/map/units", headers=leader)).json()["features"]
     assert {f["properties"]["parent_code"] for f in communes} == {"760"}
+
+
+async def test_panel_shows_quantities_and_days_of_cover_even_below_zero(
+    client: AsyncClient, make_user: Any, city: City, db_session: Any
+) -> None:
+    """Offline issues took bag A to -4 at Tân Định: the panel says -4, not just "out"."""
+    import uuid
+
+    from domain.models.supply import LocationKind, StockBalance, StockLocation
+    from domain.services.catalog import ensure_standard_catalog, item_id
+
+    await ensure_standard_catalog(db_session)
+    station = city.overloaded
+    loc = StockLocation(id=uuid.uuid4(), code="LOC-TD", name="Kho trạm", kind=LocationKind.station,
+                        unit_code=station.commune_code, station_id=station.id,
+                        scope_path=station.scope_path)
+    db_session.add(loc)
+    await db_session.flush()
+    for code, qty in (("bag_a", -4), ("spo2_meter", 12), ("o2_cylinder_8l", 3),
+                      ("o2_cylinder_40l", 1)):
+        db_session.add(StockBalance(location_id=loc.id, item_id=item_id(code),
+                                    scope_path=station.scope_path, qty=qty))
+    await db_session.commit()
+    _, headers = await make_user("city_coordinator", "79")
+    body = (await client.get(f"/api/map/stations/{station.id}", headers=headers)).json()
+    supplies = {s["key"]: s for s in body["supplies"]}
+    assert [s["key"] for s in body["supplies"]][:1] == ["bag_a"]  # key order
+    assert (supplies["bag_a"]["on_hand"], supplies["bag_a"]["state"]) == (-4, "out")
+    # 3 active cases x 0.15 bags a day: -4 bags cover nothing (negative days)
+    assert supplies["bag_a"]["days_of_cover"] == round(-4 / 0.45, 1)
+    assert (supplies["spo2_meter"]["on_hand"], supplies["oxygen"]["on_hand"]) == (12, 4)
+    assert body["feature"]["properties"]["stock"]["bag_a"] == "out"
+    assert "stock_out" in body["feature"]["properties"]["attention"]

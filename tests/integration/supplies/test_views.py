@@ -92,8 +92,14 @@ async def test_station_stock_states_for_the_map(
     await db_session.commit()
 
     states = await station_stock_states(db_session, scope_path="VN.79.760")
-    assert states[depot.td.id] == {"bag_a": "low", "spo2_meter": "ok", "oxygen": "ok"}
-    assert states[bare.id] == {"bag_a": "out", "spo2_meter": "out", "oxygen": "out"}
+    td = {key: s.state for key, s in states[depot.td.id].items()}
+    assert {k: td[k] for k in ("bag_a", "spo2_meter", "oxygen")} == {
+        "bag_a": "low", "spo2_meter": "ok", "oxygen": "ok"}
+    assert (td["bag_b"], td["rapid_test"]) == ("out", "out")  # a minimum, nothing on hand
+    assert td["o2_concentrator"] == "ok"  # no minimum and no daily use: none needed
+    assert (states[depot.td.id]["bag_a"].on_hand, states[depot.td.id]["oxygen"].on_hand) == (5, 6)
+    bare_states = {key: s.state for key, s in states[bare.id].items()}
+    assert bare_states == {**dict.fromkeys(bare_states, "out"), "o2_concentrator": "ok"}
     assert depot.q3.id not in states
     only = await station_stock_states(db_session, scope_path="VN.79", station_ids=[depot.q3.id])
     assert list(only) == [depot.q3.id]

@@ -1,0 +1,44 @@
+"""One server process of several sharing one address: ``python -m bench.reuseport PORT``.
+
+Each process binds 127.0.0.1:PORT itself with SO_REUSEPORT, so the kernel spreads incoming
+connections over all of them by hash (uvicorn's own ``--workers`` share one accepting socket,
+and one busy process tends to accept most connections). The app is the one a worker of the
+CLI builds from the environment (api/asgi.py); nothing is shared between the processes but
+the database, as with app servers on separate hosts behind a load balancer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sys
+
+import uvicorn
+
+from api.asgi import app_from_env
+
+
+class _Announcing(uvicorn.Server):
+    """Says ``ready`` on stdout once it accepts connections (the bench waits for every one)."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            print("ready", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    """``PORT``: serve on PORT, alongside the other processes bound to it."""
+    port = int(argv[0])
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(1024)
+    config = uvicorn.Config(app_from_env(), log_level="warning", lifespan="on")
+    asyncio.run(_Announcing(config).serve(sockets=[sock]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
