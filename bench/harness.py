@@ -98,6 +98,10 @@ def database() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+# The running app server's process id (bench/cpu.py measures what it spends).
+SERVER_PID: int | None = None
+
+
 @contextmanager
 def server(database_url: str) -> Iterator[str]:
     """A real uvicorn process serving the app on a free loopback port."""
@@ -112,6 +116,8 @@ def server(database_url: str) -> Iterator[str]:
             stdout=subprocess.DEVNULL, stderr=log,
         )
         base = f"http://127.0.0.1:{port}"
+        global SERVER_PID
+        SERVER_PID = proc.pid
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:

@@ -95,7 +95,7 @@ class RecordApplier:
         start = 0
         while start < len(items):
             end = start
-            while end < len(items) and self._plain_edit(items[end]):
+            while end < len(items) and self.plain_edit(items[end]):
                 end += 1
             if end == start:
                 await self._apply_one(ctx, items[start])
@@ -107,7 +107,11 @@ class RecordApplier:
         """A record is edited under its row lock."""
         return False
 
-    def _plain_edit(self, item: Item) -> bool:
+    def plain_edit(self, item: Item) -> bool:
+        """An upsert carrying only ``lww`` fields, of an entity whose edits are checked in
+        memory. If its row exists it is edited under that row's lock alone (no other row is
+        locked, ``edit`` and ``update`` promise it), so a batch of such edits may share its
+        ward with others (sync/push.py); if not, it is refused without writing anything."""
         spec = item.spec
         return (self.edit is not None and item.mutation.op == "upsert" and bool(item.values)
                 and all(spec.by_name[n].policy is Policy.lww for n in item.values))

@@ -5,9 +5,9 @@ refused alone. The transaction first takes the unit locks of the wards the batch
 (domain/repositories/write_locks.py: the one global lock order), then the device row, so two
 copies of a batch, two batches of one device, or two devices of one ward apply one after the
 other and can never deadlock. Every mutation id is then claimed in the device's mutation log,
-and only the ids this batch claimed are applied. Consecutive mutations of one entity are handed
-to its applier together, so append-only events become a single bulk insert while order is kept
-between entities.
+and only the ids this batch claimed are applied. Mutations that commute are grouped into runs of
+one entity (sync/grouping.py), each handed to its applier together, so a day of visits becomes
+a few bulk statements while the outcome stays that of the device's order.
 """
 
 from __future__ import annotations
@@ -20,13 +20,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
 from domain.conflict_log import ConflictRecord
-from domain.models.user import User
 from domain.repositories.devices import DeviceMoveRecord, DeviceRepository, DeviceScope
 from domain.repositories.write_locks import lock_units
 from domain.rules.recorded_time import is_future
@@ -34,6 +32,7 @@ from domain.services.devices import authenticate_device
 from domain.services.users import UserService
 from domain.settings import Settings
 from sync import queries
+from sync.apply_records import RecordApplier
 from sync.clock import ServerClock, server_time
 from sync.codec import Item, Refused, decode_push
 from sync.context import (
@@ -43,9 +42,11 @@ from sync.context import (
     sqlstate_of,
     wire,
 )
+from sync.entities import F0_CASE as CASE_SPEC
 from sync.errors import BadSyncRequest, ServiceUnavailable, Unauthenticated
+from sync.grouping import cases_edited, group_runs
 from sync.hlc import hlc_to_ms, system_ms
-from sync.registry import Registry
+from sync.registry import EntitySpec, Registry
 from sync.wire import MutationResult, PushResponse
 
 # The unit locks make deadlocks between writers of one ward impossible; deadlocks and
@@ -69,17 +70,7 @@ async def _principals(
 ) -> dict[uuid.UUID, Principal]:
     """Authors who are active members of any of ``units``, as Principals acting through the
     device (whether each may author a given mutation is decided by ``_screen``)."""
-    members = await session.scalars(
-        select(User.id).where(User.id.in_(authors), User.active.is_(True),
-                              User.unit_path.in_(units))
-    )
-    users = UserService(session)
-    found: dict[uuid.UUID, Principal] = {}
-    for user_id in members:
-        principal = await users.principal(user_id, device_id)
-        if principal is not None:
-            found[user_id] = principal
-    return found
+    return await UserService(session).members_acting(authors, units, device_id)
 
 
 async def push(
@@ -146,13 +137,16 @@ async def _push_once(
     moves = await repo.moves(device.device_id)
     items = batch.items
     scopes = {i.index: _scope_at(device, moves, i.mutation.hlc) for i in items}
+    edited = _edited_rows(items, settings)
     await lock_units(session, {device.unit_path, *(s.unit_path for s in scopes.values())},
-                     exclusive=not _shares_unit(items, settings), wait=LOCK_WAIT)
+                     exclusive=edited is None, wait=LOCK_WAIT)
     locked = await authenticate_device(session, token, lock=True)
     if locked is None:
         raise Unauthenticated("unknown or revoked device token")
     if locked.unit_path != device.unit_path or locked.station_id != device.station_id:
         raise _ScopeChanged
+    for _, (spec, ids) in sorted((edited or {}).items()):
+        await queries.lock_rows(session, spec, ids)  # write_locks.py, step 3: in id order
     results: list[MutationResult | None] = [None] * len(batch.entries)
     units = {s.unit_path for s in scopes.values()} | {device.unit_path}
     ctx = PushContext(session, device, settings,
@@ -174,9 +168,13 @@ async def _push_once(
     fresh_refusals = [r for r in _loggable(refused) if r.id in claimed]
     await _replay_refusals(ctx, [r for r in _loggable(refused) if r.id not in claimed])
     to_apply = [i for i in to_claim if i.mutation.id in claimed and results[i.index] is None]
-    for run_scope, run in _scoped_runs(to_apply, scopes):
+    read_and_edited = cases_edited(to_apply)
+    stored = (await queries.stored_ids(session, CASE_SPEC, read_and_edited)
+              if read_and_edited else set())
+    for run_scope, scoped in _scoped_runs(to_apply, scopes):
         ctx.device = run_scope
-        await _apply_runs(ctx, run)
+        for run in group_runs(scoped, stored, settings.thresholds):
+            await _apply_run(ctx, run)
     ctx.device = device
     final = [r for r in results if r is not None]
     if len(final) != len(batch.entries):
@@ -199,11 +197,32 @@ async def _push_once(
     return PushResponse(results=final, server_hlc=server_hlc, server_time=server_time())
 
 
-def _shares_unit(items: Sequence[Item], settings: Settings) -> bool:
-    """Whether no mutation of the batch locks a row another writer of the ward may lock (a
-    batch of plain readings): such batches hold the ward shared and run side by side."""
-    return all(i.spec.applier is not None and i.spec.applier.shares_unit(i, settings)
-               for i in items)
+def _edited_rows(
+    items: Sequence[Item], settings: Settings
+) -> dict[str, tuple[EntitySpec, list[uuid.UUID]]] | None:
+    """The rows a batch locks, when it may hold its ward shared; None when it needs the ward
+    exclusive.
+
+    A batch may share its ward with other such batches when each mutation either locks no row
+    another writer of the ward may lock (a plain reading) or is a plain edit of a record
+    (``RecordApplier.plain_edit``: ``lww`` fields of an existing row, which lock that row
+    alone). The rows it edits are then locked at once, in id order, before anything is written,
+    so two batches wait on each other only for the rows they share, and never deadlock
+    (entities in name order, rows in id order). By entity name.
+    """
+    specs: dict[str, EntitySpec] = {}
+    rows: dict[str, set[uuid.UUID]] = {}
+    for i in items:
+        applier = i.spec.applier
+        if applier is None:
+            return None
+        if applier.shares_unit(i, settings):
+            continue
+        if not (isinstance(applier, RecordApplier) and applier.plain_edit(i)):
+            return None
+        specs[i.spec.name] = i.spec
+        rows.setdefault(i.spec.name, set()).add(i.mutation.row_id)
+    return {name: (specs[name], sorted(ids)) for name, ids in rows.items()}
 
 
 def _log_row(r: Refused) -> tuple[Any, ...]:
@@ -297,9 +316,10 @@ def _screen(
     """
     seen: dict[uuid.UUID, str] = {}
     to_claim = []
+    wall_ms, now = system_ms(), datetime.now(UTC)  # the batch's arrival, once
     for item in items:
         m = item.mutation
-        wrong = _clock_refusal(ctx, item)
+        wrong = _clock_refusal(ctx, item, wall_ms, now)
         if wrong is not None:
             code, message, at = wrong
             ctx.rejected(item, code, message, field=f"mutations[{item.index}].{at}")
@@ -332,7 +352,9 @@ def _reused(ctx: PushContext, item: Item) -> None:
                  lost_value=wire(item.values), code="immutable", message=message)
 
 
-def _clock_refusal(ctx: PushContext, item: Item) -> tuple[str, str, str] | None:
+def _clock_refusal(
+    ctx: PushContext, item: Item, wall_ms: int, now: datetime
+) -> tuple[str, str, str] | None:
     """Why the mutation shows a clock no working device can have, if it does.
 
     Its HLC more than ``clock_skew_ms`` ahead of the server's wall clock, or earlier than the
@@ -342,7 +364,7 @@ def _clock_refusal(ctx: PushContext, item: Item) -> tuple[str, str, str] | None:
     """
     skew = ctx.settings.clock_skew_ms
     hlc_ms = hlc_to_ms(item.mutation.hlc)
-    ahead = hlc_ms - system_ms()
+    ahead = hlc_ms - wall_ms
     if ahead > skew:
         return "clock_skew", (f"the mutation's clock is {ahead} ms ahead of the server's "
                               f"(at most {skew} ms allowed)"), "hlc"
@@ -350,7 +372,6 @@ def _clock_refusal(ctx: PushContext, item: Item) -> tuple[str, str, str] | None:
     if hlc_ms < enrolled_ms - skew:
         return "clock_behind", (f"the mutation's clock is {enrolled_ms - hlc_ms} ms behind the "
                                 f"device's enrolment: the device's clock is wrong"), "hlc"
-    now = datetime.now(UTC)
     for name, value in item.values.items():  # a pushed datetime is typed and has an offset
         if isinstance(value, datetime) and value.tzinfo is not None and is_future(value, now):
             late = int((value - now).total_seconds() * 1000)
@@ -387,17 +408,6 @@ async def _replay_refusals(ctx: PushContext, refused: Sequence[Refused]) -> None
                 id=r.id, status="rejected", code="immutable",
                 message="this mutation id was already used by this device for another "
                         "mutation", field=f"mutations[{r.index}].id")
-
-
-async def _apply_runs(ctx: PushContext, items: Sequence[Item]) -> None:
-    run: list[Item] = []
-    for item in items:
-        if run and run[-1].spec is not item.spec:
-            await _apply_run(ctx, run)
-            run = []
-        run.append(item)
-    if run:
-        await _apply_run(ctx, run)
 
 
 async def _apply_run(ctx: PushContext, run: list[Item]) -> None:

@@ -87,6 +87,25 @@ async def load_rows(
     return {row.id: row for row in rows}
 
 
+async def stored_ids(
+    session: AsyncSession, spec: EntitySpec, ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of these rows are stored (tombstones included), in one query."""
+    if not ids:
+        return set()
+    result = await session.execute(
+        text(f"SELECT id FROM {spec.table} WHERE id = ANY(CAST(:ids AS uuid[]))"),
+        {"ids": list(set(ids))})
+    return {r[0] for r in result}
+
+
+async def lock_rows(session: AsyncSession, spec: EntitySpec, ids: Sequence[uuid.UUID]) -> None:
+    """Lock the rows a batch edits, in id order (PostgreSQL locks them as the sorted rows come
+    out), FOR NO KEY UPDATE so readings referencing them still insert beside us."""
+    await session.execute(
+        text(f"SELECT id FROM {spec.table} WHERE id = ANY(CAST(:ids AS uuid[])) ORDER BY id "
+             f"FOR NO KEY UPDATE"), {"ids": list(ids)})
+
 
 async def stamp_fields(
     session: AsyncSession, spec: EntitySpec, row_id: uuid.UUID, stamps: dict[str, Any]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,27 @@ class UserRepository:
             select(CareTeamMember.team_id).where(CareTeamMember.user_id == user_id)
         )
         return frozenset(rows)
+
+    async def active_members(
+        self, user_ids: Collection[uuid.UUID], units: Collection[str]
+    ) -> list[User]:
+        """Active users among ``user_ids`` whose unit is one of ``units``, in one query."""
+        if not user_ids or not units:
+            return []
+        return list(await self.session.scalars(
+            select(User).where(User.id.in_(list(user_ids)), User.active.is_(True),
+                               User.unit_path.in_(list(units)))))
+
+    async def teams_of(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+        """The care teams of each user, in one query."""
+        teams: dict[uuid.UUID, set[uuid.UUID]] = {u: set() for u in user_ids}
+        if user_ids:
+            rows = await self.session.execute(
+                select(CareTeamMember.user_id, CareTeamMember.team_id)
+                .where(CareTeamMember.user_id.in_(list(user_ids))))
+            for user_id, team_id in rows:
+                teams[user_id].add(team_id)
+        return teams
 
     async def add(self, user: User) -> User:
         self.session.add(user)

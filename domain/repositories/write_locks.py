@@ -12,12 +12,18 @@ transaction takes its locks in this order, and never the other way round:
    the other, a district writer waits for the ward writers below it (and they for it), and two
    wards never wait on each other. Locks are taken in (depth, path) order, so two transactions
    can never wait on each other's unit locks. A push of plain readings (events that only
-   insert rows and lock none another writer locks) holds its ward shared instead, so such
-   pushes run side by side while every other writer of the ward still waits for them.
+   insert rows and lock none another writer locks) and plain edits (``lww`` fields of
+   existing records, each locking its own row alone) holds its ward shared instead, so such
+   pushes run side by side while every other writer of the ward still waits for them; the
+   rows it edits it locks first of all its row locks (step 3).
 2. **The device row** of a sync push (``DeviceRepository.scope_by_token(lock=True)``), which
    keeps a revocation or a move from passing a push halfway.
 3. **Rows**, as the services take them (cases FOR NO KEY UPDATE, so that foreign-key checks of
-   rows that merely reference them never wait); inside one unit nobody else holds them.
+   rows that merely reference them never wait); inside one unit held exclusive nobody else
+   holds them. A push holding its ward shared locks every row it edits right after the device
+   row, in one statement, by entity name and then id (``sync.queries.lock_rows``), and locks
+   nothing else: two such pushes wait on each other only for the rows they both edit, and
+   always in the same order, so they cannot deadlock.
 
 The server clock row is never locked inside a request's transaction (sync/clock.py ticks it on
 its own connection), so it has no place in this order.
@@ -75,8 +81,9 @@ async def lock_units(
     """Take the unit locks of a write transaction in the units given (first in the order).
 
     ``exclusive=False`` is for a writer that takes no row lock anyone else in the unit takes
-    (a push of plain readings only inserts rows): such writers share the unit with each other
-    and still exclude, and wait for, every other writer of the unit. ``wait`` also bounds how
+    (a push of plain readings only inserts rows), or that takes all of them at once in the
+    order of step 3 (a push of plain edits): such writers share the unit with each other and
+    still exclude, and wait for, every other writer of the unit. ``wait`` also bounds how
     long this transaction waits for any lock (``lock_timeout``), in the same statement.
     """
     plan = lock_plan(units, exclusive=exclusive)

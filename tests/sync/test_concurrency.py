@@ -156,3 +156,36 @@ async def test_a_ward_busy_past_the_lock_wait_answers_503_with_retry_after(
     assert await world.scalar("SELECT count(*) FROM f0_case") == 0
     assert await world.scalar("SELECT count(*) FROM sync_mutation") == 0
     assert [r["status"] for r in await d.push_ok(case)] == ["applied"]  # the retry applies
+
+
+async def test_edits_of_other_cases_run_beside_a_batch_editing_a_case_of_the_ward(
+    unit: Unit, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of readings and plain edits hold their ward shared and lock the cases they
+    edit: a device waits for another's batch only over a case both edit."""
+    from domain.db import create_session_maker
+    from domain.repositories.write_locks import lock_units
+    from sync import push, queries
+    from sync.entities import F0_CASE
+
+    monkeypatch.setattr(push, "LOCK_WAIT", "300ms")
+    d = unit.device
+    ward = await world.scalar("SELECT scope_path FROM station WHERE id = :s", s=unit.station_id)
+    mine, theirs = uuid.uuid4(), uuid.uuid4()
+    await d.push_ok(*(d.mutation("f0_case", c, new_case(unit.station_id)) for c in (mine, theirs)))
+    now = datetime.now(UTC)
+    visit = [d.mutation("observation", uuid.uuid4(), reading(theirs, 97.0, now)),
+             d.mutation("f0_case", mine, {"notes": "seen today"}),
+             d.mutation("observation", uuid.uuid4(), reading(mine, 98.0, now))]
+    same_case = d.mutation("f0_case", theirs, {"phone": "0903000001"})
+    async with create_session_maker(world.engine)() as other:  # another device's batch
+        await lock_units(other, [ward], exclusive=False)
+        await queries.lock_rows(other, F0_CASE, [theirs])
+        beside = await d.push(*visit)
+        blocked = await d.push(same_case)
+        await other.rollback()
+    assert beside.status_code == 200, beside.text
+    assert [r["status"] for r in beside.json()["results"]] == ["applied"] * 3
+    assert blocked.status_code == 503, blocked.text
+    assert await world.scalar("SELECT phone FROM f0_case WHERE id = :c", c=theirs) == "0901234567"
+    assert [r["status"] for r in await d.push_ok(same_case)] == ["applied"]
