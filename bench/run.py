@@ -30,6 +30,7 @@ from bench import (
     profile_push,
     pull,
     push,
+    station_browser,
     surge,
     wire_size,
 )
@@ -44,7 +45,7 @@ from bench.dataset import (
 from bench.harness import RESULTS, Result, database, rewrite_readme_table, server
 from domain.db import create_engine
 
-BENCHES = ("map", "live", "pull", "wire", "push", "contention", "profile", "surge")
+BENCHES = ("map", "live", "pull", "wire", "push", "contention", "profile", "surge", "browser")
 
 
 def log(message: str) -> None:
@@ -63,11 +64,11 @@ def _tagged(bench: str, results: list[Result]) -> list[Result]:
 
 async def _stations(engine: AsyncEngine, names: Sequence[str]) -> dict[str, BenchStation]:
     made = {}
-    if {"pull", "wire"} & set(names):
+    if {"pull", "wire", "browser"} & set(names):
         log("bench ward for pulls: 5,000 cases and their readings (about 50,000 rows)")
         made["pull"] = await bench_station(engine, ward_code=PULL_WARD, tag="PULL",
                                            cases=5000, readings_per_case=7)
-    if {"push", "wire", "profile", "contention"} & set(names):
+    if {"push", "wire", "profile", "contention", "browser"} & set(names):
         log("bench station for pushes: 4,000 cases in home care")
         made["push"] = await bench_station(engine, ward_code=PUSH_WARD, tag="PUSH",
                                            cases=4000, readings_per_case=1)
@@ -116,6 +117,13 @@ async def _run(url: str, base: str, names: Sequence[str], quick: bool) -> list[R
         if "surge" in names:
             log(f"surge: {surge.devices(quick):,} devices reconnect at once")
             results += _tagged("surge", await surge.run(base, url, engine, quick=quick, log=log))
+        if "browser" in names:
+            log("browser: the JavaScript client in Chromium against the Python client")
+            n = 2 * (1 if quick else station_browser.ROUNDS)
+            pulls = await enrol(engine, [(st["pull"].id, st["pull"].staff_id)] * n, "bench js pull")
+            pushes = await enrol(engine, [(st["push"].id, st["push"].staff_id)] * n, "bench js push")
+            results += _tagged("browser", await station_browser.run(
+                base, st["pull"], st["push"], pulls, pushes, quick=quick))
     finally:
         await engine.dispose()
     return results
