@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.controllers.catalog import CatalogController
+from api.controllers.dispensing import DispensingController
 from api.controllers.loans import EquipmentController, LoanController
 from api.controllers.locations import LocationController
 from api.controllers.requisitions import RequisitionController
@@ -19,4 +20,5 @@ HANDLERS: list[Any] = [
     RequisitionController,
     LoanController,
     EquipmentController,
+    DispensingController,
 ]

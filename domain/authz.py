@@ -24,8 +24,10 @@ CARE_ROLES = frozenset({Role.station_staff, Role.care_team_member, Role.doctor,
 # Commune officers and above enrol devices and read the sync conflict log of their unit.
 COORDINATOR_ROLES = frozenset({Role.commune_officer, Role.district_logistics,
                                Role.city_coordinator, Role.administrator})
-# Roles allowed to read the audit trail of their unit.
-AUDIT_ROLES = frozenset({Role.commune_officer, Role.city_coordinator, Role.administrator})
+# Roles allowed to read the audit trail of their unit (the rows whose unit lies in theirs):
+# district logistics inspect their district's wards and warehouse, so they read it too.
+AUDIT_ROLES = frozenset({Role.commune_officer, Role.district_logistics, Role.city_coordinator,
+                         Role.administrator})
 
 
 def within(path: str, scope: str) -> bool:

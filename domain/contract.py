@@ -74,6 +74,7 @@ DaysOfCover = Annotated[int, Meta(ge=1, le=90, description="days the request sho
 STOCK_MOVEMENT_FIELDS: Mapping[str, Any] = {
     "quantity": Quantity, "reason": Reason, "serial_no": SerialNo,
 }
+DISPENSING_FIELDS: Mapping[str, Any] = {"serial_no": SerialNo}
 REQUISITION_FIELDS: Mapping[str, Any] = {
     "justification": Justification, "f0_under_care": CaseLoad, "days_of_cover": DaysOfCover,
 }

@@ -33,6 +33,12 @@ class ValidationFailed(DomainError):
     code = "invalid"
 
 
+class ExpiredLot(ValidationFailed):
+    """A lot past its expiry date was to be issued, dispensed or shipped."""
+
+    code = "lot_expired"
+
+
 class Conflict(DomainError):
     code = "conflict"
 

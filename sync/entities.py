@@ -27,6 +27,7 @@ from domain.rules.vitals import DIASTOLIC_RANGE
 from domain.services import cases
 from domain.services.alerts import AlertService
 from domain.services.cases import CaseService, apply_case_edit
+from domain.services.dispensing import KIND_OF_BAG, DispensingService, dispensing_id_of_bag
 from domain.services.stations import StationService
 from sync.apply_events import ObservationApplier
 from sync.apply_records import RecordApplier, Values
@@ -108,9 +109,12 @@ async def _case_transition(
                 raise ValidationFailed("bag B is ordered by the author, a doctor",
                                        field="bag_b_ordered_by")
             await CaseService(session, principal).order_bag_b(row_id)
-        else:
-            await CaseService(session, principal).give_medicine_bag(
-                row_id, BAGS[name], given_at=target
+        else:  # a bag given is a dispensing: it takes the bag from the station's stock
+            bag = BAGS[name]
+            await DispensingService(session, principal).dispense(
+                dispensing_id=dispensing_id_of_bag(row_id, bag), case_id=row_id,
+                kind=KIND_OF_BAG[bag], given_at=target, offline=True,
+                device_id=principal.device_id,
             )
 
 

@@ -1,5 +1,5 @@
-"""Synced supply entities: the catalog and stock locations (reference), the stock ledger
-(append-only), and requisitions (a state machine).
+"""Synced supply entities: the catalog and stock locations (reference), the stock ledger and
+dispensings (append-only), and requisitions (a state machine).
 
 Stock on hand is derived from the ledger by domain/services/stock.py and never pushed: a
 device records movements, and reads balances from the API when it is online.
@@ -13,10 +13,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
-from domain.contract import REQUISITION_FIELDS, STOCK_MOVEMENT_FIELDS
+from domain.contract import DISPENSING_FIELDS, REQUISITION_FIELDS, STOCK_MOVEMENT_FIELDS
 from domain.errors import Forbidden, TransitionNotAllowed, ValidationFailed
 from domain.models.supply import (
     CatalogItem,
+    Dispensing,
+    DispensingKind,
     ItemLot,
     Requisition,
     RequisitionEvent,
@@ -27,6 +29,7 @@ from domain.models.supply import (
 )
 from domain.repositories.locations import LocationRepository
 from domain.services import requisitions
+from domain.services.dispensing import DispensingService
 from domain.services.stock import StockService
 from sync.apply_events import ServiceEventApplier
 from sync.apply_records import RecordApplier, Values
@@ -111,6 +114,37 @@ STOCK_MOVEMENT = EntitySpec(
 )
 
 
+async def _record_dispensing(session: AsyncSession, principal: Principal, item: Item) -> bool:
+    v = item.values
+    _, created = await DispensingService(session, principal).dispense(
+        dispensing_id=item.mutation.row_id, case_id=v["case_id"],
+        kind=DispensingKind(v["kind"]),
+        given_at=v["given_at"], lot_id=v.get("lot_id"), serial_no=v.get("serial_no"),
+        due_on=v.get("due_on"), offline=True, device_id=principal.device_id,
+    )
+    return created
+
+
+DISPENSING = EntitySpec(
+    name="dispensing",
+    model=Dispensing,
+    kind=Kind.event,
+    scope=Scope.unit,
+    description=(
+        "Medicine bags given and devices lent in the device's commune: one mutation records "
+        "the case side and issues the stock from the station (the lot named, else the first "
+        "expiring valid lot). Append-only; one taking stock below zero is kept and opens a "
+        "discrepancy; an expired lot is refused (`lot_expired`)."
+    ),
+    fields=model_fields(Dispensing, {
+        P.append_only: ("case_id", "kind", "given_at", "lot_id", "serial_no", "due_on"),
+        P.derived: ("location_id", "item_id", "movement_id", "loan_id"),
+        P.read_only: ("recorded_at", "recorded_by", "device_id", "offline"),
+    }, required=("case_id", "kind", "given_at"), contract=DISPENSING_FIELDS),
+    applier=ServiceEventApplier(record=_record_dispensing),
+)
+
+
 async def _create_requisition(
     session: AsyncSession, principal: Principal, row_id: uuid.UUID, values: Values
 ) -> None:
@@ -169,7 +203,7 @@ REQUISITION_LINE = EntitySpec(
     description="Lines of the station's requisitions: requested, approved, shipped, accepted.",
     fields=model_fields(RequisitionLine, {
         P.read_only: ("requisition_id", "item_id", "requested_qty", "approved_qty",
-                      "shipped_qty", "accepted_qty", "rejected_qty"),
+                      "shipped_qty", "accepted_qty", "rejected_qty", "lost_qty"),
     }),
 )
 
@@ -185,5 +219,5 @@ REQUISITION_EVENT = EntitySpec(
     }),
 )
 
-SUPPLY_ENTITIES = [CATALOG_ITEM, ITEM_LOT, STOCK_LOCATION, STOCK_MOVEMENT, REQUISITION,
-                   REQUISITION_LINE, REQUISITION_EVENT]
+SUPPLY_ENTITIES = [CATALOG_ITEM, ITEM_LOT, STOCK_LOCATION, STOCK_MOVEMENT, DISPENSING,
+                   REQUISITION, REQUISITION_LINE, REQUISITION_EVENT]

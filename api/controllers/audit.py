@@ -25,7 +25,8 @@ class AuditController(Controller):
         "/",
         operation_id="list_audit_entries",
         summary="Audit entries of rows in the caller's unit, oldest first",
-        description="For commune officers, city coordinators and administrators. `entity` is "
+        description="For commune officers, district logistics, city coordinators and "
+        "administrators, of rows in their unit and below. `entity` is "
         "a table name (`f0_case`, `station`, …) and `id` a row id; personal fields of cases "
         "are redacted for readers who do not care for the person.",
     )

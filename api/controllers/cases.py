@@ -31,6 +31,7 @@ from domain.models.admin_unit import AdminLevel
 from domain.models.enums import CaseStatus, RiskGroup
 from domain.repositories.cases import CaseView
 from domain.services.cases import CaseService
+from domain.services.dispensing import KIND_OF_BAG, DispensingService
 
 CaseId = Annotated[uuid.UUID, PathParameter()]
 
@@ -44,7 +45,8 @@ class CaseController(Controller):
     path = "/api/cases"
     tags = ["F0 cases"]
     security = [{"BearerToken": []}]
-    dependencies = {"cases": service_dependency(CaseService)}
+    dependencies = {"cases": service_dependency(CaseService),
+                    "dispensing": service_dependency(DispensingService)}
 
     @get(
         "/",
@@ -182,12 +184,18 @@ class CaseController(Controller):
     @post(
         "/{case_id:uuid}/medicine-bags",
         operation_id="give_medicine_bag",
-        summary="Record that a medicine bag (A, B or C) was given",
+        summary="Give a medicine bag (A, B or C): recorded on the case, issued from stock",
+        description="The same action as `POST /api/dispensings` with kind `bag_a|b|c`: the "
+                    "bag is issued from the station's stock (the `lot_id` named, or the first "
+                    "expiring valid lot); 409 `insufficient_stock` when there is none.",
         status_code=200,
     )
     async def give_medicine_bag(
         self, cases: NamedDependency[CaseService],
+        dispensing: NamedDependency[DispensingService],
         case_id: CaseId, data: RequestBody[BagGiven],
     ) -> Case:
-        view = await cases.give_medicine_bag(case_id, data.bag, data.given_at)
-        return _case(cases.principal, view)
+        await dispensing.dispense(dispensing_id=uuid.uuid4(), case_id=case_id,
+                                  kind=KIND_OF_BAG[data.bag], given_at=data.given_at,
+                                  lot_id=data.lot_id)
+        return _case(cases.principal, await cases.get(case_id))

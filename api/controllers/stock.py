@@ -16,6 +16,7 @@ from api.schemas.stock import (
     Coverage,
     CoveragePage,
     Discrepancy,
+    DiscrepancyExplain,
     DiscrepancyResolve,
     DistrictStock,
     Movement,
@@ -26,6 +27,8 @@ from api.schemas.stock import (
 from api.services import service_dependency
 from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
 from domain.repositories.stock import StockLine
+from domain.rules.expiry import NEAR_EXPIRY_DAYS
+from domain.services.discrepancies import DiscrepancyService
 from domain.services.stock import StockService
 from domain.services.stock_views import StockViews
 
@@ -90,7 +93,7 @@ class StockController(Controller):
          summary="Lots in stock expiring soon (expired ones first)")
     async def list_expiring_stock(
         self, views: NamedDependency[StockViews],
-        within_days: Annotated[int, QueryParameter(ge=0, le=365)] = 30,
+        within_days: Annotated[int, QueryParameter(ge=0, le=365)] = NEAR_EXPIRY_DAYS,
     ) -> list[StockLine]:
         rows = await views.expiring(within_days)
         return rows
@@ -152,11 +155,11 @@ class DiscrepancyController(Controller):
     security = [{"BearerToken": []}]
     dependencies = {
         "paging": paging_dependency(maximum=5000), "views": service_dependency(StockViews),
-        "ledger": service_dependency(StockService),
+        "discrepancies": service_dependency(DiscrepancyService),
     }
 
     @get("/", operation_id="list_stock_discrepancies",
-         summary="Stock that went below zero through movements made offline")
+         summary="Stock that went below zero offline, or shipments that arrived short")
     async def list_stock_discrepancies(
         self, views: NamedDependency[StockViews],
         paging: NamedDependency[Paging],
@@ -167,11 +170,28 @@ class DiscrepancyController(Controller):
         )
         return [Discrepancy.of(d) for d in rows]
 
-    @post("/{discrepancy_id:uuid}/resolve", operation_id="resolve_stock_discrepancy",
-          summary="Close a discrepancy once reconciled", status_code=200)
-    async def resolve_stock_discrepancy(
-        self, ledger: NamedDependency[StockService],
-        discrepancy_id: Annotated[uuid.UUID, PathParameter()], data: RequestBody[DiscrepancyResolve],
+    @post("/{discrepancy_id:uuid}/explain", operation_id="explain_stock_discrepancy",
+          summary="The keeper explains a discrepancy (it stays open)", status_code=200)
+    async def explain_stock_discrepancy(
+        self, discrepancies: NamedDependency[DiscrepancyService],
+        discrepancy_id: Annotated[uuid.UUID, PathParameter()],
+        data: RequestBody[DiscrepancyExplain],
     ) -> Discrepancy:
-        found = await ledger.resolve_discrepancy(discrepancy_id, data.resolution)
+        return Discrepancy.of(await discrepancies.explain(discrepancy_id, data.explanation))
+
+    @post("/{discrepancy_id:uuid}/resolve", operation_id="resolve_stock_discrepancy",
+          summary="The level above closes a discrepancy: confirm, count or adjust",
+          description="District logistics close those of their district's stations, the city "
+                      "coordinator those of a district warehouse; the location's own keeper "
+                      "gets 403 (they explain instead). `counted` books a physical count of "
+                      "`quantity`, `adjusted` an adjustment of `quantity`, on the item and lot "
+                      "of the discrepancy.",
+          status_code=200)
+    async def resolve_stock_discrepancy(
+        self, discrepancies: NamedDependency[DiscrepancyService],
+        discrepancy_id: Annotated[uuid.UUID, PathParameter()],
+        data: RequestBody[DiscrepancyResolve],
+    ) -> Discrepancy:
+        found = await discrepancies.resolve(discrepancy_id, outcome=data.outcome,
+                                            resolution=data.resolution, quantity=data.quantity)
         return Discrepancy.of(found)

@@ -78,8 +78,12 @@ class Assignment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class BagGiven(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Giving a bag issues it from the station's stock (POST /api/dispensings, kind bag_*)."""
+
     bag: MedicineBag
     given_at: Annotated[datetime, Meta(tz=True)] | None = None
+    lot_id: Annotated[uuid.UUID | None, Meta(
+        description="the lot handed out; default the first expiring valid lot")] = None
 
 
 class Person(msgspec.Struct, kw_only=True, frozen=True, tag_field="view", tag="personal"):

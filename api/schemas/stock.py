@@ -12,8 +12,15 @@ from msgspec import Meta
 from api.paging import Page, page_schema
 from domain.contract import Quantity, Reason, SerialNo
 from domain.models import supply as m
-from domain.models.supply import DiscrepancyStatus, LocationKind, MovementKind
+from domain.models.supply import (
+    DiscrepancyCause,
+    DiscrepancyOutcome,
+    DiscrepancyStatus,
+    LocationKind,
+    MovementKind,
+)
 from domain.repositories.stock import CoverageRow, StockLine
+from domain.rules.expiry import NEAR_EXPIRY_DAYS
 from domain.services.stock_views import DistrictRollup, LocationRollup
 
 # Transfers are booked by shipments and loans, never typed in by hand.
@@ -86,6 +93,10 @@ class Coverage(msgspec.Struct, kw_only=True, frozen=True):
     daily_need: float
     days_of_cover: Annotated[float | None, Meta(description="null when nothing is needed")]
     state: StockState
+    expired: Annotated[int, Meta(
+        description="of on_hand, in lots past their expiry date (cannot be handed out)")] = 0
+    near_expiry: Annotated[int, Meta(
+        description=f"of on_hand, in lots expiring within {NEAR_EXPIRY_DAYS} days")] = 0
 
     @classmethod
     def of(cls, r: CoverageRow) -> Coverage:
@@ -96,6 +107,7 @@ class Coverage(msgspec.Struct, kw_only=True, frozen=True):
             used_last_7_days=r.used_recently, open_cases=r.open_cases,
             daily_need=round(r.daily_need, 2), days_of_cover=r.days_of_cover,
             state=r.state,  # type: ignore[arg-type]
+            expired=r.expired, near_expiry=r.near_expiry,
         )
 
 
@@ -140,10 +152,20 @@ class Discrepancy(msgspec.Struct, kw_only=True, frozen=True):
     location_id: uuid.UUID
     item_id: uuid.UUID
     lot_id: uuid.UUID | None
-    movement_id: uuid.UUID
-    balance_after: Annotated[int, Meta(description="stock on hand the movement left (< 0)")]
+    movement_id: Annotated[uuid.UUID, Meta(
+        description="the movement that opened it (for a loss in transit, the loss booked)")]
+    balance_after: Annotated[int, Meta(description="stock on hand the movement left")]
+    cause: DiscrepancyCause
+    quantity: Annotated[int | None, Meta(description="loss in transit: how much never arrived")]
     status: DiscrepancyStatus
     opened_at: datetime
+    explanation: Annotated[str | None, Meta(description="the keeper's account")]
+    explained_at: datetime | None
+    explained_by: uuid.UUID | None
+    outcome: Annotated[DiscrepancyOutcome | None, Meta(
+        description="how the level above closed it")]
+    resolution_movement_id: Annotated[uuid.UUID | None, Meta(
+        description="the count or adjustment booked when closing")]
     resolved_at: datetime | None
     resolved_by: uuid.UUID | None
     resolution: str | None
@@ -154,4 +176,15 @@ class Discrepancy(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class DiscrepancyResolve(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The level above closes it: ``confirmed`` (the books stand), ``counted`` (``quantity`` is
+    what is on the shelf) or ``adjusted`` (``quantity`` is the signed change), with a reason."""
+
     resolution: Reason
+    outcome: DiscrepancyOutcome = DiscrepancyOutcome.confirmed
+    quantity: Annotated[int, Meta(ge=-1_000_000, le=1_000_000)] | None = None
+
+
+class DiscrepancyExplain(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The keeper's account of what happened; the discrepancy stays open."""
+
+    explanation: Reason

@@ -88,6 +88,7 @@ class RequisitionLine(SyncColumns, Base):
     shipped_qty: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
     accepted_qty: Mapped[int | None] = mapped_column(Integer)
     rejected_qty: Mapped[int | None] = mapped_column(Integer)
+    lost_qty: Mapped[int | None] = mapped_column(Integer)
 
 
 class RequisitionEvent(SyncColumns, Base):
@@ -141,7 +142,8 @@ class ShipmentLine(SyncColumns, Base):
     __tablename__ = "shipment_line"
     __extra_table_args__ = (
         CheckConstraint(
-            "quantity > 0 AND (accepted_qty IS NULL OR accepted_qty + rejected_qty = quantity)",
+            "quantity > 0 AND lost_qty >= 0 AND "
+            "(accepted_qty IS NULL OR accepted_qty + rejected_qty + lost_qty = quantity)",
             name="qty",
         ),
     )
@@ -158,3 +160,6 @@ class ShipmentLine(SyncColumns, Base):
     accepted_qty: Mapped[int | None] = mapped_column(Integer)
     rejected_qty: Mapped[int | None] = mapped_column(Integer)
     rejection_reason: Mapped[str | None] = mapped_column(String(255))
+    # what never arrived (a loss in transit): accepted + rejected + lost = quantity
+    lost_qty: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    loss_reason: Mapped[str | None] = mapped_column(String(255))

@@ -54,6 +54,19 @@ class DiscrepancyStatus(enum.StrEnum):
     resolved = "resolved"
 
 
+class DiscrepancyCause(enum.StrEnum):
+    negative_stock = "negative_stock"  # a recorded physical event took stock below zero
+    loss_in_transit = "loss_in_transit"  # a shipment arrived short
+
+
+class DiscrepancyOutcome(enum.StrEnum):
+    """How the level above closed it: the books stand, or a count or an adjustment fixed them."""
+
+    confirmed = "confirmed"
+    counted = "counted"
+    adjusted = "adjusted"
+
+
 def _now() -> Any:
     return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
 
@@ -153,7 +166,8 @@ class StationCaseload(Base):
 
 
 class StockDiscrepancy(Base):
-    """Opened when a recorded physical event took stock below zero; closed by reconciliation."""
+    """Opened when a recorded physical event took stock below zero, or a shipment arrived
+    short; the keeper explains it, the level above closes it (domain/services/discrepancies.py)."""
 
     __tablename__ = "stock_discrepancy"
     __table_args__ = (
@@ -177,3 +191,18 @@ class StockDiscrepancy(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     resolution: Mapped[str | None] = mapped_column(String(255))
+    cause: Mapped[DiscrepancyCause] = mapped_column(
+        pg_enum(DiscrepancyCause, "discrepancy_cause"), nullable=False,
+        server_default="negative_stock",
+    )
+    quantity: Mapped[int | None] = mapped_column(Integer)  # lost in transit
+    explanation: Mapped[str | None] = mapped_column(String(255))
+    explained_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    explained_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    outcome: Mapped[DiscrepancyOutcome | None] = mapped_column(
+        pg_enum(DiscrepancyOutcome, "discrepancy_outcome")
+    )
+    # the count or adjustment the closing level booked
+    resolution_movement_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("stock_movement.id")
+    )

@@ -5,6 +5,7 @@ every supply table and older ``from domain.models.supply import ...`` lines keep
 from __future__ import annotations
 
 from domain.models.catalog import CatalogItem, ItemCategory, ItemLot
+from domain.models.dispensing import Dispensing, DispensingKind
 from domain.models.loan import EquipmentLoan, EquipmentStatus, EquipmentUnit, LoanStatus
 from domain.models.requisition import (
     Requisition,
@@ -16,6 +17,8 @@ from domain.models.requisition import (
     ShipmentStatus,
 )
 from domain.models.stock import (
+    DiscrepancyCause,
+    DiscrepancyOutcome,
     DiscrepancyStatus,
     LocationKind,
     MovementKind,
@@ -28,7 +31,11 @@ from domain.models.stock import (
 
 __all__ = [
     "CatalogItem",
+    "DiscrepancyCause",
+    "DiscrepancyOutcome",
     "DiscrepancyStatus",
+    "Dispensing",
+    "DispensingKind",
     "EquipmentLoan",
     "EquipmentStatus",
     "EquipmentUnit",

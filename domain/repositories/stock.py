@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from sqlalchemy import Select, func, select, text
+from msgspec import Meta
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,13 +38,15 @@ from domain.repositories.stock_sql import (
     COVERAGE_SQL,
     STATION_STATES_SQL,
 )
+from domain.rules.expiry import NEAR_EXPIRY_DAYS, is_expired
 
 # A station below its item minimum, or with less than this many days of cover, is "low".
 LOW_DAYS_OF_COVER = 3
 # Recent consumption (issues and transfers out) is averaged over this window.
 CONSUMPTION_WINDOW_DAYS = 7
 KEY_ITEMS = ("oxygen", "spo2_meter", "bag_a")
-_CONSTANTS = {"window": CONSUMPTION_WINDOW_DAYS, "low_days": LOW_DAYS_OF_COVER}
+_CONSTANTS = {"window": CONSUMPTION_WINDOW_DAYS, "low_days": LOW_DAYS_OF_COVER,
+              "near_days": NEAR_EXPIRY_DAYS, "today": "(now() AT TIME ZONE 'UTC')::date"}
 _PATH = re.compile(r"VN(\.[0-9]{1,8}){0,3}")
 
 
@@ -72,18 +75,26 @@ class StockLine(msgspec.Struct, kw_only=True, frozen=True):
     expires_on: date | None
     quantity: int
     days_to_expiry: int | None = None
+    expired: Annotated[bool, Meta(
+        description="past its expiry date: cannot be issued, dispensed or shipped")] = False
+    near_expiry: Annotated[bool, Meta(
+        description=f"expires within {NEAR_EXPIRY_DAYS} days (not yet expired): use it first")
+    ] = False
 
     @classmethod
     def of_row(cls, r: Sequence[Any]) -> StockLine:
         """From the columns of ``_on_hand_select``, in order; days counted from today (UTC)."""
         (location_id, location_code, location_name, location_kind, item_id, item_code,
          unit_of_issue, lot_id, lot_no, expires_on, quantity) = r
-        days = None if expires_on is None else (expires_on - datetime.now(UTC).date()).days
+        today = datetime.now(UTC).date()
+        days = None if expires_on is None else (expires_on - today).days
+        expired = expires_on is not None and is_expired(expires_on, today)
         return cls(
             location_id=location_id, location_code=location_code, location_name=location_name,
             location_kind=location_kind, item_id=item_id, item_code=item_code,
             unit_of_issue=unit_of_issue, lot_id=lot_id, lot_no=lot_no, expires_on=expires_on,
-            quantity=quantity, days_to_expiry=days,
+            quantity=quantity, days_to_expiry=days, expired=expired,
+            near_expiry=days is not None and not expired and days <= NEAR_EXPIRY_DAYS,
         )
 
 
@@ -103,6 +114,8 @@ class CoverageRow:
     daily_need: float
     days_of_cover: float | None
     state: str
+    expired: int = 0  # of on_hand, in lots past their expiry date
+    near_expiry: int = 0  # of on_hand, in lots expiring within NEAR_EXPIRY_DAYS
 
 
 def _scope_sql(column: str, scope_path: str) -> str:
@@ -181,6 +194,7 @@ def _coverage_row(r: Any) -> CoverageRow:
         unit_of_issue=r.unit_of_issue, on_hand=int(r.on_hand),
         used_recently=int(r.used_recently), open_cases=int(r.open_cases),
         daily_need=float(r.daily_need), days_of_cover=r.days_of_cover, state=r.state,
+        expired=int(r.expired), near_expiry=int(r.near_expiry),
     )
 
 
@@ -252,14 +266,20 @@ class StockRepository:
         await self.session.flush()
 
     async def fefo_lots(
-        self, location_id: uuid.UUID, item_id: uuid.UUID
+        self, location_id: uuid.UUID, item_id: uuid.UUID, *, valid_on: date,
+        in_stock: bool = True,
     ) -> list[tuple[uuid.UUID | None, int]]:
-        """Lots with stock at a location, first expiring first (lot-less stock last)."""
+        """Lots of an item at a location that have not expired by ``valid_on``, first
+        expiring first (lot-less stock last): those with stock, or (``in_stock=False``)
+        every lot the location's ledger has held, whatever its balance."""
+        conds = [StockBalance.location_id == location_id, StockBalance.item_id == item_id,
+                 or_(StockBalance.lot_id.is_(None), ItemLot.expires_on >= valid_on)]
+        if in_stock:
+            conds.append(StockBalance.qty > 0)
         rows = await self.session.execute(
             select(StockBalance.lot_id, StockBalance.qty)
             .outerjoin(ItemLot, ItemLot.id == StockBalance.lot_id)
-            .where(StockBalance.location_id == location_id, StockBalance.item_id == item_id,
-                   StockBalance.qty > 0)
+            .where(*conds)
             .order_by(ItemLot.expires_on.asc().nulls_last(), ItemLot.lot_no)
         )
         return [(r[0], int(r[1])) for r in rows]

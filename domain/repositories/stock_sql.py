@@ -1,6 +1,7 @@
 """SQL text of the stock views, filled in by domain/repositories/stock.py: the scope test
 and the planning constants are written into the text, so prepared plans stay good. Open F0
-cases come from station_caseload (kept by triggers on f0_case), never from counting cases."""
+cases come from station_caseload (kept by triggers on f0_case), never from counting cases.
+Expiry is judged on today's UTC date, as domain/rules/expiry.py judges a movement's day."""
 
 # Location x item grid in scope, with recent use, open caseload, days of cover and state.
 COVERAGE_SQL = """
@@ -9,8 +10,12 @@ WITH loc AS (
     FROM stock_location l
     WHERE NOT l.deleted AND l.kind <> 'household' AND {loc_scope} {extra}
 ), bal AS (
-    SELECT b.location_id, b.item_id, sum(b.qty) AS qty
+    SELECT b.location_id, b.item_id, sum(b.qty) AS qty,
+           sum(b.qty) FILTER (WHERE lt.expires_on < {today} AND b.qty > 0) AS expired,
+           sum(b.qty) FILTER (WHERE lt.expires_on >= {today} AND b.qty > 0
+                              AND lt.expires_on <= {today} + {near_days}) AS near_expiry
     FROM stock_balance b JOIN loc ON loc.id = b.location_id
+    LEFT JOIN item_lot lt ON lt.id = b.lot_id
     GROUP BY b.location_id, b.item_id
 ), used AS (
     SELECT m.location_id, m.item_id, sum(m.quantity) AS used
@@ -33,6 +38,7 @@ WITH loc AS (
     SELECT loc.id AS location_id, loc.code AS location_code, loc.name AS location_name,
            loc.kind AS location_kind, loc.station_id, i.id AS item_id, i.code AS item_code,
            i.unit_of_issue, coalesce(bal.qty, 0) AS on_hand,
+           coalesce(bal.expired, 0) AS expired, coalesce(bal.near_expiry, 0) AS near_expiry,
            coalesce(used.used, 0) AS used_recently, coalesce(load.n, 0) AS open_cases,
            CASE WHEN loc.kind = 'station' THEN i.min_station_stock ELSE 0 END AS min_stock,
            greatest(coalesce(used.used, 0)::float / {window},

@@ -31,6 +31,7 @@ from domain.repositories.catalog import CatalogRepository
 from domain.repositories.loans import EquipmentRepository
 from domain.repositories.locations import LocationRepository
 from domain.rules.case_status import OPEN_STATUSES
+from domain.rules.recorded_time import FUTURE_TOLERANCE
 from domain.services.locations import LocationService, require_keeper
 from domain.services.stock import Entry, StockLedger
 
@@ -74,10 +75,11 @@ class LoanService:
 
     async def lend(
         self, *, serial_no: str, case_id: uuid.UUID, due_on: date, note: str | None = None,
-        loan_id: uuid.UUID | None = None,
+        loan_id: uuid.UUID | None = None, lent_at: datetime | None = None,
     ) -> tuple[EquipmentLoan, bool]:
         """Lend a device on the station's shelf to an F0 of that station; the same loan id
-        again returns the loan (created=False)."""
+        again returns the loan (created=False). ``lent_at``: when it happened (a dispensing
+        pushed later), by default now."""
         if loan_id is not None and (old := await self.repo.loan(loan_id)) is not None:
             if old.case_id != case_id or not self.principal.can_read(old.scope_path):
                 raise Conflict(f"loan {loan_id} already exists", field="id")
@@ -96,7 +98,9 @@ class LoanService:
         if case.station_id != station.station_id or case.status not in OPEN_STATUSES:
             raise ValidationFailed("devices are lent to open F0 cases of the station",
                                    field="case_id")
-        now = datetime.now(UTC)
+        now = lent_at or datetime.now(UTC)
+        if now > datetime.now(UTC) + FUTURE_TOLERANCE:
+            raise ValidationFailed("the device cannot be lent in the future", field="given_at")
         if due_on < now.date():
             raise ValidationFailed("the due date has passed", field="due_on")
         household = await self.locations.household(case)

@@ -1,5 +1,5 @@
 """Shipments that fill a requisition: transfer-out movements at the supplying warehouse,
-first expiring lots first, and the receiver's proof of delivery, which books what it
+first expiring lots first and never an expired one (domain/services/picking.py), and the receiver's proof of delivery, which books what it
 accepted as transfer-in movements. Rejected goods leave both ledgers with their reason.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
-from domain.errors import InsufficientStock, NotFound, ValidationFailed
+from domain.errors import NotFound, ValidationFailed
 from domain.models.supply import (
     CatalogItem,
     EquipmentStatus,
@@ -28,6 +28,7 @@ from domain.repositories.catalog import CatalogRepository
 from domain.repositories.loans import EquipmentRepository
 from domain.repositories.requisitions import RequisitionRepository
 from domain.repositories.stock import StockRepository
+from domain.services.picking import pick_fefo
 from domain.services.stock import Entry, StockLedger
 
 
@@ -128,18 +129,9 @@ class Shipping:
     async def _pick_lots(
         self, supplier: StockLocation, item: CatalogItem, qty: int, field: str
     ) -> list[tuple[CatalogItem, uuid.UUID | None, int]]:
-        picked: list[tuple[CatalogItem, uuid.UUID | None, int]] = []
-        left = qty
-        for lot_id, have in await self.stock.fefo_lots(supplier.id, item.id):
-            take = min(have, left)
-            picked.append((item, lot_id, take))
-            left -= take
-            if left == 0:
-                return picked
-        raise InsufficientStock(
-            f"only {qty - left} {item.unit_of_issue} of {item.code} on hand at {supplier.code}",
-            field=field,
-        )
+        picks = await pick_fefo(self.stock, supplier, item, qty, on=datetime.now(UTC).date(),
+                                field=field)
+        return [(item, p.lot_id, p.quantity) for p in picks]
 
     async def receive(
         self, req: Requisition, to_loc: StockLocation, lines: Any, note: str | None

@@ -16,6 +16,9 @@ Late and back-dated movements, and physical counts:
   same instant). A movement at exactly the count's time counts as after it.
 * A back-dated movement later than the latest count simply applies its delta.
 
+Expired lots: an issue of a lot past its expiry date is refused (ExpiredLot, 422), online
+and pushed alike (domain/rules/expiry.py); writing it off, counting or adjusting it is not.
+
 Below zero: an online request that would take stock below zero is refused
 (InsufficientStock). A pushed movement (``offline=True``) records a physical event that
 already happened, so it is accepted and a discrepancy is opened for reconciliation.
@@ -34,7 +37,6 @@ from domain.errors import Conflict, InsufficientStock, NotFound, ValidationFaile
 from domain.models.case import F0Case
 from domain.models.supply import (
     CatalogItem,
-    DiscrepancyStatus,
     EquipmentStatus,
     EquipmentUnit,
     MovementKind,
@@ -45,6 +47,7 @@ from domain.models.supply import (
 from domain.repositories.catalog import CatalogRepository
 from domain.repositories.loans import EquipmentRepository
 from domain.repositories.stock import StockRepository
+from domain.rules.expiry import OUTGOING, require_unexpired
 from domain.rules.recorded_time import FUTURE_TOLERANCE
 from domain.services.locations import LocationService, require_keeper
 
@@ -185,25 +188,6 @@ class StockService:
             device_id=device_id or self.principal.device_id,
         )
 
-    async def resolve_discrepancy(
-        self, discrepancy_id: uuid.UUID, resolution: str
-    ) -> StockDiscrepancy:
-        """Close a discrepancy once the keeper has reconciled it (usually with a physical count)."""
-        repo = StockRepository(self.session)
-        found = await repo.discrepancy(discrepancy_id)
-        if found is None or not self.principal.can_read(found.scope_path):
-            raise NotFound("discrepancy not found", field="discrepancy_id")
-        location = await LocationService(self.session, self.principal).get(found.location_id)
-        require_keeper(self.principal, location)
-        if found.status is DiscrepancyStatus.resolved:
-            raise Conflict("the discrepancy is already resolved", field="status")
-        if not resolution.strip():
-            raise ValidationFailed("say how it was reconciled", field="resolution")
-        found.status, found.resolution = DiscrepancyStatus.resolved, resolution.strip()
-        found.resolved_at, found.resolved_by = datetime.now(UTC), self.principal.user_id
-        await self.session.flush()
-        return found
-
 
 async def _validate(
     session: AsyncSession, e: Entry, item: CatalogItem, location: StockLocation
@@ -229,6 +213,8 @@ async def _validate(
         lot = await CatalogRepository(session).lot(e.lot_id)
         if lot is None or lot.item_id != e.item_id:
             raise NotFound("lot not found for this item", field="lot_id")
+        if e.kind in OUTGOING:
+            require_unexpired(lot, e.occurred_at)
     if e.serial_no is not None and not (item.durable and e.quantity == 1
                                         and e.kind in (M.receipt, M.loss)):
         raise ValidationFailed(

@@ -23,7 +23,11 @@ from domain.geo import point_wkt
 from domain.models.case import F0Case
 from domain.models.enums import CaseStatus, RiskGroup, Role, Sex, StationStatus, TestType
 from domain.models.station import CareTeam, CareTeamMember, Station
+from domain.models.supply import LocationKind, MovementKind, StockLocation
 from domain.models.user import User
+from domain.repositories.catalog import CatalogRepository
+from domain.services.catalog import ensure_standard_catalog, item_id, lot_id
+from domain.services.stock import Entry, StockLedger
 from domain.settings import Settings
 from tests.conftest import truncate_operational_tables
 
@@ -130,6 +134,30 @@ async def _build(session: AsyncSession, w: World, settings: Settings, password_h
     await session.flush()
     session.add(CareTeamMember(team_id=w.teams["A"], user_id=w.actors["team_A"].user_id))
     await session.flush()
+    await _stock_bags(session, w)
+
+
+async def _stock_bags(session: AsyncSession, w: World) -> None:
+    """Each station keeps medicine bags: giving one issues it from the station's stock."""
+    await ensure_standard_catalog(session)
+    catalog, ledger = CatalogRepository(session), StockLedger(session)
+    at = datetime.now(UTC) - timedelta(hours=1)
+    for key, station_id in w.stations.items():
+        code, path, _ = WARDS[STATIONS[key]]
+        location = StockLocation(id=uuid.uuid4(), code=f"ST-T-{key}", name=f"Station {key}",
+                                 kind=LocationKind.station, unit_code=code,
+                                 station_id=station_id, scope_path=path)
+        session.add(location)
+        await session.flush()
+        for bag in ("bag_a", "bag_b", "bag_c"):
+            item = await catalog.item(item_id(bag))
+            assert item is not None
+            lot = await catalog.add_lot(lot_id=lot_id(item.id, f"W-{bag}"), item_id=item.id,
+                                        lot_no=f"W-{bag}", expires_on=at.date() + timedelta(365))
+            await ledger.append(
+                Entry(id=uuid.uuid4(), location_id=location.id, item_id=item.id, lot_id=lot.id,
+                      kind=MovementKind.receipt, quantity=50, occurred_at=at),
+                location=location, item=item, offline=False, actor_id=None)
 
 
 def now_iso(minutes: float = 0) -> str:

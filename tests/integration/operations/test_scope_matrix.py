@@ -174,7 +174,7 @@ MANAGE_TEAMS = {
 }
 READ_AUDIT = {  # the audit trail of case A
     "staff_A": 403, "team_A": 403, "doctor_A": 403, "officer_A": 200, "officer_B": 404,
-    "doctor_760": 403, "logistics_760": 403, "logistics_770": 403, "coordinator_79": 200,
+    "doctor_760": 403, "logistics_760": 200, "logistics_770": 404, "coordinator_79": 200,
     "observer": 403, "admin_79": 200,
 }
 

@@ -154,7 +154,7 @@ async def test_offline_issue_below_zero_is_accepted_and_opens_a_discrepancy(
     assert hidden.json() == []
     done = await client.post(f"/api/stock-discrepancies/{found['id']}/resolve",
                              json={"resolution": "counted again: 3 sets were borrowed"},
-                             headers=people["td_staff"])
+                             headers=people["q1_logistics"])
     assert done.status_code == 200 and done.json()["status"] == "resolved"
 
 

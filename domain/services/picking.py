@@ -1,0 +1,57 @@
+"""Which lots leave a shelf: the one picking rule of shipments and dispensing.
+
+First expiring first among the lots still good on the day of the movement (domain/rules/
+expiry.py); an expired lot is never picked, whatever its quantity. Lot-less stock (items not
+tracked by lot) comes last, as one "lot". Online, a pick that cannot be filled from valid
+stock is refused (InsufficientStock, 409, as every online movement that would take stock
+below zero). A pushed movement already happened: its shortfall is booked on the first valid
+lot the location has held, where the ledger then goes below zero and opens a discrepancy.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from domain.errors import InsufficientStock
+from domain.models.supply import CatalogItem, StockLocation
+from domain.repositories.stock import StockRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """``quantity`` of one lot (None: lot-less stock) to take from the location."""
+
+    lot_id: uuid.UUID | None
+    quantity: int
+
+
+async def pick_fefo(
+    stock: StockRepository, location: StockLocation, item: CatalogItem, quantity: int, *,
+    on: date, field: str, allow_short: bool = False,
+) -> list[Pick]:
+    """Lots to take ``quantity`` of ``item`` from, first expiring first among valid lots.
+
+    ``allow_short`` (a pushed, already-done movement): what valid stock cannot cover goes on
+    the first valid lot the location has held; refused only when it never held one.
+    """
+    picked: list[Pick] = []
+    left = quantity
+    for lot_id, have in await stock.fefo_lots(location.id, item.id, valid_on=on):
+        take = min(have, left)
+        picked.append(Pick(lot_id, take))
+        left -= take
+        if left == 0:
+            return picked
+    if allow_short:
+        known = await stock.fefo_lots(location.id, item.id, valid_on=on, in_stock=False)
+        if known or not item.lot_tracked:
+            lot_id = known[0][0] if known else None
+            rest = [p for p in picked if p.lot_id != lot_id]
+            already = sum(p.quantity for p in picked if p.lot_id == lot_id)
+            return [*rest, Pick(lot_id, already + left)]
+    raise InsufficientStock(
+        f"only {quantity - left} {item.unit_of_issue} of {item.code} in unexpired stock at "
+        f"{location.code}", field=field,
+    )
