@@ -6,7 +6,7 @@ Figures:
   browser's IndexedDB (pages of 5,000, MessagePack, each page and its cursor in one IndexedDB
   transaction). Baseline: the Python client (``sync/client``, SQLite in memory) bootstrapping
   the same ward with the same page size.
-- ``browser_reconnect_100``: seconds from the link coming back (Chromium's network emulation
+- ``browser_reconnect_100``: milliseconds from the link coming back (Chromium's network emulation
   switched on again) to an empty outbox, for 100 readings queued offline, driven by the client's
   own live loop (it waits out its backoff until the ``online`` event wakes it). Baseline: the
   Python client pushing the same 100 readings with the link up all along.
@@ -90,7 +90,7 @@ async def _python_push(base: str, device: EnrolledDevice, edits: list[dict[str, 
         results = await client.push()
         if any(r.status != "applied" for r in results):
             raise RuntimeError(f"python push: {[r for r in results if r.status != 'applied']}")
-        return time.perf_counter() - t0
+        return (time.perf_counter() - t0) * 1000
 
 
 async def run(
@@ -131,7 +131,7 @@ async def run(
                 await page.wait_for_function(
                     "window.bench.store.pendingCount().then((n) => n === 0)", polling=20,
                     timeout=120_000)
-                js_reconnect.append(time.perf_counter() - t0)
+                js_reconnect.append((time.perf_counter() - t0) * 1000)
             finally:
                 await browser.close()
     return [
@@ -139,7 +139,7 @@ async def run(
                baseline_name="Python client (SQLite)", baseline_value=statistics.median(py_rates),
                notes=f"{rows:,} rows of one ward into Chromium's IndexedDB, pages of 5,000",
                extra={"rows": rows, "rounds": js_rates, "baseline_rounds": py_rates}),
-        Result(name="browser_reconnect_100", metric="s", value=statistics.median(js_reconnect),
+        Result(name="browser_reconnect_100", metric="ms", value=statistics.median(js_reconnect),
                baseline_name="Python client push, link up", baseline_value=statistics.median(py_push),
                higher_is_better=False,
                notes=f"{OUTBOX} readings queued offline; from the link's return to an empty outbox",

@@ -133,7 +133,7 @@ async def test_station_app_offline_then_back(
             await page.click(f"#patients li.card[data-id='{existing}']")
             await page.fill("#details-form input[name=phone]", "0903000222")
             await page.click("#details-form button[type=submit]")
-            await page.wait_for_selector("body[data-pending='5']")  # case, reading, bag, issue, edit
+            await page.wait_for_selector("body[data-pending='4']")  # case, reading, bag A, edit
             assert (await api.get(f"/api/cases/{new_id}", headers=staff)).status_code == 404
 
             # Meanwhile someone edits the same patient online, later than the tablet did.

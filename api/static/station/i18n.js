@@ -21,7 +21,7 @@ export const MESSAGES = {
     blood_pressure: "Huyết áp tâm thu", value2: "Huyết áp tâm trương",
     readings: "Lần đo gần đây", no_readings: "Chưa có lần đo", bags: "Túi thuốc",
     give_bag: "Phát túi {bag}", bag_given: "Túi {bag}: đã phát {at}", no_stock: "Hết túi {bag} trong kho",
-    lend: "Cho mượn thiết bị", lend_item: "Thiết bị", lend_submit: "Cho mượn", move: "Chuyển trạng thái", move_submit: "Chuyển",
+    lend: "Cho mượn thiết bị", lend_item: "Thiết bị", serial_no: "Số sê-ri trên thiết bị", due_on: "Hạn trả", lend_submit: "Cho mượn", move: "Chuyển trạng thái", move_submit: "Chuyển",
     age: "{n} tuổi", risk: "Nguy cơ", "risk.low": "thấp", "risk.moderate": "trung bình", "risk.high": "cao", "risk.very_high": "rất cao",
     "status.home_monitoring": "Theo dõi tại nhà", "status.needs_attention": "Cần chú ý",
     "status.transfer_requested": "Đề nghị chuyển viện", "status.hospitalized": "Đã nhập viện",
@@ -39,7 +39,7 @@ export const MESSAGES = {
     why_merged: "Có người khác đã sửa sau bạn; giá trị mới hơn được giữ lại.",
     reauth: "Máy này đã bị thu hồi. Nhờ cán bộ phường/xã đăng ký lại.", update: "Ứng dụng cần được cập nhật.",
     saved: "Đã lưu (sẽ gửi khi có mạng)", invalid: "Giá trị không hợp lệ: {field}",
-    "entity.f0_case": "Bệnh nhân", "entity.observation": "Chỉ số", "entity.stock_movement": "Kho", "entity.alert": "Cảnh báo",
+    "entity.f0_case": "Bệnh nhân", "entity.observation": "Chỉ số", "entity.stock_movement": "Kho", "entity.alert": "Cảnh báo", "entity.dispensing": "Phát/cho mượn",
   },
   en: {
     title: "Mobile health station", language: "Tiếng Việt",
@@ -62,7 +62,7 @@ export const MESSAGES = {
     blood_pressure: "Systolic pressure", value2: "Diastolic pressure",
     readings: "Recent readings", no_readings: "No readings yet", bags: "Medicine bags",
     give_bag: "Give bag {bag}", bag_given: "Bag {bag}: given {at}", no_stock: "No bag {bag} in stock",
-    lend: "Lend equipment", lend_item: "Equipment", lend_submit: "Lend", move: "Move along the care pathway", move_submit: "Move",
+    lend: "Lend equipment", lend_item: "Equipment", serial_no: "Serial number on the device", due_on: "Due back", lend_submit: "Lend", move: "Move along the care pathway", move_submit: "Move",
     age: "{n} years", risk: "Risk", "risk.low": "low", "risk.moderate": "moderate", "risk.high": "high", "risk.very_high": "very high",
     "status.home_monitoring": "Home monitoring", "status.needs_attention": "Needs attention",
     "status.transfer_requested": "Transfer requested", "status.hospitalized": "Hospitalized",
@@ -80,7 +80,7 @@ export const MESSAGES = {
     why_merged: "Someone else changed it after you did; the newer value was kept.",
     reauth: "This tablet was revoked. Ask the commune officer to enrol it again.", update: "The app needs an update.",
     saved: "Saved (sent when online)", invalid: "Invalid value: {field}",
-    "entity.f0_case": "Patient", "entity.observation": "Reading", "entity.stock_movement": "Stock", "entity.alert": "Alert",
+    "entity.f0_case": "Patient", "entity.observation": "Reading", "entity.stock_movement": "Stock", "entity.alert": "Alert", "entity.dispensing": "Dispensing",
   },
 };
 

@@ -29,8 +29,8 @@ export class WardModel {
   constructor(store, stationId, schema) { this.store = store; this.stationId = stationId; this.schema = schema; }
 
   async load() {
-    const [cases, observations, alerts, locations, movements, items, lots, users, stations] = await Promise.all(
-      ["f0_case", "observation", "alert", "stock_location", "stock_movement", "catalog_item", "item_lot", "ward_user", "station"]
+    const [cases, observations, alerts, locations, movements, items, lots, users, stations, dispensings] = await Promise.all(
+      ["f0_case", "observation", "alert", "stock_location", "stock_movement", "catalog_item", "item_lot", "ward_user", "station", "dispensing"]
         .map((e) => this.store.rows(e)));
     this.cases = cases; this.alerts = alerts; this.items = items; this.lots = lots; this.users = users;
     this.station = stations.find((s) => s.id === this.stationId) ?? null;
@@ -42,6 +42,7 @@ export class WardModel {
     for (const list of this.readingsByCase.values()) list.sort((a, b) => (a.measured_at < b.measured_at ? 1 : -1));
     this.location = locations.find((l) => l.kind === "station" && l.station_id === this.stationId) ?? null;
     this.movements = this.location ? movements.filter((m) => m.location_id === this.location.id) : [];
+    this.dispensings = dispensings;
     return this;
   }
 
@@ -50,9 +51,25 @@ export class WardModel {
   readings(caseId) { return this.readingsByCase.get(caseId) ?? []; }
   itemByCode(code) { return this.items.find((i) => i.code === code) ?? null; }
 
-  /** Stock on hand at the station per item and lot, from the ledger. */
+  /** When the bag was given: the case's field, or a dispensing still on its way to the server. */
+  bagGiven(c, bag) {
+    const kind = `bag_${bag.toLowerCase()}`;
+    return c[`${kind}_given_at`] ?? this.dispensings.find((d) => d.case_id === c.id && d.kind === kind)?.given_at ?? null;
+  }
+
+  loans(caseId) { return this.dispensings.filter((d) => d.case_id === caseId && d.kind === "loan"); }
+
+  /** Stock on hand at the station per item and lot, from the ledger; a bag dispensed here and
+   * not yet answered by the server (no `movement_id`) already counts as issued. */
   balances() {
     const byItem = new Map();
+    for (const d of this.dispensings) {
+      const item = d.kind.startsWith("bag_") && !d.movement_id ? this.itemByCode(d.kind) : null;
+      if (!item) continue;
+      const line = byItem.get(item.id) ?? { total: 0, lots: new Map() };
+      line.total -= 1;
+      byItem.set(item.id, line);
+    }
     for (const m of this.movements) {
       const line = byItem.get(m.item_id) ?? { total: 0, lots: new Map() };
       const d = movementDelta(m);

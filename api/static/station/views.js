@@ -1,13 +1,13 @@
 // The three tabs of the station app (patients, worklist, stock) and the patient's page. Each
 // view reads the WardModel and turns a user's action into edits queued through `app.queue`,
-// one action = one store transaction (a bag and its stock issue go out together).
+// one action = one store transaction; a bag or a loan is ONE `dispensing` mutation, which the
+// server records on the case and issues from the station's stock in one transaction.
 import { fmtTime, fold, formValues, h, localDate } from "./dom.js";
 import { t } from "./i18n.js";
 import { CASE_MOVES, isOpen } from "./model.js";
 
 const uuid = () => crypto.randomUUID();
 const VITALS = ["spo2", "pulse", "temperature", "respiratory_rate", "blood_pressure"];
-const EQUIPMENT = new Set(["spo2_meter", "bp_meter", "oxygen_cylinder", "oxygen_concentrator"]);
 
 function label(text, input) { return h("label", {}, h("span", {}, text), input); }
 
@@ -103,27 +103,31 @@ function patientView(app, id) {
   h("div", { class: "actions" }, h("button", { type: "submit", class: "primary", disabled: !open }, t("record"))));
 
   const bags = ["A", "B", "C"].map((bag) => {
-    const given = c[`bag_${bag.toLowerCase()}_given_at`];
+    const given = m.bagGiven(c, bag);
     if (given) return h("p", { class: "bag given", dataset: { bag } }, t("bag_given", { bag, at: fmtTime(given) }));
     const item = m.itemByCode(`bag_${bag.toLowerCase()}`);
-    const lot = item ? m.lotFor(item) : null;
-    return h("button", { type: "button", class: "bag", dataset: { bag }, disabled: !open || !item || !lot,
-      title: !lot ? t("no_stock", { bag }) : null,
-      onclick: () => giveBag(app, c, bag, item, lot) }, t("give_bag", { bag }));
+    const inStock = item ? m.lotFor(item) !== null : false;
+    return h("button", { type: "button", class: "bag", dataset: { bag }, disabled: !open,
+      title: inStock ? null : t("no_stock", { bag }),
+      onclick: () => app.queue([{ entity: "dispensing", row_id: uuid(),
+        fields: { case_id: id, kind: `bag_${bag.toLowerCase()}`, given_at: app.client.nowIso() } }]) },
+    t("give_bag", { bag }));
   });
 
-  const equipment = m.stockLines().filter((l) => EQUIPMENT.has(l.item.category) && l.onHand > 0);
+  // A loan names the device by the serial on its label and says when it is due back; the
+  // server books it out of the station's shelf (one `dispensing` mutation, like a bag).
   const lend = h("form", { id: "lend-form", class: "form inline",
     onsubmit: async (e) => {
       e.preventDefault();
-      const item = m.items.find((i) => i.id === formValues(lend).item_id);
-      if (!item || !m.location) return;
-      await app.queue([{ entity: "stock_movement", row_id: uuid(), fields: {
-        location_id: m.location.id, item_id: item.id, lot_id: item.lot_tracked ? m.lotFor(item) : null,
-        kind: "issue", quantity: 1, occurred_at: app.client.nowIso(), case_id: id, reason: "loan" } }]);
+      const v = formValues(lend);
+      if (!v.serial_no || !v.due_on) return;
+      if (await app.queue([{ entity: "dispensing", row_id: uuid(), fields: {
+        case_id: id, kind: "loan", given_at: app.client.nowIso(), serial_no: v.serial_no.trim(), due_on: v.due_on } }])) lend.reset();
     } },
-  h("select", { name: "item_id", "aria-label": t("lend_item") }, equipment.map((l) => h("option", { value: l.item.id }, `${l.item.name} (${l.onHand})`))),
-  h("button", { type: "submit", disabled: !open || equipment.length === 0 }, t("lend_submit")));
+  h("input", { name: "serial_no", placeholder: t("serial_no"), "aria-label": t("serial_no"), required: true, maxlength: 64 }),
+  h("input", { name: "due_on", type: "date", "aria-label": t("due_on"), value: localDate(14), min: localDate(), required: true }),
+  h("button", { type: "submit", disabled: !open }, t("lend_submit")));
+  const loans = m.loans(id);
 
   const moves = CASE_MOVES[c.status] ?? [];
   const move = h("form", { id: "move-form", class: "form inline",
@@ -143,23 +147,14 @@ function patientView(app, id) {
       c.risk_group ? ` · ${t("risk")} ${t(`risk.${c.risk_group}`)}` : ""),
     h("p", {}, h("span", { class: `badge ${c.status}`, id: "patient-status" }, t(`status.${c.status}`))),
     h("section", { class: "panel" }, h("h3", {}, t("bags")), h("div", { class: "bags" }, bags),
-      h("h3", {}, t("lend")), lend, h("h3", {}, t("move")), move),
+      h("h3", {}, t("lend")), lend,
+      loans.length ? h("ul", { class: "loans" }, loans.map((l) => h("li", { dataset: { serial: l.serial_no } }, `${l.serial_no} · ${t("due_on")} ${l.due_on}`))) : null,
+      h("h3", {}, t("move")), move),
     h("section", { class: "panel" }, vitals),
     h("section", { class: "panel" }, h("h3", {}, t("readings")), readings.length === 0 ? h("p", { class: "empty" }, t("no_readings")) :
       h("ul", { class: "readings" }, readings.map((o) => h("li", { dataset: { kind: o.kind } },
         h("span", {}, fmtTime(o.measured_at)), h("strong", {}, ` ${t(o.kind)} ${o.value ?? ""}${o.value2 ? `/${o.value2}` : ""}`))))),
     h("section", { class: "panel" }, details));
-}
-
-/** A bag given is two edits in one transaction and one push: the case's bag field and the
- * stock issue of one bag from the station's first-to-expire lot, to this patient. */
-async function giveBag(app, c, bag, item, lot) {
-  const at = app.client.nowIso();
-  await app.queue([
-    { entity: "f0_case", row_id: c.id, fields: { [`bag_${bag.toLowerCase()}_given_at`]: at } },
-    { entity: "stock_movement", row_id: uuid(), fields: { location_id: app.model.location.id, item_id: item.id,
-      lot_id: lot, kind: "issue", quantity: 1, occurred_at: at, case_id: c.id, reason: `bag ${bag}` } },
-  ]);
 }
 
 export function worklistView(app) {
