@@ -217,6 +217,13 @@ document.addEventListener("focusout", () => setTimeout(() => {
  * one is typing (then as soon as they leave the form). */
 async function onBackground(dataChanged) {
   if (dataChanged) await app.model.load();
+  if (app.author && !app.model.users.some((u) => u.id === app.author.id && u.active)) {
+    // Deactivated online: their next edits would be refused `forbidden`; ask who is here now.
+    app.author = null;
+    sessionStorage.removeItem("station.author");
+    await authorScreen(t("author_gone"));
+    return;
+  }
   await refreshStatus();
   const bar = document.getElementById("sync-bar");
   if (dataChanged && app.author) {
