@@ -24,7 +24,7 @@ from api.feed_hub import stop_feed
 from api.live import start_live, stop_live
 from api.openapi_problems import document_problems
 from api.paging import paging_dependency
-from api.request import HardenedRequest, check_parameters
+from api.request import HardenedRequest, check_parameters, declared_query_parameters
 from domain import migrations
 from domain.db import create_engine, create_session_maker
 from domain.settings import Settings
@@ -107,6 +107,7 @@ def create_app(
         debug=False,
     )
     document_problems(app)
+    app.state.query_parameters = declared_query_parameters(app)
     app.state.settings = settings
     # Its own small AUTOCOMMIT engine (connected on first use), even when the app is given a
     # session maker: the clock must never ride in a request's transaction (sync/clock.py).

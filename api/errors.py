@@ -67,7 +67,12 @@ def _domain_status(exc: de.DomainError) -> int:
 def domain_error_handler(_: Request[Any, Any, Any], exc: de.DomainError) -> Response[Problem]:
     extra = {k: v for k, v in exc.extra.items() if isinstance(v, str)}
     errors = [{"field": exc.field, "message": exc.message}] if exc.field else None
-    resp = problem(_domain_status(exc), exc.message, code=exc.code, field=exc.field, errors=errors)
+    named: dict[str, Any] = {}
+    if isinstance(exc, de.DuplicateCase):
+        named["existing_case"] = {"id": exc.extra["existing_case_id"],
+                                  "case_code": exc.extra["existing_case_code"]}
+    resp = problem(_domain_status(exc), exc.message, code=exc.code, field=exc.field,
+                   errors=errors, **named)
     if extra:
         resp.headers.update({f"X-{k.replace('_', '-').title()}": v for k, v in extra.items()})
     if isinstance(exc, de.Throttled):

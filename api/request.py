@@ -2,7 +2,9 @@
 
 Bodies: a JSON body must say it is JSON (415 otherwise), be UTF-8, nest at most ``MAX_DEPTH``
 levels, and hold only values PostgreSQL can store: no NUL in a string or key, integers within
-64 bits, finite numbers. Query and path parameters may not carry NUL either. Each refusal is a
+64 bits, finite numbers. Query and path parameters may not carry NUL either, and an ``/api``
+route refuses a query parameter it does not declare (``?q=`` sent to a list that has no search
+would otherwise answer the whole list, as if it had matched). Each refusal is a
 ``ClientException`` whose ``extra`` names the field at fault, in the convention of
 ``api/errors.py`` (``username``, ``items[0].quantity``; ``body`` for the body as a whole); the
 error handler turns it into problem+json.
@@ -16,8 +18,10 @@ import math
 from typing import Any
 
 import msgspec
-from litestar import Request
+from litestar import Litestar, Request
 from litestar.exceptions import ClientException, HTTPException
+from litestar.handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
 from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import Empty
 
@@ -109,11 +113,34 @@ class HardenedRequest(Request[Any, Any, Any]):
         return self._json
 
 
+def declared_query_parameters(app: Litestar) -> dict[HTTPRouteHandler, frozenset[str]]:
+    """Per ``/api`` handler, the query parameters it declares, its dependencies' included
+    (``limit``, ``offset``): what Litestar itself parses for it, read once when the app is built."""
+    declared: dict[HTTPRouteHandler, frozenset[str]] = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute) and route.path.startswith("/api/"):
+            for handler, kwargs_model in route.route_handler_map.values():
+                declared[handler] = frozenset(
+                    p.field_alias for p in kwargs_model.expected_query_params)
+    return declared
+
+
 def check_parameters(request: Request[Any, Any, Any]) -> None:
-    """App-wide ``before_request``: no NUL in a query or path parameter (PostgreSQL refuses it)."""
+    """App-wide ``before_request``: no NUL in a query or path parameter (PostgreSQL refuses it),
+    and no query parameter an ``/api`` route does not declare (400 naming it)."""
+    declared = request.app.state.get("query_parameters", {}).get(request.route_handler)
     for name, value in request.query_params.multi_items():
         if "\x00" in value or "\x00" in name:
             raise bad_input("contains a NUL character", name)
+        if declared is not None and name not in declared:
+            raise bad_input(_unknown(name, declared), name)
     for name, value in request.path_params.items():
         if isinstance(value, str) and "\x00" in value:
             raise bad_input("contains a NUL character", name)
+
+
+def _unknown(name: str, declared: frozenset[str]) -> str:
+    if not declared:
+        return f"unknown query parameter {name!r}: this operation takes none"
+    return (f"unknown query parameter {name!r}; this operation takes "
+            + ", ".join(sorted(declared)))

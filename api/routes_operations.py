@@ -8,6 +8,7 @@ from api.controllers.alerts import AlertController
 from api.controllers.audit import AuditController
 from api.controllers.care_teams import CareTeamController
 from api.controllers.cases import CaseController
+from api.controllers.followup import FollowUpController
 from api.controllers.observations import ObservationController
 from api.controllers.stations import StationController
 
@@ -15,6 +16,7 @@ HANDLERS: list[Any] = [
     StationController,
     CareTeamController,
     CaseController,
+    FollowUpController,
     ObservationController,
     AlertController,
     AuditController,

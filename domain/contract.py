@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from msgspec import Meta
@@ -51,10 +52,15 @@ VaccineDoses = Annotated[int, Meta(ge=0, le=10)]
 Notes = Annotated[str, Meta(max_length=2000)]
 Reason = Annotated[str, Meta(min_length=1, max_length=255)]
 
+# When something happened, with its offset (a move's effective time, a registration).
+HappenedAt = Annotated[datetime, Meta(tz=True)]
+
 CASE_FIELDS: Mapping[str, Any] = {
     "case_code": CaseCode, "full_name": PersonName, "year_of_birth": YearOfBirth,
     "phone": Phone, "address": Address, "national_id": NationalId,
     "comorbidities": Conditions, "vaccine_doses": VaccineDoses, "notes": Notes,
+    # inputs of a push: when the status move happened, when the case was recorded
+    "status_effective_at": HappenedAt, "registered_at": HappenedAt,
 }
 
 

@@ -56,6 +56,12 @@ class Immutable(Conflict):
     code = "immutable"
 
 
+class DuplicateCase(Conflict):
+    """The person is already a case (``existing_case_id``, ``existing_case_code``)."""
+
+    code = "duplicate_case"
+
+
 class TransitionNotAllowed(Conflict):
     code = "transition_not_allowed"
 

@@ -15,7 +15,7 @@ from domain.authz import Principal
 from domain.contract import ALERT_FIELDS, CASE_FIELDS, STATION_FIELDS, reading_ranges
 from domain.errors import Forbidden, NotFound, TransitionNotAllowed, ValidationFailed
 from domain.models.admin_unit import AdminUnit
-from domain.models.case import CaseAssignment, CaseStatusEvent, F0Case
+from domain.models.case import CaseAssignment, CaseFollowUp, CaseStatusEvent, F0Case
 from domain.models.enums import AlertStatus, CaseStatus
 from domain.models.observation import Alert, Observation
 from domain.models.station import CareTeam, Station
@@ -23,6 +23,7 @@ from domain.models.user import User
 from domain.repositories.cases import CaseRepository
 from domain.repositories.stations import StationRepository
 from domain.rules.alert_status import ALERT_STATUS
+from domain.rules.followup import LOCAL_TIME, READING_INTERVAL, UNDER_CARE
 from domain.rules.vitals import DIASTOLIC_RANGE
 from domain.services import cases
 from domain.services.alerts import AlertService
@@ -78,16 +79,20 @@ async def _create_case(
         raise Forbidden("the station belongs to another unit", field="station_id")
     person = dict(values)
     status = person.pop("status", None)
+    effective_at = person.pop("status_effective_at", None)
     bags = {name: person.pop(name) for name in (*BAGS, "bag_b_ordered_by") if name in person}
-    # ``id`` rides along with the person's fields into the F0Case the service builds.
+    # ``id`` rides along with the person's fields into the F0Case the service builds. The
+    # same person already a case is kept and flagged, never refused: the tablet cannot ask.
     await CaseService(session, principal).create(
         station_id=person.pop("station_id"),
         case_code=person.pop("case_code", None), home_position=person.pop("home_position", None),
-        id=row_id, **person,
+        flag_duplicate=True, id=row_id, **person,
     )
     targets = dict(bags)
     if status is not None and status is not CaseStatus.home_monitoring:
         targets["status"] = status
+        if effective_at is not None:
+            targets["status_effective_at"] = effective_at
     await _case_transition(session, principal, row_id, targets)
 
 
@@ -100,10 +105,20 @@ async def _update_case(
 async def _case_transition(
     session: AsyncSession, principal: Principal, row_id: uuid.UUID, targets: Values
 ) -> None:
-    """Bags before the status: a bag is given while the case is still in home care."""
+    """Bags before the status: a bag is given while the case is still in home care. The
+    move takes effect at ``status_effective_at`` when the device sent one."""
+    targets = dict(targets)
+    effective_at = targets.pop("status_effective_at", None)
+    if targets.pop("registered_at", None) is not None:
+        raise ValidationFailed("registered_at is given when the case is created",
+                               field="registered_at")
+    if effective_at is not None and "status" not in targets:
+        raise ValidationFailed("status_effective_at goes with a status move",
+                               field="status_effective_at")
     for name, target in targets.items():
         if name == "status":
-            await CaseService(session, principal).change_status(row_id, target)
+            await CaseService(session, principal).change_status(row_id, target,
+                                                                effective_at=effective_at)
         elif name == "bag_b_ordered_by":
             if target != principal.user_id:
                 raise ValidationFailed("bag B is ordered by the author, a doctor",
@@ -140,7 +155,9 @@ F0_CASE = EntitySpec(
     description=(
         "F0 patients cared for at home in the device's commune. Personal and clinical details "
         "merge per field (last writer wins); the status and the medicine bags move only as "
-        "the case rules allow; the risk group is derived. A delete is final."
+        "the case rules allow, a move effective at `status_effective_at` when given; the "
+        "risk group is derived. The same person pushed twice is kept and flagged "
+        "(`possible_duplicate_of`) for the ward's review. A delete is final."
     ),
     fields=model_fields(F0Case, {
         P.create_only: ("case_code", "station_id"),
@@ -150,9 +167,9 @@ F0_CASE = EntitySpec(
         P.state_machine: ("bag_a_given_at", "bag_b_ordered_by", "bag_b_given_at",
                           "bag_c_given_at", "status"),
         P.derived: ("risk_group",),
-        P.read_only: ("commune_code", "team_id", "status_changed_at"),
+        P.read_only: ("commune_code", "team_id", "status_changed_at", "possible_duplicate_of"),
     }, required=("station_id", "full_name", "year_of_birth", "sex", "test_date", "test_type"),
-       contract=CASE_FIELDS),
+       inputs=("status_effective_at", "registered_at"), contract=CASE_FIELDS),
     applier=RecordApplier(update=_update_case, create=_create_case,
                           transition=_case_transition,
                           before_delete=_before_case_delete,
@@ -265,10 +282,11 @@ CASE_STATUS_EVENT = EntitySpec(
     model=CaseStatusEvent,
     kind=Kind.reference,
     scope=Scope.unit,
-    description="History of case status moves, written by the server as they happen.",
+    description=("History of case status moves, written by the server: `effective_at` when "
+                 "the move happened, `changed_at` when it was recorded."),
     fields=model_fields(CaseStatusEvent, {
         P.read_only: ("case_id", "from_status", "to_status", "changed_by", "changed_at",
-                      "reason"),
+                      "effective_at", "reason"),
     }),
 )
 
@@ -284,7 +302,30 @@ CASE_ASSIGNMENT = EntitySpec(
     }),
 )
 
+CASE_FOLLOWUP = EntitySpec(
+    name="case_followup",
+    model=CaseFollowUp,
+    kind=Kind.reference,
+    scope=Scope.unit,
+    description=(
+        "The vital-sign follow-up of each case (row_id is the case's id), kept by the server "
+        "on every status move and reading: a case under home care is due a reading at "
+        "`next_due_at` and overdue from then on, which the device judges with its own clock "
+        "(sync/PROTOCOL.md, case_followup)."
+    ),
+    fields=model_fields(CaseFollowUp, {
+        P.read_only: ("case_id", "under_care", "care_since", "last_reading_at", "reading_day",
+                      "readings_on_day", "next_due_at"),
+    }),
+    rules={"reading_interval_s": int(READING_INTERVAL.total_seconds()),
+           "under_care_statuses": sorted(s.value for s in UNDER_CARE),
+           "overdue": "under_care and now >= next_due_at",
+           "next_due_at": "max(last_reading_at, care_since) + reading_interval_s, for a "
+                          "vital-sign reading (any kind but symptoms)",
+           "reading_day_time_zone": LOCAL_TIME.key},
+)
+
 REGISTRY = Registry([
     ADMIN_UNIT, STATION, CARE_TEAM, WARD_USER, F0_CASE, CASE_STATUS_EVENT, CASE_ASSIGNMENT,
-    OBSERVATION, ALERT, *SUPPLY_ENTITIES,
+    OBSERVATION, ALERT, CASE_FOLLOWUP, *SUPPLY_ENTITIES,
 ])

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
 
 import msgspec
 from geoalchemy2 import Geometry
@@ -253,8 +253,13 @@ def model_fields(
                 required=name in required, minimum=lo, maximum=hi,
                 contract=(contract or {}).get(name), **extra,
             ))
-    specs += [FieldSpec(name=n, type=FieldType.json, policy=Policy.input, nullable=True,
-                        required=n in required) for n in inputs]
+    for n in inputs:
+        # An input is any JSON its service checks, unless the contract types it (a time).
+        typed = (contract or {}).get(n)
+        ftype = (FieldType.datetime if typed is not None and get_origin(typed) is Annotated
+                 and get_args(typed)[0] is datetime else FieldType.json)
+        specs.append(FieldSpec(name=n, type=ftype, policy=Policy.input, nullable=True,
+                               required=n in required, contract=typed))
     missing = set(required) - {s.name for s in specs}
     if missing:
         raise ValueError(f"required fields without a policy: {sorted(missing)}")

@@ -30,7 +30,8 @@ HLCString = Annotated[str, msgspec.Meta(pattern=HLC_PATTERN)]
 # Times a device records from its own clock: the pushable datetime fields of the registry (a
 # test checks). A device that finds its clock was wrong shifts them with its HLCs.
 RECORDED_TIME_FIELDS = frozenset({"measured_at", "occurred_at", "given_at", "bag_a_given_at",
-                                  "bag_b_given_at", "bag_c_given_at"})
+                                  "bag_b_given_at", "bag_c_given_at", "status_effective_at",
+                                  "registered_at"})
 ClockCorrection = Annotated[int, msgspec.Meta(ge=-MAX_MS, le=MAX_MS)]
 Op = Literal["upsert", "delete"]
 Status = Literal["applied", "duplicate", "merged", "rejected"]

@@ -18,6 +18,7 @@ from api.schemas.cases import (
     CasePage,
     CaseSummary,
     CaseUpdate,
+    DuplicateReview,
     StatusChange,
     StatusEvent,
     TeamAssignment,
@@ -53,7 +54,8 @@ class CaseController(Controller):
         operation_id="list_cases",
         summary="Cases in the caller's scope",
         description="Personal fields only for roles caring for the person; others see "
-        "`person.view = deidentified` (initials, birth decade, sex).",
+        "`person.view = deidentified` (initials, birth decade, sex). By case code, or by "
+        "rank with `q`.",
     )
     async def list_cases(
         self,
@@ -65,10 +67,21 @@ class CaseController(Controller):
         team_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         status: FromQuery[CaseStatus | None] = None,
         risk_group: FromQuery[RiskGroup | None] = None,
+        q: Annotated[str | None, QueryParameter(
+            min_length=1, max_length=100,
+            description="find a person: a name without diacritics (\"nhung\", \"tran thi\"), "
+            "a phone or a national id. Ranked: the id or phone itself first, then names "
+            "holding every word as a whole word, then as a word's start, then anywhere. For "
+            "the roles that see personal data (403 for the others); a care-team member finds "
+            "their own teams' patients")] = None,
+        possible_duplicate: Annotated[bool | None, QueryParameter(
+            description="true: only cases flagged `possible_duplicate_of`, the ward's "
+            "duplicate review list")] = None,
     ) -> CasePage:
         views, total = await cases.search(
             district=district, commune=commune, station_id=station_id,
-            team_id=team_id, status=status, risk=risk_group, limit=paging.limit,
+            team_id=team_id, status=status, risk=risk_group, q=q,
+            possible_duplicates=bool(possible_duplicate), limit=paging.limit,
             offset=paging.offset,
         )
         return paging.page([_case(cases.principal, v) for v in views], total)
@@ -99,7 +112,16 @@ class CaseController(Controller):
     ) -> Case:
         return _case(cases.principal, await cases.get(case_id))
 
-    @post("/", operation_id="create_case", summary="Enrol an F0 case at a station")
+    @post(
+        "/",
+        operation_id="create_case",
+        summary="Enrol an F0 case at a station",
+        description="The same person twice is refused with 409 `duplicate_case`, naming the "
+        "existing case in `existing_case` (`id`, `case_code`): the same national id in the "
+        "caller's scope, or the same phone, name (case and diacritics ignored) and year of "
+        "birth in the ward. Send `confirm_not_duplicate: true` to enrol another person "
+        "anyway. Names are stored in Unicode NFC.",
+    )
     async def create_case(
         self, cases: NamedDependency[CaseService],
         data: RequestBody[CaseCreate],
@@ -129,8 +151,24 @@ class CaseController(Controller):
         self, cases: NamedDependency[CaseService],
         case_id: CaseId, data: RequestBody[StatusChange],
     ) -> Case:
-        await cases.change_status(case_id, data.status, data.reason)
+        await cases.change_status(case_id, data.status, data.reason, data.effective_at)
         return _case(cases.principal, await cases.get(case_id))
+
+    @post(
+        "/{case_id:uuid}/duplicate-review",
+        operation_id="review_duplicate_case",
+        summary="Settle a case flagged as a possible duplicate",
+        description="For the ward's station staff, doctors and commune officer. "
+        "`same_person: false` clears the flag and answers the case; `same_person: true` "
+        "deletes the flagged copy and answers the original.",
+        status_code=200,
+    )
+    async def review_duplicate_case(
+        self, cases: NamedDependency[CaseService],
+        case_id: CaseId, data: RequestBody[DuplicateReview],
+    ) -> Case:
+        view = await cases.review_duplicate(case_id, same_person=data.same_person)
+        return _case(cases.principal, view)
 
     @get(
         "/{case_id:uuid}/status-events",

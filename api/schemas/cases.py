@@ -47,6 +47,13 @@ class CaseCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     vaccine_doses: VaccineDoses = 0
     pregnant: bool = False
     notes: Notes | None = None
+    registered_at: Annotated[datetime, Meta(
+        tz=True, description="when the case was recorded, if earlier than now (not in the "
+        "future, not before the day before the test); its enrolment takes effect then")] | None = None
+    confirm_not_duplicate: Annotated[bool, Meta(description=(
+        "the caller has checked that this is another person than the existing case a 409 "
+        "`duplicate_case` named (same national id in scope, or same phone, name and year of "
+        "birth in the ward); enrols them anyway"))] = False
 
 
 class CaseUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -70,6 +77,18 @@ class CaseUpdate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class StatusChange(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     status: CaseStatus
     reason: Reason | None = None
+    effective_at: Annotated[datetime, Meta(
+        tz=True, description="when the move happened (default now): not in the future beyond "
+        "the clock tolerance, not before the case was registered or its previous move")
+    ] | None = None
+
+
+class DuplicateReview(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The ward's verdict on a case flagged ``possible_duplicate_of``."""
+
+    same_person: Annotated[bool, Meta(description=(
+        "true: the flagged case is the same person, and is deleted (the original stays); "
+        "false: another person, and the flag is cleared"))]
 
 
 class Assignment(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -135,6 +154,7 @@ class Case(msgspec.Struct, kw_only=True, frozen=True):
     status: CaseStatus
     status_changed_at: datetime
     medicine_bags: MedicineBags
+    possible_duplicate_of: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
 
@@ -168,6 +188,7 @@ class Case(msgspec.Struct, kw_only=True, frozen=True):
                 a_given_at=c.bag_a_given_at, b_ordered_by=c.bag_b_ordered_by,
                 b_given_at=c.bag_b_given_at, c_given_at=c.bag_c_given_at,
             ),
+            possible_duplicate_of=c.possible_duplicate_of,
             created_at=c.created_at, updated_at=c.updated_at,
         )
 
@@ -196,13 +217,15 @@ class StatusEvent(msgspec.Struct, kw_only=True, frozen=True):
     from_status: CaseStatus | None
     to_status: CaseStatus
     changed_by: uuid.UUID | None
-    changed_at: datetime
+    effective_at: Annotated[datetime, Meta(description="when the move happened")]
+    changed_at: Annotated[datetime, Meta(description="when it was recorded")]
     reason: str | None
 
     @classmethod
     def of(cls, e: CaseStatusEvent) -> StatusEvent:
         return cls(id=e.id, from_status=e.from_status, to_status=e.to_status,
-                   changed_by=e.changed_by, changed_at=e.changed_at, reason=e.reason)
+                   changed_by=e.changed_by, effective_at=e.effective_at,
+                   changed_at=e.changed_at, reason=e.reason)
 
 
 class TeamAssignment(msgspec.Struct, kw_only=True, frozen=True):

@@ -25,3 +25,5 @@ class Problem(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
     code: str | None = None
     field: str | None = None
     errors: list[dict[str, str]] | None = None
+    # A 409 ``duplicate_case``: the case that already holds the person (``id``, ``case_code``).
+    existing_case: dict[str, str] | None = None

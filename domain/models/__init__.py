@@ -4,7 +4,7 @@ import domain.models.device
 import domain.models.supply  # noqa: F401  (supply tables)
 from domain.models.admin_unit import AdminLevel, AdminUnit
 from domain.models.audit import AuditEntry
-from domain.models.case import CaseAssignment, CaseStatusEvent, F0Case
+from domain.models.case import CaseAssignment, CaseFollowUp, CaseStatusEvent, F0Case
 from domain.models.observation import Alert, Observation
 from domain.models.security import LoginThrottle, StreamTicket
 from domain.models.station import CareTeam, CareTeamMember, Station
@@ -18,6 +18,7 @@ __all__ = [
     "CareTeam",
     "CareTeamMember",
     "CaseAssignment",
+    "CaseFollowUp",
     "CaseStatusEvent",
     "F0Case",
     "LoginThrottle",

@@ -68,6 +68,12 @@ class F0Case(SyncColumns, Base):
     bag_b_ordered_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     bag_c_given_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Set when a device pushed this person while another case already held them (same
+    # national id, or same phone + name + year of birth in the ward): kept, never merged
+    # silently, and cleared by the ward's review (domain/rules/duplicates.py).
+    possible_duplicate_of: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("f0_case.id"), index=True
+    )
 
 
 class CaseStatusEvent(SyncColumns, Base):
@@ -82,6 +88,10 @@ class CaseStatusEvent(SyncColumns, Base):
     to_status: Mapped[CaseStatus] = mapped_column(pg_enum(CaseStatus, "case_status"), nullable=False)
     changed_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )  # when it was recorded
+    # When it happened (a discharge at 08:00 typed at 14:00 is effective at 08:00).
+    effective_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     reason: Mapped[str | None] = mapped_column(String(255))
@@ -102,3 +112,24 @@ class CaseAssignment(SyncColumns, Base):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     reason: Mapped[str | None] = mapped_column(String(255))
+
+
+class CaseFollowUp(SyncColumns, Base):
+    """The vital-sign follow-up of one case (its ``id`` is the case's): maintained by database
+    triggers on every case status move and every reading, whoever writes (migration 0011), so
+    a tablet pulls when each patient is next due and works out "overdue now" offline
+    (domain/rules/followup.py, sync/PROTOCOL.md)."""
+
+    __tablename__ = "case_followup"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("f0_case.id"), nullable=False, unique=True
+    )
+    under_care: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    care_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_reading_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reading_day: Mapped[date | None] = mapped_column(Date)  # Asia/Ho_Chi_Minh
+    readings_on_day: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default=text("0")
+    )
+    next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

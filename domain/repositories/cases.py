@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, func, insert, select
+from sqlalchemy import ColumnElement, Select, Table, and_, case, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models.case import CaseAssignment, CaseStatusEvent, F0Case
 from domain.models.enums import CaseStatus, RiskGroup
-from domain.repositories.scope import in_scope
+from domain.repositories.scope import escape_like, in_scope
 from domain.rules.readings import CaseSnapshot
 
 
@@ -30,6 +30,20 @@ class CaseFilter:
     team_id: uuid.UUID | None = None
     status: CaseStatus | None = None
     risk_group: RiskGroup | None = None
+    search: CaseSearch | None = None
+    # Only these teams' cases (a care-team member searching by personal data).
+    teams: frozenset[uuid.UUID] | None = None
+    possible_duplicates: bool = False  # only cases flagged for the duplicate review
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSearch:
+    """A search for a person: the words of the name folded, and the digits typed (a phone or
+    a national id), as domain.rules.duplicates forms them."""
+
+    words: tuple[str, ...]
+    digits: str | None  # the query as digits, when it is one
+    phone: str | None  # those digits in the national phone form
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +71,40 @@ def _conditions(f: CaseFilter) -> list[ColumnElement[bool]]:
         conds.append(F0Case.status == f.status)
     if f.risk_group is not None:
         conds.append(F0Case.risk_group == f.risk_group)
+    if f.teams is not None:
+        conds.append(F0Case.team_id.in_(list(f.teams)))
+    if f.possible_duplicates:
+        conds.append(F0Case.possible_duplicate_of.is_not(None))
+    if f.search is not None:
+        conds.append(_rank(f.search) < NO_MATCH)
     return conds
+
+
+NO_MATCH = 9
+
+
+def _rank(s: CaseSearch) -> ColumnElement[int]:
+    """0 for the national id or the phone itself, 1 when every word is a whole word of the
+    name, 2 when every word begins a word of it, 3 when every word is inside it (or the
+    digits inside the phone or id), NO_MATCH otherwise. Names fold in SQL with ``fold_vi``
+    (migration 0011), the twin of domain.text.fold."""
+    name = literal(" ").concat(func.fold_vi(F0Case.full_name)).concat(" ")
+    phone_digits = func.regexp_replace(F0Case.phone, "[^0-9]", "", "g")
+    whens: list[tuple[ColumnElement[bool], int]] = []
+    if s.digits:
+        exact = [F0Case.national_id == s.digits]
+        if s.phone:
+            exact += [phone_digits == s.phone, phone_digits == "84" + s.phone[1:]]
+        whens.append((or_(*exact), 0))
+    if s.words:
+        def every(pattern: str) -> ColumnElement[bool]:
+            return and_(*(name.like(pattern.format(escape_like(w)), escape="\\")
+                          for w in s.words))
+        whens += [(every("% {} %"), 1), (every("% {}%"), 2), (every("%{}%"), 3)]
+    if s.digits and len(s.digits) >= 4:
+        inside = f"%{s.digits.lstrip('0') or s.digits}%"
+        whens.append((or_(F0Case.national_id.like(inside), phone_digits.like(inside)), 3))
+    return case(*whens, else_=NO_MATCH)
 
 
 class CaseRepository:
@@ -95,8 +142,12 @@ class CaseRepository:
         return await self.session.scalar(stmt)
 
     async def page(self, f: CaseFilter, *, limit: int, offset: int) -> tuple[list[CaseView], int]:
+        """A page of cases by code; a search's by rank first (then name, then code)."""
         conds = _conditions(f)
-        stmt = _view_select().where(*conds).order_by(F0Case.case_code).limit(limit).offset(offset)
+        order: list[Any] = [F0Case.case_code]
+        if f.search is not None:
+            order = [_rank(f.search), func.fold_vi(F0Case.full_name), F0Case.case_code]
+        stmt = _view_select().where(*conds).order_by(*order).limit(limit).offset(offset)
         rows = (await self.session.execute(stmt)).all()
         total = await self.session.scalar(select(func.count()).select_from(F0Case).where(*conds))
         return [CaseView(r[0], r[1], r[2]) for r in rows], int(total or 0)
@@ -111,6 +162,22 @@ class CaseRepository:
             .order_by(unit)
         )
         return [SummaryRow(*r) for r in (await self.session.execute(stmt)).all()]
+
+    async def same_person_candidates(
+        self, *, scope: str, ward: str, national_id: str | None, year_of_birth: int,
+        exclude: uuid.UUID | None = None,
+    ) -> list[F0Case]:
+        """Live, unflagged cases that may be this person: the national id anywhere in
+        ``scope``, or the year of birth in the ``ward`` (the caller compares the rest)."""
+        match = [and_(F0Case.scope_path == ward, F0Case.year_of_birth == year_of_birth)]
+        if national_id:
+            match.append(and_(F0Case.national_id == national_id, in_scope(F0Case.scope_path,
+                                                                          scope)))
+        conds = [F0Case.deleted.is_(False), F0Case.possible_duplicate_of.is_(None), or_(*match)]
+        if exclude is not None:
+            conds.append(F0Case.id != exclude)
+        stmt = select(F0Case).where(*conds).order_by(F0Case.created_at)
+        return list(await self.session.scalars(stmt))
 
     async def code_taken(self, case_code: str) -> bool:
         stmt = select(func.count()).where(F0Case.case_code == case_code)
@@ -133,7 +200,8 @@ class CaseRepository:
         stmt = (
             select(CaseStatusEvent)
             .where(CaseStatusEvent.case_id == case_id, CaseStatusEvent.deleted.is_(False))
-            .order_by(CaseStatusEvent.changed_at, CaseStatusEvent.sync_version)
+            .order_by(CaseStatusEvent.effective_at, CaseStatusEvent.changed_at,
+                      CaseStatusEvent.sync_version)
         )
         return list(await self.session.scalars(stmt))
 

@@ -16,11 +16,20 @@ Rules decided here (the issue leaves them open):
   doctor to an adult who is not pregnant, within 5 days of the positive test. Each bag once.
 - Everyone in scope reads cases; personal fields only roles that care for the person
   (Principal.sees_personal_data), the others get a de-identified view (api/schemas/cases.py).
+- Searching by name, phone or national id (``q``) is searching personal data: only for the
+  roles that see it, and a care-team member finds only their own teams' patients.
+- The same person is enrolled once (domain/rules/duplicates.py): online a duplicate is
+  refused unless confirmed; a device's is kept and flagged for the ward's review, which the
+  ward's care roles settle (``review_duplicate``).
+- A status move carries when it happened (``effective_at``, default now): not in the future
+  beyond the clock tolerance, not before the case was registered (its enrolment's effective
+  time), and not before the move it follows, so the history reads in order.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -29,8 +38,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.authz import Principal
-from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.authz import CARE_ROLES, Principal
+from domain.errors import Conflict, DuplicateCase, Forbidden, NotFound, ValidationFailed
 from domain.geo import point_wkt
 from domain.models.admin_unit import AdminLevel
 from domain.models.case import CaseAssignment, CaseStatusEvent, F0Case
@@ -38,11 +47,12 @@ from domain.models.enums import AlertStatus, CaseStatus, RiskGroup, Role, Sex, S
 from domain.repositories.admin_units import AdminUnitRepository
 from domain.repositories.alerts import AlertRepository
 from domain.repositories.care_teams import CareTeamRepository
-from domain.repositories.cases import CaseFilter, CaseRepository, CaseView
+from domain.repositories.cases import CaseFilter, CaseRepository, CaseSearch, CaseView
 from domain.repositories.stations import StationRepository
 from domain.rules.care import require_care
 from domain.rules.case_status import CASE_STATUS, OPEN_STATUSES
-from domain.rules.recorded_time import FUTURE_TOLERANCE
+from domain.rules.duplicates import name_key, normal_name, phone_key
+from domain.rules.recorded_time import FUTURE_TOLERANCE, is_future
 from domain.rules.risk import risk_group
 from domain.services.stations import StationService
 
@@ -53,6 +63,7 @@ RISK_FIELDS = frozenset({"year_of_birth", "test_date", "comorbidities", "vaccine
                          "pregnant"})
 CLOCK_TOLERANCE = FUTURE_TOLERANCE  # one tolerance for every recorded time
 ANTIVIRAL_WINDOW_DAYS = 5
+_DIGITS_QUERY = re.compile(r"^\+?[0-9][0-9 .-]*$")
 SEGMENT = {AdminLevel.province: 2, AdminLevel.district: 3, AdminLevel.commune: 4}
 
 
@@ -106,15 +117,84 @@ class CaseService:
     async def search(
         self, *, district: str | None = None, commune: str | None = None,
         station_id: uuid.UUID | None = None, team_id: uuid.UUID | None = None,
-        status: CaseStatus | None = None, risk: RiskGroup | None = None, limit: int = 100,
-        offset: int = 0,
+        status: CaseStatus | None = None, risk: RiskGroup | None = None, q: str | None = None,
+        possible_duplicates: bool = False, limit: int = 100, offset: int = 0,
     ) -> tuple[list[CaseView], int]:
+        """Cases in scope by the filters given; with ``q``, the people it names, best first."""
         units = await StationService(self.session, self.principal).unit_paths(
             district=district, commune=commune
         )
+        search, teams = None, None
+        if q is not None:
+            search = self._person_search(q)
+            if self.principal.role is Role.care_team_member:
+                teams = self.principal.team_ids
         f = CaseFilter(units=units, station_id=station_id, team_id=team_id, status=status,
-                       risk_group=risk)
+                       risk_group=risk, search=search, teams=teams,
+                       possible_duplicates=possible_duplicates)
         return await CaseRepository(self.session).page(f, limit=limit, offset=offset)
+
+    def _person_search(self, q: str) -> CaseSearch:
+        if self.principal.role not in CARE_ROLES:
+            raise Forbidden("searching patients by name, phone or national id is for the "
+                            "roles that care for them", field="q")
+        if _DIGITS_QUERY.match(q.strip()):
+            digits = re.sub(r"[^0-9]", "", q)
+            return CaseSearch(words=(), digits=digits, phone=phone_key(q))
+        words = tuple(name_key(q).split())
+        if not words:
+            raise ValidationFailed("the search has no letters or digits", field="q")
+        return CaseSearch(words=words, digits=None, phone=None)
+
+    async def find_same_person(
+        self, *, scope_path: str, full_name: str, year_of_birth: int, phone: str | None,
+        national_id: str | None, exclude: uuid.UUID | None = None,
+    ) -> F0Case | None:
+        """The case already holding this person, if any (domain/rules/duplicates.py): the
+        same national id in the caller's scope, or the same phone, name and year of birth
+        in the ward."""
+        rows = await CaseRepository(self.session).same_person_candidates(
+            scope=self.principal.unit_path, ward=scope_path, national_id=national_id,
+            year_of_birth=year_of_birth, exclude=exclude,
+        )
+        if national_id:
+            for c in rows:
+                if c.national_id == national_id:
+                    return c
+        phone, name = phone_key(phone), name_key(full_name)
+        for c in rows:
+            if (phone is not None and c.scope_path == scope_path
+                    and c.year_of_birth == year_of_birth and phone_key(c.phone) == phone
+                    and name_key(c.full_name) == name):
+                return c
+        return None
+
+    async def review_duplicate(self, case_id: uuid.UUID, *, same_person: bool) -> CaseView:
+        """Settle a flagged case: another person (the flag is cleared), or the same person
+        (the flagged copy is deleted, its open alert resolved; the original stays)."""
+        case = await self._locked(case_id)
+        require_care(self.principal, scope_path=case.scope_path, station_id=case.station_id,
+                     team_id=case.team_id)
+        self.principal.require_role(ENROL_ROLES, "review duplicate cases")
+        if case.possible_duplicate_of is None:
+            raise Conflict("the case is not flagged as a possible duplicate",
+                           field="possible_duplicate_of")
+        if not same_person:
+            case.possible_duplicate_of = None
+            await self.session.flush()
+            return await self.get(case_id)
+        alert = await AlertRepository(self.session).unresolved_for_case(case.id)
+        if alert is not None:
+            alert.status = AlertStatus.resolved
+            alert.resolved_at = datetime.now(UTC)
+            alert.resolved_by = self.principal.user_id
+            alert.resolution_note = "case entered twice"
+        case.deleted = True
+        await self.session.flush()
+        original = await CaseRepository(self.session).get(case.possible_duplicate_of)
+        if original is None:
+            raise NotFound("the original case is gone", field="possible_duplicate_of")
+        return original
 
     async def summarize(
         self, *, by: AdminLevel | None = None, district: str | None = None,
@@ -140,8 +220,12 @@ class CaseService:
     async def create(
         self, *, station_id: uuid.UUID, team_id: uuid.UUID | None = None,
         case_code: str | None = None, home_position: tuple[float, float] | None = None,
-        **person: Any,
+        confirm_not_duplicate: bool = False, flag_duplicate: bool = False,
+        registered_at: datetime | None = None, **person: Any,
     ) -> CaseView:
+        """Enrol a case. The same person again is refused (DuplicateCase) unless
+        ``confirm_not_duplicate``; with ``flag_duplicate`` (a device's push) it is kept and
+        flagged instead. ``registered_at``: when a device recorded it (default now)."""
         station_view = await StationRepository(self.session).get(station_id)
         if station_view is None or not self.principal.can_read(station_view.station.scope_path):
             raise NotFound("station not found", field="station_id")
@@ -157,6 +241,30 @@ class CaseService:
         _check_person(year_of_birth=person["year_of_birth"], test_date=person["test_date"],
                       sex=person["sex"], pregnant=person.get("pregnant", False))
         person["comorbidities"] = sorted(set(person.get("comorbidities", [])))
+        person["full_name"] = normal_name(person["full_name"])
+        now = datetime.now(UTC)
+        registered_at = registered_at or now
+        if is_future(registered_at, now):
+            raise ValidationFailed("the case cannot be registered in the future",
+                                   field="registered_at")
+        if registered_at.date() < person["test_date"] - timedelta(days=1):
+            raise ValidationFailed("the case cannot be registered before its positive test",
+                                   field="registered_at")
+        same = None
+        if not confirm_not_duplicate:
+            same = await self.find_same_person(
+                scope_path=station.scope_path, full_name=person["full_name"],
+                year_of_birth=person["year_of_birth"], phone=person.get("phone"),
+                national_id=person.get("national_id"),
+            )
+        if same is not None and not flag_duplicate:
+            raise DuplicateCase(
+                f"this person is already case {same.case_code}; send confirm_not_duplicate "
+                "if it is someone else", field="national_id" if (
+                    person.get("national_id") and same.national_id == person["national_id"]
+                ) else "full_name",
+                existing_case_id=str(same.id), existing_case_code=same.case_code,
+            )
         repo = CaseRepository(self.session)
         code = case_code or f"F0-{station.commune_code}-{uuid.uuid4().hex[:8].upper()}"
         if await repo.code_taken(code):
@@ -171,12 +279,13 @@ class CaseService:
                 vaccine_doses=person.get("vaccine_doses", 0),
                 pregnant=person.get("pregnant", False),
             ),
-            status=CaseStatus.home_monitoring, **person,
+            status=CaseStatus.home_monitoring, status_changed_at=registered_at,
+            possible_duplicate_of=same.id if same is not None else None, **person,
         ))
         await repo.add_status_event(CaseStatusEvent(
             case_id=case.id, scope_path=case.scope_path, from_status=None,
             to_status=CaseStatus.home_monitoring, changed_by=self.principal.user_id,
-            reason="enrolled",
+            reason="enrolled", effective_at=registered_at,
         ))
         if team_id is not None:
             await repo.add_assignment(CaseAssignment(
@@ -200,18 +309,37 @@ class CaseService:
 
     async def change_status(
         self, case_id: uuid.UUID, target: CaseStatus, reason: str | None = None,
+        effective_at: datetime | None = None,
     ) -> F0Case:
-        """Move a case along the status machine as this caller (API and sync push alike)."""
+        """Move a case along the status machine as this caller (API and sync push alike),
+        effective when it happened (``effective_at``, default now)."""
         case = await self._locked(case_id)
         require_care(self.principal, scope_path=case.scope_path, station_id=case.station_id,
                      team_id=case.team_id)
         CASE_STATUS.check(case.status, target, self.principal.role)
-        await set_status(self.session, case, target, actor=self.principal.user_id, reason=reason)
+        now = datetime.now(UTC)
+        effective_at = effective_at or now
+        if is_future(effective_at, now):
+            raise ValidationFailed("the move cannot take effect in the future",
+                                   field="effective_at")
+        history = await CaseRepository(self.session).status_events(case.id)
+        registered = history[0].effective_at if history else case.created_at
+        if effective_at < registered:
+            raise ValidationFailed(
+                f"the case was registered at {registered.isoformat()}; the move cannot take "
+                "effect before", field="effective_at")
+        if history and effective_at < history[-1].effective_at:
+            raise ValidationFailed(
+                f"the case moved to {history[-1].to_status.value} at "
+                f"{history[-1].effective_at.isoformat()}; this move cannot take effect "
+                "before it", field="effective_at")
+        await set_status(self.session, case, target, actor=self.principal.user_id,
+                         reason=reason, effective_at=effective_at)
         if target in LEAVES_HOME_CARE:
             alert = await AlertRepository(self.session).unresolved_for_case(case.id)
             if alert is not None:
                 alert.status = AlertStatus.resolved
-                alert.resolved_at = datetime.now(UTC)
+                alert.resolved_at = now
                 alert.resolved_by = self.principal.user_id
                 alert.resolution_note = f"case {target.value}"
         await self.session.flush()
@@ -317,6 +445,8 @@ def apply_case_edit(principal: Principal, case: F0Case, changes: dict[str, Any])
                  team_id=case.team_id)
     if changes.get("home_position") is not None:
         changes = {**changes, "home_position": point_wkt(*changes["home_position"])}
+    if changes.get("full_name") is not None:
+        changes = {**changes, "full_name": normal_name(changes["full_name"])}
     if "comorbidities" in changes:
         changes = {**changes, "comorbidities": sorted(set(changes["comorbidities"]))}
     merged = {f: changes.get(f, getattr(case, f)) for f in (*RISK_FIELDS, "sex")}
@@ -330,11 +460,14 @@ def apply_case_edit(principal: Principal, case: F0Case, changes: dict[str, Any])
 
 async def set_status(
     session: AsyncSession, case: F0Case, target: CaseStatus, *, actor: uuid.UUID | None,
-    reason: str | None,
+    reason: str | None, effective_at: datetime | None = None,
 ) -> None:
-    """Move a locked case and record the event; the caller has checked the move is allowed."""
+    """Move a locked case and record the event; the caller has checked the move is allowed.
+    ``status_changed_at`` is when the move took effect (default now)."""
+    effective_at = effective_at or datetime.now(UTC)
     event = CaseStatusEvent(case_id=case.id, scope_path=case.scope_path, from_status=case.status,
-                            to_status=target, changed_by=actor, reason=reason)
+                            to_status=target, changed_by=actor, reason=reason,
+                            effective_at=effective_at)
     case.status = target
-    case.status_changed_at = datetime.now(UTC)
+    case.status_changed_at = effective_at
     await CaseRepository(session).add_status_event(event)

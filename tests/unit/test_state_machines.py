@@ -28,13 +28,15 @@ needs_attention    home_monitoring    doctor
 home_monitoring    transfer_requested doctor station_staff
 needs_attention    transfer_requested doctor station_staff
 transfer_requested needs_attention    doctor
+transfer_requested home_monitoring    doctor station_staff
 transfer_requested hospitalized       doctor station_staff commune_officer
+hospitalized       home_monitoring    doctor station_staff commune_officer
 home_monitoring    recovered          doctor
 needs_attention    recovered          doctor
 hospitalized       recovered          doctor commune_officer
-home_monitoring    deceased           doctor commune_officer
-needs_attention    deceased           doctor commune_officer
-transfer_requested deceased           doctor commune_officer
+home_monitoring    deceased           doctor station_staff commune_officer
+needs_attention    deceased           doctor station_staff commune_officer
+transfer_requested deceased           doctor station_staff commune_officer
 hospitalized       deceased           doctor commune_officer
 """
 REQUISITION = """

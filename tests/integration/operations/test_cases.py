@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -16,9 +17,18 @@ PERSON = {"full_name": "Lê Thị Hoa", "year_of_birth": 1950, "sex": "female",
           "comorbidities": ["diabetes"], "vaccine_doses": 0}
 
 
+def another_person() -> dict[str, str]:
+    """A national id and phone no other case holds (the same person twice is refused)."""
+    n = next(_PEOPLE)
+    return {"national_id": f"079150{n:06d}", "phone": f"0913{n:06d}"}
+
+
+_PEOPLE = itertools.count(1)
+
+
 async def _enrol(client: AsyncClient, world: World, actor: str = "staff_A", **extra: object):
     body = {"station_id": str(world.stations["A"]), "team_id": str(world.teams["A"]),
-            **PERSON, **extra}
+            **PERSON, **another_person(), **extra}
     return await client.post("/api/cases", json=body, headers=world.actors[actor].headers)
 
 
