@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -131,13 +132,14 @@ async def test_station_app_offline_then_back(
             await page.wait_for_selector(f"#patients li.card[data-id='{new_id}']")
             await page.fill("#search", "")
             await page.click(f"#patients li.card[data-id='{existing}']")
-            await page.fill("#details-form input[name=phone]", "0903000222")
+            typed, kept = f"0903{secrets.randbelow(10**6):06d}", f"0904{secrets.randbelow(10**6):06d}"
+            await page.fill("#details-form input[name=phone]", typed)
             await page.click("#details-form button[type=submit]")
             await page.wait_for_selector("body[data-pending='4']")  # case, reading, bag A, edit
             assert (await api.get(f"/api/cases/{new_id}", headers=staff)).status_code == 404
 
             # Meanwhile someone edits the same patient online, later than the tablet did.
-            online = await api.patch(f"/api/cases/{existing}", json={"phone": "0903999444"},
+            online = await api.patch(f"/api/cases/{existing}", json={"phone": kept},
                                      headers=staff)
             assert online.status_code == 200, online.text
 
@@ -169,8 +171,8 @@ async def test_station_app_offline_then_back(
             await page.click("#notices-toggle")
             notice = page.locator(f".notice[data-status='merged'][data-row='{existing}']")
             await notice.wait_for()
-            assert "0903000222" in await notice.locator(".typed").text_content()
-            assert "0903999444" in await notice.locator(".kept").text_content()
+            assert typed in (await notice.locator(".typed").text_content() or "")
+            assert kept in (await notice.locator(".kept").text_content() or "")
             conflicts = (await api.get("/api/sync/conflicts", params={"row_id": existing},
                                        headers=await login(api, "demo.commune"))).json()["items"]
             assert any(c["field"] == "phone" for c in conflicts), conflicts
@@ -205,6 +207,12 @@ async def test_station_app_offline_then_back(
             await page.wait_for_selector("#tab-worklist:has-text('Worklist')")
             await page.click("#tab-worklist")
             await page.wait_for_selector(f"#alerts li[data-case='{new_id}']")
+            # Vital signs are due every 12 hours: the app's list is the server's (GET
+            # /api/follow-up), and the patient just measured is not on it.
+            due = (await api.get("/api/follow-up", headers=staff)).json()["overdue"]["items"]
+            shown = await page.eval_on_selector_all("#overdue li", "els => els.map(e => e.dataset.id)")
+            assert sorted(shown) == sorted(d["case_id"] for d in due) and due
+            assert new_id not in shown
             await page.screenshot(path=str(artifacts / "station-english.png"))
             await page.set_viewport_size(PHONE)
             await page.click("#tab-patients")

@@ -29,8 +29,8 @@ export class WardModel {
   constructor(store, stationId, schema) { this.store = store; this.stationId = stationId; this.schema = schema; }
 
   async load() {
-    const [cases, observations, alerts, locations, movements, items, lots, users, stations, dispensings] = await Promise.all(
-      ["f0_case", "observation", "alert", "stock_location", "stock_movement", "catalog_item", "item_lot", "ward_user", "station", "dispensing"]
+    const [cases, observations, alerts, locations, movements, items, lots, users, stations, dispensings, followups] = await Promise.all(
+      ["f0_case", "observation", "alert", "stock_location", "stock_movement", "catalog_item", "item_lot", "ward_user", "station", "dispensing", "case_followup"]
         .map((e) => this.store.rows(e)));
     this.cases = cases; this.alerts = alerts; this.items = items; this.lots = lots; this.users = users;
     this.station = stations.find((s) => s.id === this.stationId) ?? null;
@@ -43,6 +43,7 @@ export class WardModel {
     this.location = locations.find((l) => l.kind === "station" && l.station_id === this.stationId) ?? null;
     this.movements = this.location ? movements.filter((m) => m.location_id === this.location.id) : [];
     this.dispensings = dispensings;
+    this.followups = new Map(followups.map((f) => [f.id, f]));
     return this;
   }
 
@@ -100,14 +101,27 @@ export class WardModel {
     return [...lots].filter(([, q]) => q > 0).sort((a, b) => (expiry.get(a[0]) < expiry.get(b[0]) ? -1 : 1))[0]?.[0] ?? null;
   }
 
-  /** Open alerts, emergencies first, and open cases with no reading since local midnight. */
-  worklist() {
+  /** Open alerts, emergencies first, and the cases whose vital signs are due (PROTOCOL.md,
+   * `case_followup`): under care and `now >= max(last reading, care since) + 12 h`. The
+   * server's row is the base; a reading still in the outbox counts at once, so the case leaves
+   * the list the moment the nurse records it, online or not. @param {number} nowMs */
+  worklist(nowMs = Date.now()) {
     const names = new Map(this.cases.map((c) => [c.id, c]));
     const alerts = this.alerts.filter((a) => a.status !== "resolved" && names.has(a.case_id))
       .sort((a, b) => (SEVERITY[a.severity] ?? 9) - (SEVERITY[b.severity] ?? 9) || (a.opened_at < b.opened_at ? -1 : 1));
-    const midnight = new Date(); midnight.setHours(0, 0, 0, 0);
-    const overdue = this.cases.filter((c) => isOpen(c) && !this.readings(c.id).some((o) => Date.parse(o.measured_at) >= midnight.getTime()))
-      .sort((a, b) => a.full_name.localeCompare(b.full_name, "vi"));
+    const rules = this.schema?.entities.find((e) => e.name === "case_followup")?.rules;
+    const intervalMs = (rules?.reading_interval_s ?? 43200) * 1000;
+    const overdue = [];
+    for (const c of this.cases) {
+      const f = this.followups.get(c.id);
+      if (!(f ? f.under_care && isOpen(c) : isOpen(c))) continue;
+      const vital = this.readings(c.id).find((o) => o.kind !== "symptoms");
+      const last = Math.max(Date.parse(f?.last_reading_at ?? "") || 0, Date.parse(vital?.measured_at ?? "") || 0);
+      const since = Date.parse(f?.care_since ?? c.status_changed_at ?? "") || 0;
+      const dueAt = Math.max(last, since) + intervalMs;
+      if (nowMs >= dueAt) overdue.push({ case: c, dueAt, lastAt: last || null });
+    }
+    overdue.sort((a, b) => a.dueAt - b.dueAt);
     return { alerts, overdue };
   }
 

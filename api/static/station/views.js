@@ -43,10 +43,11 @@ function registerView(app) {
       const v = formValues(form);
       const id = uuid();
       const fields = {
-        station_id: app.device.station_id, full_name: (v.full_name ?? "").trim(), year_of_birth: Number(v.year_of_birth),
+        station_id: app.device.station_id, full_name: (v.full_name ?? "").trim().normalize("NFC"), year_of_birth: Number(v.year_of_birth),
         sex: v.sex, test_date: v.test_date, test_type: v.test_type, vaccine_doses: Number(v.vaccine_doses ?? 0),
         pregnant: Boolean(v.pregnant), phone: v.phone ?? null, address: v.address ?? null, notes: v.notes ?? null,
         status: "home_monitoring", // where every new case starts: the app shows it so before the push
+        registered_at: app.client.nowIso(), // when it was enrolled here, even if pushed later
       };
       if (await app.queue([{ entity: "f0_case", row_id: id, fields }])) app.open("patient", id);
     } },
@@ -134,7 +135,8 @@ function patientView(app, id) {
     onsubmit: async (e) => {
       e.preventDefault();
       const to = formValues(move).status;
-      if (to) await app.queue([{ entity: "f0_case", row_id: id, fields: { status: to } }]);
+      // The move's effective time is when the nurse made it, even if it is pushed hours later.
+      if (to) await app.queue([{ entity: "f0_case", row_id: id, fields: { status: to, status_effective_at: app.client.nowIso() } }]);
     } },
   h("select", { name: "status", "aria-label": t("move") }, moves.map((s) => h("option", { value: s }, t(`status.${s}`)))),
   h("button", { type: "submit", disabled: moves.length === 0 }, t("move_submit")));
@@ -159,7 +161,7 @@ function patientView(app, id) {
 
 export function worklistView(app) {
   const m = app.model;
-  const { alerts, overdue } = m.worklist();
+  const { alerts, overdue } = m.worklist(app.client.clock.wallMs());
   const caseName = (id) => m.caseById(id)?.full_name ?? "";
   return h("section", { id: "worklist" },
     h("h2", {}, t("alerts")),
@@ -172,9 +174,10 @@ export function worklistView(app) {
           a.status === "open" ? h("button", { type: "button", onclick: () => app.queue([{ entity: "alert", row_id: a.id, fields: { status: "acknowledged" } }]) }, t("acknowledge")) : null,
           h("button", { type: "button", onclick: () => app.queue([{ entity: "alert", row_id: a.id, fields: { status: "resolved" } }]) }, t("resolve")))))),
     h("h2", {}, t("overdue")),
-    overdue.length === 0 ? h("p", { class: "empty" }, t("nothing")) : h("ul", { class: "cards", id: "overdue" }, overdue.map((c) =>
+    overdue.length === 0 ? h("p", { class: "empty" }, t("nothing")) : h("ul", { class: "cards", id: "overdue" }, overdue.map(({ case: c, dueAt, lastAt }) =>
       h("li", { class: "card", dataset: { id: c.id }, onclick: () => { app.ui.tab = "patients"; app.open("patient", c.id); } },
-        h("strong", {}, c.full_name), h("span", { class: "muted" }, ` ${t(`status.${c.status}`)}`)))));
+        h("strong", {}, c.full_name), h("span", { class: "muted" }, ` ${t(`status.${c.status}`)} · ${t("due_since", { at: fmtTime(new Date(dueAt).toISOString()) })}`,
+          lastAt ? ` · ${t("last_reading", { at: fmtTime(new Date(lastAt).toISOString()) })}` : "")))));
 }
 
 export function stockView(app) {

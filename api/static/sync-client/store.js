@@ -34,8 +34,8 @@
  *   outbox(): Promise<OutboxEntry[]>, getMeta(key: string): Promise<any>, close?(): any }} Backend
  */
 
-export const RECORDED_TIME_FIELDS = new Set(["measured_at", "occurred_at", "bag_a_given_at",
-  "bag_b_given_at", "bag_c_given_at"]);
+export const RECORDED_TIME_FIELDS = new Set(["measured_at", "occurred_at", "given_at", "bag_a_given_at",
+  "bag_b_given_at", "bag_c_given_at", "status_effective_at", "registered_at"]);
 const MAX_NOTICES = 500;
 
 export const rowKey = (entity, rowId) => `${entity}:${rowId}`;
