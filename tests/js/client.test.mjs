@@ -225,3 +225,25 @@ test("a batch the server refuses whole surfaces as BadBatch, nothing applied", a
   await assert.rejects(client.push(), (err) => err instanceof BadBatch && err.status === 400);
   assert.equal(await store.pendingCount(), 1, "kept for a later push");
 });
+
+test("a device moved to another ward is answered reset: it bootstraps the new ward and keeps its outbox", async () => {
+  const { client, store, device_id } = await device();
+  await client.sync();
+  const me = await author(store);
+  const home = await stationId();
+  const target = (await store.rows("f0_case"))[0];
+  await client.edit("f0_case", target.id, { notes: "recorded before the move" }, me);
+  const stations = (await api("demo.admin", "GET", "/api/stations?limit=50")).body.items;
+  const homeWard = stations.find((s) => s.id === home).commune_code;
+  const elsewhere = stations.find((s) => s.commune_code !== homeWard);
+  const moved = await api("demo.admin", "PATCH", `/api/devices/${device_id}`, { station_id: elsewhere.id });
+  assert.equal(moved.status, 200, JSON.stringify(moved.body));
+  let resets = 0;
+  client.on((e) => { if (e.type === "reset") resets++; });
+  const report = await client.sync();
+  assert.equal(resets, 1);
+  assert.equal(report.applied, 1, "the edit stamped before the move is judged against the old ward");
+  assert.equal(await store.get("f0_case", target.id), null, "the old ward's patients are gone");
+  assert.ok((await store.rows("station")).some((s) => s.id === elsewhere.id));
+  assert.equal((await api("demo.station", "GET", `/api/cases/${target.id}`)).body.person.notes, "recorded before the move");
+});
