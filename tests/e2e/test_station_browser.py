@@ -177,6 +177,7 @@ async def test_station_app_offline_then_back(
                                        headers=await login(api, "demo.commune"))).json()["items"]
             assert any(c["field"] == "phone" for c in conflicts), conflicts
             await page.wait_for_selector(f"#patients li.card[data-id='{new_id}']")
+            await page.evaluate("window.scrollTo(0, 0)")
             await page.screenshot(path=str(artifacts / "station-synced.png"))
 
             # The page closes in the middle of a push (the server commits, the answer is lost).

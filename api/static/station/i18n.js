@@ -38,7 +38,7 @@ export const MESSAGES = {
     notice_merged: "Đã gộp", notice_rejected: "Bị từ chối", you_typed: "Bạn nhập", server_kept: "Máy chủ giữ", why: "Lý do",
     why_merged: "Có người khác đã sửa sau bạn; giá trị mới hơn được giữ lại.",
     reauth: "Máy này đã bị thu hồi. Nhờ cán bộ phường/xã đăng ký lại.", update: "Ứng dụng cần được cập nhật.",
-    saved: "Đã lưu (sẽ gửi khi có mạng)", invalid: "Giá trị không hợp lệ: {field}",
+    saved: "Đã lưu trên máy, sẽ tự gửi", invalid: "Giá trị không hợp lệ: {field}",
     "entity.f0_case": "Bệnh nhân", "entity.observation": "Chỉ số", "entity.stock_movement": "Kho", "entity.alert": "Cảnh báo", "entity.dispensing": "Phát/cho mượn",
   },
   en: {
@@ -79,7 +79,7 @@ export const MESSAGES = {
     notice_merged: "Merged", notice_rejected: "Refused", you_typed: "You typed", server_kept: "Server kept", why: "Why",
     why_merged: "Someone else changed it after you did; the newer value was kept.",
     reauth: "This tablet was revoked. Ask the commune officer to enrol it again.", update: "The app needs an update.",
-    saved: "Saved (sent when online)", invalid: "Invalid value: {field}",
+    saved: "Saved on the tablet; it syncs by itself", invalid: "Invalid value: {field}",
     "entity.f0_case": "Patient", "entity.observation": "Reading", "entity.stock_movement": "Stock", "entity.alert": "Alert", "entity.dispensing": "Dispensing",
   },
 };
