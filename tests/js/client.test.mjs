@@ -97,8 +97,10 @@ test("an answer lost after the commit is retried with the same ids and comes bac
 
 test("503 with Retry-After is waited out and retried; 413 splits the batch", async () => {
   const waits = [];
+  const encodings = [];
   let busy = true;
   const flaky = async (url, init) => {
+    if (url.endsWith("/sync/v1/push")) encodings.push([init.headers["Content-Type"], init.headers["Content-Encoding"]]);
     if (busy && url.endsWith("/sync/v1/push")) {
       busy = false;
       return new Response(JSON.stringify({ status: 503, code: "unavailable" }), {
@@ -119,6 +121,7 @@ test("503 with Retry-After is waited out and retried; 413 splits the batch", asy
   const report = await client.sync();
   assert.ok(waits.some((ms) => ms >= 2000), `waited Retry-After: ${waits}`);
   assert.equal(report.applied, 1001, "the 1,001 mutations went in halves after the 413");
+  assert.deepEqual(encodings[0], ["application/msgpack", "gzip"], "large bodies go as gzipped MessagePack");
   assert.equal(await store.pendingCount(), 0);
 });
 
