@@ -223,3 +223,35 @@ async def test_station_app_offline_then_back(
             assert errors == []
         finally:
             await browser.close()
+
+
+async def test_officer_shows_a_qr_code_that_enrols_another_tablet(
+    chromium: Path, live_server: LiveServer, artifacts: Path
+) -> None:
+    """The commune officer signs in on any browser and gets a code and a QR code of the link
+    that enrols a new tablet; the token is shown once and never sent anywhere else."""
+    base = live_server.base_url
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(chromium), headless=True,
+                                           args=CHROMIUM_ARGS)
+        errors: list[str] = []
+        try:
+            officer = await open_app(await browser.new_context(viewport=TABLET), base, errors)
+            await officer.fill("#officer-form input[name=username]", "demo.commune")
+            await officer.fill("#officer-form input[name=password]", DEMO_PASSWORD)
+            await officer.click("#officer-form button[name=other]")
+            await officer.wait_for_selector("#enrol-qr")
+            assert await officer.evaluate(
+                "document.getElementById('enrol-qr').naturalWidth > 100")
+            code = await officer.text_content("#enrol-code")
+            assert code and code.startswith("FO1.")
+            await officer.screenshot(path=str(artifacts / "station-enrol-qr.png"))
+
+            tablet = await open_app(await browser.new_context(viewport=PHONE), base, errors)
+            await tablet.goto(f"{base}/station#enrol={code}")
+            await tablet.wait_for_selector("body[data-state='author']", timeout=60_000)
+            await choose_author(tablet)
+            await tablet.wait_for_selector("#patients li.card")
+            assert errors == []
+        finally:
+            await browser.close()

@@ -61,19 +61,37 @@ function enrolScreen(error) {
           el.station.hidden = false;
           return;
         }
+        const forOther = e.submitter?.name === "other";
         const made = await fetch("/api/devices", { method: "POST", headers: auth, body: JSON.stringify({ name: `Tablet ${new Date().toISOString().slice(0, 10)}`, station_id: station.id }) });
         const body = await made.json();
         if (!made.ok) throw new Error(body.detail ?? String(made.status));
-        await enrolWith({ device_id: body.device_id, station_id: station.id, token: body.token });
+        const device = { device_id: body.device_id, station_id: station.id, token: body.token };
+        if (forOther) await showCode(device, station); else await enrolWith(device);
       } catch (err) { enrolScreen(t("enrol_failed", { why: err.message })); }
     } },
   h("p", {}, t("enrol_officer")),
   h("input", { name: "username", placeholder: t("username"), autocomplete: "username" }),
   h("input", { name: "password", type: "password", placeholder: t("password"), autocomplete: "current-password" }),
   h("select", { name: "station", hidden: true, "aria-label": t("station") }),
-  h("button", { type: "submit" }, t("sign_in")));
+  h("div", { class: "actions" }, h("button", { type: "submit", name: "this" }, t("sign_in")),
+    h("button", { type: "submit", name: "other" }, t("code_for_other"))));
   root.replaceChildren(header(), h("main", { class: "narrow" }, h("h2", {}, t("enrol_title")), h("p", {}, t("enrol_help")),
     error ? h("p", { class: "error", role: "alert" }, error) : null, codeForm, h("hr"), officer));
+}
+
+/** The officer enrolled a tablet from here for another one: its code, and a QR code of the
+ * link that enrols it (any camera app opens it). The token is shown this once. */
+async function showCode(device, station) {
+  const code = `FO1.${device.device_id}.${device.station_id}.${device.token}`;
+  const link = `${location.origin}/station#enrol=${encodeURIComponent(code)}`;
+  const { default: qrcode } = await import("/static/vendor/qrcode-generator/qrcode.mjs");
+  const qr = qrcode(0, "M");
+  qr.addData(link);
+  qr.make();
+  const img = h("img", { id: "enrol-qr", alt: t("enrol_code"), src: qr.createDataURL(6, 12), width: 280, height: 280 });
+  root.replaceChildren(header(), h("main", { class: "narrow" }, h("h2", {}, `${t("code_for_other")} · ${station.name}`),
+    h("p", {}, t("code_once")), img, h("p", {}, h("code", { id: "enrol-code" }, code)),
+    h("button", { type: "button", onclick: () => enrolScreen() }, t("back"))));
 }
 
 // -- the author on a shared tablet ------------------------------------------------------------
@@ -298,17 +316,24 @@ async function start() {
   if (app.author) await mainScreen(); else await authorScreen();
 }
 
+/** A `#enrol=<code>` link opened on a tablet not yet enrolled (or pasted into its address bar). */
+async function enrolFromLink() {
+  const fromLink = /#enrol=(.+)$/.exec(location.hash);
+  if (!fromLink || app.device) return false;
+  const device = parseCode(decodeURIComponent(fromLink[1]));
+  history.replaceState(null, "", location.pathname);
+  if (!device) { enrolScreen(t("enrol_bad")); return true; }
+  try { await enrolWith(device); } catch (err) { enrolScreen(t("enrol_failed", { why: err.message })); }
+  return true;
+}
+
 async function boot() {
   setLang(getLang());
+  window.addEventListener("hashchange", () => { enrolFromLink().catch(console.error); });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/station/sw.js", { scope: "/station" }).catch((err) => console.warn("no service worker", err));
   }
-  const fromLink = /#enrol=(.+)$/.exec(location.hash);
-  if (fromLink && !app.device) {
-    const device = parseCode(decodeURIComponent(fromLink[1]));
-    history.replaceState(null, "", location.pathname);
-    if (device) { await enrolWith(device); return; }
-  }
+  if (await enrolFromLink()) return;
   if (!app.device) { enrolScreen(); return; }
   await start();
 }
