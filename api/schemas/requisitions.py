@@ -58,9 +58,16 @@ class RequisitionShip(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class ReceiptLine(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     line_id: Annotated[uuid.UUID, Meta(description="a shipment line")]
     accepted_quantity: Units
-    rejected_quantity: Units = 0
-    reason: Note | None = None
+    rejected_quantity: Annotated[Units, Meta(
+        description="refused on arrival: goes back to the sender's stock")] = 0
+    reason: Annotated[Note | None, Meta(description="why goods were rejected")] = None
     rejected_serials: Annotated[list[str], Meta(max_length=1000)] = []
+    lost_quantity: Annotated[Units, Meta(
+        description="never arrived (lost in transit): written off at the sender, which opens "
+                    "a discrepancy there; accepted + rejected + lost = shipped")] = 0
+    loss_reason: Annotated[Note | None, Meta(description="what happened to the lost goods")
+                           ] = None
+    lost_serials: Annotated[list[str], Meta(max_length=1000)] = []
 
 
 class RequisitionReceive(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -77,6 +84,7 @@ class RequisitionLine(msgspec.Struct, kw_only=True, frozen=True):
     shipped_qty: int
     accepted_qty: int | None
     rejected_qty: int | None
+    lost_qty: int | None
 
 
 class RequisitionEvent(msgspec.Struct, kw_only=True, frozen=True):
@@ -97,6 +105,8 @@ class ShipmentLine(msgspec.Struct, kw_only=True, frozen=True):
     accepted_qty: int | None
     rejected_qty: int | None
     rejection_reason: str | None
+    lost_qty: int
+    loss_reason: str | None
 
 
 class Shipment(msgspec.Struct, kw_only=True, frozen=True):

@@ -261,7 +261,8 @@ def _requisitions(d: SuppliesDemo, stations: list[StationSeed], cases: dict[uuid
         lines: dict[str, dict[str, Any]] = {
             code: {"id": d.ledger.new_id(), "requisition_id": rid, "item_id": d.items[code].id,
                    "requested_qty": q, "approved_qty": None, "shipped_qty": 0,
-                   "accepted_qty": None, "rejected_qty": None, "scope_path": loc.scope_path}
+                   "accepted_qty": None, "rejected_qty": None, "lost_qty": None,
+                   "scope_path": loc.scope_path}
             for code, q in asked.items()}
         d.rows.lines += lines.values()
         d.event(req, None, S.submitted, loc.keeper, t, requested={c: q for c, q in asked.items()})
@@ -305,7 +306,8 @@ def _ship(d: SuppliesDemo, req: dict[str, Any], lines: dict[str, dict[str, Any]]
             shipped.append({"id": d.ledger.new_id(), "shipment_id": sid, "item_id": item.id,
                             "lot_id": lot, "quantity": q, "serials": serials,
                             "accepted_qty": None, "rejected_qty": None,
-                            "rejection_reason": None, "scope_path": req["scope_path"]})
+                            "rejection_reason": None, "lost_qty": 0, "loss_reason": None,
+                            "scope_path": req["scope_path"]})
     d.rows.shipment_lines += shipped
     d.event(req, S.approved, S.shipped, supplier.keeper, at, shipment_id=str(sid))
     ship = {"id": sid, "requisition_id": req["id"], "from_location_id": supplier.id,
@@ -325,9 +327,13 @@ def _ship(d: SuppliesDemo, req: dict[str, Any], lines: dict[str, dict[str, Any]]
                   rejection_reason="packaging torn, contents wet" if rejected else None)
         d.ledger.deliver(sid, loc, item, sl["lot_id"], sl["accepted_qty"], back,
                          f"received for {req['code']}")
+        if rejected:  # rejected goods go back to the sender's ledger, as Shipping.receive does
+            d.ledger.deliver(sid, supplier, item, sl["lot_id"], rejected, back,
+                             f"returned: rejected at {loc.code} for {req['code']}")
         line = by_item[sl["item_id"]]
         line["accepted_qty"] = (line["accepted_qty"] or 0) + sl["accepted_qty"]
         line["rejected_qty"] = (line["rejected_qty"] or 0) + rejected
+        line["lost_qty"] = 0
     ship.update(status=ShipmentStatus.delivered, received_at=back, received_by=loc.keeper,
                 receipt_note="checked and signed by the station nurse")
     d.event(req, S.shipped, S.received, loc.keeper, back)

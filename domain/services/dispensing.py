@@ -12,7 +12,7 @@ Rules decided here:
 - Short stock online is refused with 409 ``insufficient_stock``, as every online issue is, and
   nothing is written. A pushed dispensing (``offline=True``) already happened: it is kept,
   the ledger goes below zero on the named (or first valid) lot and a discrepancy opens.
-  A station that never held a valid lot of the bag has nothing to book against: refused.
+  Only when the catalog knows no valid lot of the bag at all is there nothing to book on.
 - A loan books the device out of the station and into the household (LoanService); a device
   that is not on the station's shelf is refused, offline too (a serial is in one place).
 - The id is the client's: the same id with the same content returns the first dispensing

@@ -16,7 +16,9 @@ from datetime import date
 
 from domain.errors import InsufficientStock
 from domain.models.supply import CatalogItem, StockLocation
+from domain.repositories.catalog import CatalogRepository
 from domain.repositories.stock import StockRepository
+from domain.rules.expiry import is_expired
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,7 @@ async def pick_fefo(
     """Lots to take ``quantity`` of ``item`` from, first expiring first among valid lots.
 
     ``allow_short`` (a pushed, already-done movement): what valid stock cannot cover goes on
-    the first valid lot the location has held; refused only when it never held one.
+    the first valid lot the location has held, else the catalog's; refused when there is none.
     """
     picked: list[Pick] = []
     left = quantity
@@ -45,9 +47,8 @@ async def pick_fefo(
         if left == 0:
             return picked
     if allow_short:
-        known = await stock.fefo_lots(location.id, item.id, valid_on=on, in_stock=False)
-        if known or not item.lot_tracked:
-            lot_id = known[0][0] if known else None
+        lot_id = await _lot_to_go_short_on(stock, location, item, on)
+        if lot_id is not None or not item.lot_tracked:
             rest = [p for p in picked if p.lot_id != lot_id]
             already = sum(p.quantity for p in picked if p.lot_id == lot_id)
             return [*rest, Pick(lot_id, already + left)]
@@ -55,3 +56,17 @@ async def pick_fefo(
         f"only {quantity - left} {item.unit_of_issue} of {item.code} in unexpired stock at "
         f"{location.code}", field=field,
     )
+
+
+async def _lot_to_go_short_on(
+    stock: StockRepository, location: StockLocation, item: CatalogItem, on: date
+) -> uuid.UUID | None:
+    """The first valid lot the location has held, else the first valid lot of the catalog
+    (the station had none on its books, yet handed one out); None for lot-less items."""
+    if not item.lot_tracked:
+        return None
+    known = await stock.fefo_lots(location.id, item.id, valid_on=on, in_stock=False)
+    if known:
+        return known[0][0]
+    lots = await CatalogRepository(stock.session).lots(item.id)
+    return next((lot.id for lot in lots if not is_expired(lot.expires_on, on)), None)

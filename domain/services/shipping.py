@@ -1,12 +1,14 @@
 """Shipments that fill a requisition: transfer-out movements at the supplying warehouse,
-first expiring lots first and never an expired one (domain/services/picking.py), and the receiver's proof of delivery, which books what it
-accepted as transfer-in movements. Rejected goods leave both ledgers with their reason.
+first expiring lots first and never an expired one (domain/services/picking.py), and the
+receiver's proof of delivery, which books what it accepted as transfer-in movements, returns what it rejected to the sender's ledger and
+writes off at the sender what was lost in transit, with a discrepancy (see ``receive``).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,16 +18,19 @@ from domain.authz import Principal
 from domain.errors import NotFound, ValidationFailed
 from domain.models.supply import (
     CatalogItem,
+    DiscrepancyCause,
     EquipmentStatus,
     MovementKind,
     Requisition,
     Shipment,
     ShipmentLine,
     ShipmentStatus,
+    StockDiscrepancy,
     StockLocation,
 )
 from domain.repositories.catalog import CatalogRepository
 from domain.repositories.loans import EquipmentRepository
+from domain.repositories.locations import LocationRepository
 from domain.repositories.requisitions import RequisitionRepository
 from domain.repositories.stock import StockRepository
 from domain.services.picking import pick_fefo
@@ -136,56 +141,99 @@ class Shipping:
     async def receive(
         self, req: Requisition, to_loc: StockLocation, lines: Any, note: str | None
     ) -> dict[str, Any]:
-        """Book the proof of delivery: accepted + rejected = shipped on every line."""
+        """Book the proof of delivery: accepted + rejected + lost = shipped on every line.
+
+        Accepted goods enter the receiver's ledger; rejected goods go back to the sender's
+        (a return movement, their serials back on its shelf); goods lost in transit are
+        booked back at the sender and written off there as a loss, which opens a discrepancy
+        for the level above the sender. Nothing shipped leaves the books unaccounted for.
+        """
         shipment = await self.repo.shipment(req.id)
         if shipment is None:
             raise NotFound("no shipment for this requisition", field="requisition_id")
+        supplier = await LocationRepository(self.stock.session).get(shipment.from_location_id)
+        if supplier is None:
+            raise NotFound("the shipping warehouse is gone", field="requisition_id")
         slines = await self.repo.shipment_lines(shipment.id)
         decisions = self._decisions(slines, lines)
         now = datetime.now(UTC)
-        accepted: dict[uuid.UUID, int] = {}
-        rejected: dict[uuid.UUID, int] = {}
-        for sl in slines:
-            acc, rej, reason, bad = decisions[sl.id]
-            if acc:
-                item = await self.catalog.item(sl.item_id)
-                if item is None:
-                    raise NotFound("a shipped item left the catalog", field="item_id")
-                await self.ledger.append(
-                    Entry(id=uuid.uuid4(), location_id=to_loc.id, item_id=sl.item_id,
-                          lot_id=sl.lot_id, kind=MovementKind.transfer_in, quantity=acc,
-                          occurred_at=now, reason=f"received for {req.code}"),
-                    location=to_loc, item=item, offline=False, actor_id=self.principal.user_id,
+        totals: dict[str, dict[uuid.UUID, int]] = {"accepted": {}, "rejected": {}, "lost": {}}
+        for sl in sorted(slines, key=lambda x: (str(x.item_id), str(x.lot_id))):
+            d = decisions[sl.id]
+            item = await self.catalog.item(sl.item_id)
+            if item is None:
+                raise NotFound("a shipped item left the catalog", field="item_id")
+
+            async def book(loc: StockLocation, kind: MovementKind, qty: int, reason: str,
+                           item: CatalogItem = item, sl: ShipmentLine = sl) -> uuid.UUID:
+                movement, _ = await self.ledger.append(
+                    Entry(id=uuid.uuid4(), location_id=loc.id, item_id=sl.item_id,
+                          lot_id=sl.lot_id, kind=kind, quantity=qty, occurred_at=now,
+                          reason=reason[:255]),
+                    location=loc, item=item, offline=False, actor_id=self.principal.user_id,
                     shipment_id=shipment.id,
                 )
+                return movement.id
+
+            if d.accepted:
+                await book(to_loc, MovementKind.transfer_in, d.accepted,
+                           f"received for {req.code}")
+            if d.rejected:
+                await book(supplier, MovementKind.transfer_in, d.rejected,
+                           f"returned: rejected at {to_loc.code} for {req.code}: {d.reason}")
+            if d.lost:
+                await book(supplier, MovementKind.transfer_in, d.lost,
+                           f"booked back to write off: lost in transit for {req.code}")
+                loss_id = await book(supplier, MovementKind.loss, d.lost,
+                                     f"lost in transit for {req.code}: {d.loss_reason}")
+                balance = await self.stock.lock_balance(supplier.id, sl.item_id, sl.lot_id,
+                                                        supplier.scope_path)
+                await self.stock.add_discrepancy(StockDiscrepancy(
+                    scope_path=supplier.scope_path, location_id=supplier.id,
+                    item_id=sl.item_id, lot_id=sl.lot_id, movement_id=loss_id,
+                    balance_after=balance.qty, cause=DiscrepancyCause.loss_in_transit,
+                    quantity=d.lost,
+                ))
             if sl.serials:
-                units = await self.units.units_by_serials(sl.serials)
-                good = [u.id for u in units if u.serial_no not in bad]
-                await self.units.move_units(good, location_id=to_loc.id,
-                                            scope_path=to_loc.scope_path,
-                                            status=EquipmentStatus.in_stock)
-                await self.units.set_status([u.id for u in units if u.serial_no in bad],
-                                            EquipmentStatus.damaged)
-            sl.accepted_qty, sl.rejected_qty, sl.rejection_reason = acc, rej, reason
-            accepted[sl.item_id] = accepted.get(sl.item_id, 0) + acc
-            rejected[sl.item_id] = rejected.get(sl.item_id, 0) + rej
+                await self._settle_serials(sl, d, to_loc, supplier)
+            sl.accepted_qty, sl.rejected_qty, sl.lost_qty = d.accepted, d.rejected, d.lost
+            sl.rejection_reason, sl.loss_reason = d.reason, d.loss_reason
+            for key, qty in (("accepted", d.accepted), ("rejected", d.rejected),
+                             ("lost", d.lost)):
+                totals[key][sl.item_id] = totals[key].get(sl.item_id, 0) + qty
         for line in await self.repo.lines(req.id):
-            if line.item_id in accepted:
-                line.accepted_qty, line.rejected_qty = accepted[line.item_id], rejected[line.item_id]
+            if line.item_id in totals["accepted"]:
+                line.accepted_qty = totals["accepted"][line.item_id]
+                line.rejected_qty = totals["rejected"][line.item_id]
+                line.lost_qty = totals["lost"][line.item_id]
         shipment.status = ShipmentStatus.delivered
         shipment.received_at, shipment.received_by = now, self.principal.user_id
         shipment.receipt_note = note
-        return {"accepted": {str(k): v for k, v in accepted.items()},
-                "rejected": {str(k): v for k, v in rejected.items() if v}}
+        return {"accepted": {str(k): v for k, v in totals["accepted"].items()},
+                "rejected": {str(k): v for k, v in totals["rejected"].items() if v},
+                "lost": {str(k): v for k, v in totals["lost"].items() if v}}
+
+    async def _settle_serials(
+        self, sl: ShipmentLine, d: Decision, to_loc: StockLocation, supplier: StockLocation
+    ) -> None:
+        """Accepted devices are on the receiver's shelf, rejected ones back on the sender's,
+        lost ones lost (at the sender, whose books wrote them off)."""
+        units = await self.units.units_by_serials(sl.serials)
+        rejected = [u.id for u in units if u.serial_no in d.rejected_serials]
+        lost = [u.id for u in units if u.serial_no in d.lost_serials]
+        good = [u.id for u in units if u.id not in rejected and u.id not in lost]
+        await self.units.move_units(good, location_id=to_loc.id, scope_path=to_loc.scope_path,
+                                    status=EquipmentStatus.in_stock)
+        await self.units.move_units(rejected, location_id=supplier.id,
+                                    scope_path=supplier.scope_path,
+                                    status=EquipmentStatus.in_stock)
+        await self.units.move_units(lost, location_id=supplier.id,
+                                    scope_path=supplier.scope_path, status=EquipmentStatus.lost)
 
     @staticmethod
-    def _decisions(
-        slines: Sequence[ShipmentLine], lines: Any
-    ) -> dict[uuid.UUID, tuple[int, int, str | None, set[str]]]:
-        """Per shipment line: (accepted, rejected, reason, rejected serials); default all in."""
-        out: dict[uuid.UUID, tuple[int, int, str | None, set[str]]] = {
-            sl.id: (sl.quantity, 0, None, set()) for sl in slines
-        }
+    def _decisions(slines: Sequence[ShipmentLine], lines: Any) -> dict[uuid.UUID, Decision]:
+        """Per shipment line what arrived, was refused and never came; default all in."""
+        out = {sl.id: Decision(accepted=sl.quantity) for sl in slines}
         if lines is None:
             return out
         if not isinstance(lines, Sequence) or isinstance(lines, str | bytes):
@@ -194,20 +242,66 @@ class Shipping:
         for i, line in enumerate(lines):
             if not isinstance(line, Mapping):
                 raise ValidationFailed("expected an object", field=f"lines[{i}]")
-            sl = by_id.get(parse_uuid(line.get("line_id"), f"lines[{i}].line_id"))
+            at = f"lines[{i}]"
+            sl = by_id.get(parse_uuid(line.get("line_id"), f"{at}.line_id"))
             if sl is None:
-                raise ValidationFailed("not a line of this shipment", field=f"lines[{i}].line_id")
-            acc = parse_count(line.get("accepted_quantity"), f"lines[{i}].accepted_quantity")
-            rej = parse_count(line.get("rejected_quantity", 0), f"lines[{i}].rejected_quantity")
-            if acc + rej != sl.quantity:
-                raise ValidationFailed(f"accepted + rejected must equal the {sl.quantity} shipped",
-                                       field=f"lines[{i}].rejected_quantity")
-            reason = line.get("reason")
+                raise ValidationFailed("not a line of this shipment", field=f"{at}.line_id")
+            acc = parse_count(line.get("accepted_quantity"), f"{at}.accepted_quantity")
+            rej = parse_count(line.get("rejected_quantity", 0), f"{at}.rejected_quantity")
+            lost = parse_count(line.get("lost_quantity", 0), f"{at}.lost_quantity")
+            if acc + rej + lost != sl.quantity:
+                raise ValidationFailed(
+                    f"accepted + rejected + lost must equal the {sl.quantity} shipped",
+                    field=f"{at}.lost_quantity" if lost else f"{at}.rejected_quantity")
+            reason, loss_reason = line.get("reason"), line.get("loss_reason")
             if rej and not (isinstance(reason, str) and reason.strip()):
-                raise ValidationFailed("say why goods were rejected", field=f"lines[{i}].reason")
-            bad = set(line.get("rejected_serials") or [])
-            if not bad <= set(sl.serials) or len(bad) > rej:
-                raise ValidationFailed("rejected serials must be shipped serials, at most the "
-                                       "rejected quantity", field=f"lines[{i}].rejected_serials")
-            out[sl.id] = (acc, rej, reason if rej else None, bad)
+                raise ValidationFailed("say why goods were rejected", field=f"{at}.reason")
+            if lost and not (isinstance(loss_reason, str) and loss_reason.strip()):
+                raise ValidationFailed("say what happened to the goods lost in transit",
+                                       field=f"{at}.loss_reason")
+            for key, text in (("reason", reason), ("loss_reason", loss_reason)):
+                if text is not None and (not isinstance(text, str) or len(text) > 255):
+                    raise ValidationFailed("text of at most 255 characters",
+                                           field=f"{at}.{key}")
+            bad = _serials(line, "rejected_serials", sl, rej, at)
+            missing = _serials(line, "lost_serials", sl, lost, at)
+            if bad & missing:
+                raise ValidationFailed("a device is either rejected or lost",
+                                       field=f"{at}.lost_serials")
+            out[sl.id] = Decision(acc, rej, lost, reason if rej else None,
+                                  loss_reason if lost else None, bad, missing)
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the receiver says of one shipment line."""
+
+    accepted: int
+    rejected: int = 0
+    lost: int = 0
+    reason: str | None = None
+    loss_reason: str | None = None
+    rejected_serials: frozenset[str] = frozenset()
+    lost_serials: frozenset[str] = frozenset()
+
+
+def _serials(
+    line: Mapping[str, Any], key: str, sl: ShipmentLine, quantity: int, at: str
+) -> frozenset[str]:
+    """The serials named for the rejected or lost part of a line of devices: shipped ones, as
+    many as that quantity (so each device's fate is known)."""
+    named = line.get(key) or []
+    if not isinstance(named, Sequence) or isinstance(named, str | bytes) or not all(
+        isinstance(x, str) for x in named
+    ):
+        raise ValidationFailed("expected a list of serial numbers", field=f"{at}.{key}")
+    found = frozenset(named)
+    if not found <= set(sl.serials) or len(found) != len(named):
+        raise ValidationFailed(f"{key} must be serials of this shipment line, each once",
+                               field=f"{at}.{key}")
+    if sl.serials and len(found) != quantity:
+        raise ValidationFailed(f"name the {quantity} devices ({key})", field=f"{at}.{key}")
+    if not sl.serials and found:
+        raise ValidationFailed("this line carries no serial numbers", field=f"{at}.{key}")
+    return found

@@ -1,5 +1,6 @@
 """Dispensing (a bag given or a device lent, with the stock it took), losses in transit on
-shipments, and discrepancies the level above closes.
+shipments, and discrepancies the level above closes (now audited, like every operational
+table).
 
 Revision ID: 0012
 Revises: 0010
@@ -115,9 +116,12 @@ def upgrade() -> None:
         op.f("fk_stock_discrepancy_resolution_movement_id_stock_movement"),
         "stock_discrepancy", "stock_movement", ["resolution_movement_id"], ["id"],
     )
+    # who explained and who closed a discrepancy, and how, belongs in the audit trail
+    op.execute(create_audit_trigger("stock_discrepancy"))
 
 
 def downgrade() -> None:
+    op.execute(drop_audit_trigger("stock_discrepancy"))
     op.drop_constraint(op.f("fk_stock_discrepancy_resolution_movement_id_stock_movement"),
                        "stock_discrepancy", type_="foreignkey")
     for column in ("resolution_movement_id", "outcome", "explained_by", "explained_at",

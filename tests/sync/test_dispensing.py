@@ -85,6 +85,23 @@ async def test_below_zero_offline_is_kept_and_opens_a_discrepancy(
     assert await world.scalar("SELECT count(*) FROM dispensing WHERE offline") == 2
 
 
+async def test_a_bag_given_offline_at_a_station_that_never_had_one_is_kept(
+    unit: Unit, world: World
+) -> None:
+    d = unit.device
+    location = await station_location(world, unit)
+    await lot(world, "A-GONE", -5)
+    first_valid = await lot(world, "A-NEXT", 20)
+    await lot(world, "A-LAST", 200)
+    case_id = await a_case(unit)
+    [r] = await d.push_ok(d.mutation("dispensing", uuid.uuid4(), {
+        "case_id": str(case_id), "kind": "bag_a", "given_at": AT}))
+    assert r["status"] == "applied", r
+    assert await balance(world, location, first_valid) == -1
+    assert await world.scalar(
+        "SELECT balance_after FROM stock_discrepancy WHERE location_id = :l", l=location) == -1
+
+
 async def test_an_expired_lot_is_refused_per_mutation_and_kept_in_the_conflict_log(
     unit: Unit, world: World
 ) -> None:
@@ -112,3 +129,27 @@ async def test_an_expired_lot_is_refused_per_mutation_and_kept_in_the_conflict_l
             "SELECT lost_value FROM sync_conflict WHERE mutation_id = :id AND code = "
             "'lot_expired'", id=m["id"])
         assert logged["lot_id"] == str(expired)
+
+
+async def test_lending_a_meter_offline_is_one_dispensing(unit: Unit, world: World) -> None:
+    d = unit.device
+    location = await station_location(world, unit)
+    case_id = await a_case(unit)
+    meter = item_id("spo2_meter")
+    receipt = d.mutation("stock_movement", uuid.uuid4(), {
+        "location_id": str(location), "item_id": str(meter), "kind": "receipt", "quantity": 1,
+        "occurred_at": AT, "serial_no": "OXI-OFF-1"})
+    due = (datetime.now(UTC).date() + timedelta(days=14)).isoformat()
+    lend_id = uuid.uuid4()
+    lend = d.mutation("dispensing", lend_id, {
+        "case_id": str(case_id), "kind": "loan", "given_at": AT, "serial_no": "OXI-OFF-1",
+        "due_on": due})
+    results = await d.push_ok(receipt, lend)
+    assert [r["status"] for r in results] == ["applied", "applied"], results
+    assert await world.scalar("SELECT status::text FROM equipment_loan WHERE id = :i",
+                              i=lend_id) == "open"
+    assert await world.scalar(
+        "SELECT coalesce(sum(qty), 0) FROM stock_balance WHERE location_id = :l AND item_id = :i",
+        l=location, i=meter) == 0
+    assert await world.scalar("SELECT status::text FROM equipment_unit WHERE serial_no = "
+                              "'OXI-OFF-1'") == "on_loan"

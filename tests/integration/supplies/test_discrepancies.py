@@ -77,6 +77,12 @@ async def test_the_station_explains_and_the_district_closes_with_a_count(
     again = await client.post(f"{url}/resolve", headers=people["q1_logistics"],
                               json={"resolution": "again"})
     assert again.status_code == 409
+    trail = await client.get("/api/audit", headers=people["q1_logistics"],
+                             params={"entity": "stock_discrepancy", "id": d["id"]})
+    assert trail.status_code == 200, trail.text
+    changes = [e["after"] for e in trail.json()["items"] if e["action"] == "update"]
+    assert [c.get("status") for c in changes] == [None, "resolved"]
+    assert changes[0]["explanation"] == "3 sets went to the night team"
 
 
 async def test_the_district_adjusts_or_confirms(
