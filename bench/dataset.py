@@ -170,7 +170,8 @@ async def bench_station(
                 })
                 events.append({"id": uuid.uuid4(), "case_id": case_id, "scope_path": unit.path,
                                "from_status": None, "to_status": CaseStatus.home_monitoring,
-                               "changed_by": staff_id, "changed_at": enrolled})
+                               "changed_by": staff_id, "changed_at": enrolled,
+                               "effective_at": enrolled})
                 assignments.append({"id": uuid.uuid4(), "case_id": case_id, "team_id": team_id,
                                     "scope_path": unit.path, "assigned_by": staff_id,
                                     "assigned_at": enrolled})

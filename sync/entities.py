@@ -117,8 +117,13 @@ async def _case_transition(
                                field="status_effective_at")
     for name, target in targets.items():
         if name == "status":
-            await CaseService(session, principal).change_status(row_id, target,
-                                                                effective_at=effective_at)
+            try:
+                await CaseService(session, principal).change_status(row_id, target,
+                                                                    effective_at=effective_at)
+            except ValidationFailed as exc:  # the pushed field has the input's name
+                if exc.field != "effective_at":
+                    raise
+                raise ValidationFailed(exc.message, field="status_effective_at") from None
         elif name == "bag_b_ordered_by":
             if target != principal.user_id:
                 raise ValidationFailed("bag B is ordered by the author, a doctor",

@@ -313,7 +313,7 @@ async def _cases(
             events.append({"id": b.uuid(), "case_id": case_id, "scope_path": station.ward.path,
                            "from_status": previous, "to_status": target,
                            "changed_by": station.doctor_id if previous else station.staff_id,
-                           "changed_at": at})
+                           "changed_at": at, "effective_at": at})
             previous = target
         assignments.append({"id": b.uuid(), "case_id": case_id, "team_id": team_id,
                             "scope_path": station.ward.path, "assigned_by": station.staff_id,

@@ -122,8 +122,9 @@ class CaseFollowUp(SyncColumns, Base):
 
     __tablename__ = "case_followup"
 
+    # A case removed outright (never in service: a test, a script) takes its follow-up along.
     case_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("f0_case.id"), nullable=False, unique=True
+        ForeignKey("f0_case.id", ondelete="CASCADE"), nullable=False, unique=True
     )
     under_care: Mapped[bool] = mapped_column(Boolean, nullable=False)
     care_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
-from domain.errors import NotFound
+from domain.errors import NotFound, ValidationFailed
 from domain.models.case import CaseFollowUp
 from domain.models.observation import Alert
 from domain.repositories.care_teams import CareTeamRepository
@@ -42,6 +42,8 @@ class FollowUpService:
         as_of: datetime | None = None, limit: int = 100, offset: int = 0,
     ) -> tuple[datetime, list[OverdueRow], int, list[Alert]]:
         """(as_of, a page of overdue cases, how many in all, the unresolved alerts)."""
+        if as_of is not None and as_of.tzinfo is None:
+            raise ValidationFailed("the instant needs its offset (Z or +07:00)", field="as_of")
         as_of = as_of or datetime.now(UTC)
         if station_id is not None:
             station = await StationRepository(self.session).get(station_id)

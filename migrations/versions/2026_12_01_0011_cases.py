@@ -87,22 +87,29 @@ END
 $$
 """, """
 CREATE OR REPLACE FUNCTION case_followup_on_reading() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    day date := (NEW.measured_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date;
 BEGIN
-    IF NEW.kind = 'symptoms' OR NEW.deleted THEN
-        RETURN NULL;
-    END IF;
+    -- Once per statement over its new readings (a pushed batch or the demo's bulk insert is
+    -- one UPDATE per case, not one per reading); symptoms are not vital signs.
+    WITH r AS (
+        SELECT case_id, measured_at, (measured_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day
+          FROM new_rows WHERE kind <> 'symptoms' AND NOT deleted
+    ), latest AS (
+        SELECT case_id, max(measured_at) AS at, max(day) AS day FROM r GROUP BY case_id
+    ), on_day AS (
+        SELECT r.case_id, count(*) AS n FROM r JOIN latest l ON l.case_id = r.case_id
+         WHERE r.day = l.day GROUP BY r.case_id
+    )
     UPDATE case_followup f SET
-        readings_on_day = CASE WHEN f.reading_day = day THEN f.readings_on_day + 1
-                               WHEN f.reading_day IS NULL OR f.reading_day < day THEN 1
+        readings_on_day = CASE WHEN f.reading_day = l.day THEN f.readings_on_day + d.n
+                               WHEN f.reading_day IS NULL OR f.reading_day < l.day THEN d.n
                                ELSE f.readings_on_day END,
-        reading_day = greatest(f.reading_day, day),
-        last_reading_at = greatest(f.last_reading_at, NEW.measured_at),
+        reading_day = greatest(f.reading_day, l.day),
+        last_reading_at = greatest(f.last_reading_at, l.at),
         next_due_at = CASE WHEN f.under_care
-                           THEN greatest(f.last_reading_at, NEW.measured_at, f.care_since)
+                           THEN greatest(f.last_reading_at, l.at, f.care_since)
                                 + interval '12 hours' END
-    WHERE f.id = NEW.case_id;
+      FROM latest l JOIN on_day d ON d.case_id = l.case_id
+     WHERE f.id = l.case_id;
     RETURN NULL;
 END
 $$
@@ -171,7 +178,8 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
                   nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["f0_case.id"],
-                                name=op.f("fk_case_followup_case_id_f0_case")),
+                                name=op.f("fk_case_followup_case_id_f0_case"),
+                                ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_followup")),
         sa.UniqueConstraint("case_id", name=op.f("uq_case_followup_case_id")),
     )
@@ -193,7 +201,8 @@ def upgrade() -> None:
     op.execute("CREATE TRIGGER f0_case_followup AFTER INSERT OR UPDATE ON f0_case "
                "FOR EACH ROW EXECUTE FUNCTION case_followup_on_case()")
     op.execute("CREATE TRIGGER observation_followup AFTER INSERT ON observation "
-               "FOR EACH ROW EXECUTE FUNCTION case_followup_on_reading()")
+               "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+               "EXECUTE FUNCTION case_followup_on_reading()")
 
 
 def downgrade() -> None:
