@@ -9,8 +9,8 @@ const OPEN = new Set(["home_monitoring", "needs_attention", "transfer_requested"
 export const CASE_MOVES = {
   home_monitoring: ["needs_attention", "transfer_requested", "recovered", "deceased"],
   needs_attention: ["home_monitoring", "transfer_requested", "recovered", "deceased"],
-  transfer_requested: ["needs_attention", "hospitalized", "deceased"],
-  hospitalized: ["recovered", "deceased"],
+  transfer_requested: ["needs_attention", "home_monitoring", "hospitalized", "deceased"],
+  hospitalized: ["home_monitoring", "recovered", "deceased"],
   recovered: [], deceased: [],
 };
 const SIGN = { receipt: 1, transfer_in: 1, adjustment: 1, issue: -1, transfer_out: -1, loss: -1, expiry: -1 };
