@@ -250,3 +250,23 @@ test("a device moved to another ward is answered reset: it bootstraps the new wa
   assert.ok((await store.rows("station")).some((s) => s.id === elsewhere.id));
   assert.equal((await api("demo.station", "GET", `/api/cases/${target.id}`)).body.person.notes, "recorded before the move");
 });
+
+test("a bag given offline is one dispensing mutation: the case records it and the station's stock issues it", async () => {
+  const { client, store } = await device();
+  await client.sync();
+  const me = await author(store);
+  const station = await stationId();
+  const caseId = uuid();
+  await client.enqueue([
+    { entity: "f0_case", row_id: caseId, fields: newCase(station) },
+    { entity: "dispensing", row_id: uuid(), fields: { case_id: caseId, kind: "bag_a", given_at: client.nowIso() } },
+  ], me);
+  const report = await client.sync();
+  assert.equal(report.applied, 2);
+  const online = (await api("demo.station", "GET", `/api/cases/${caseId}`)).body;
+  assert.ok(online.medicine_bags.a_given_at, "the case side is recorded");
+  const issued = (await store.rows("stock_movement")).filter((m) => m.case_id === caseId);
+  assert.equal(issued.length, 1, "one bag issued from the station, pulled back to the tablet");
+  assert.equal(issued[0].kind, "issue");
+  assert.ok((await store.rows("dispensing")).some((d) => d.case_id === caseId && d.movement_id === issued[0].id));
+});
