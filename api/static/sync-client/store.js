@@ -14,7 +14,7 @@
  *   code?: string, message?: string, field?: string, current?: Record<string, any>}} MutationResult */
 /** @typedef {{entity: string, row_id: string, op: "upsert"|"delete", fields: Record<string, any>}} Change */
 /** @typedef {{k: string, entity: string, row_id: string, fields: Record<string, any>, deleted: boolean,
- *   base: Record<string, any>|null, base_deleted: boolean}} Row */
+ *   same: boolean, base?: Record<string, any>|null, base_deleted?: boolean}} Row */
 /** @typedef {{seq?: number, mutation: Mutation, seen_hlc: string|null, sent: boolean}} OutboxEntry */
 /** @typedef {{at: string, status: string, entity: string, row_id: string, author_id: string,
  *   typed: Record<string, any>, kept: Record<string, any>|null, code: string|null,
@@ -62,20 +62,32 @@ function groupPending(entries) {
   return byKey;
 }
 
-/** Write a row with a new base (or null: the server has no such row) and its view. */
+/** Write a row with a new base (or null: the server has no such row) and its view. A row with
+ * nothing pending (nearly all of a replica) stores its fields once, flagged `same`: the view
+ * is the base, and a bootstrap writes half as much. */
 async function writeRow(tx, entity, rowId, base, baseDeleted, pending) {
   const k = rowKey(entity, rowId);
   if (base === null && pending.length === 0) { await tx.deleteRow(k); return; }
+  if (pending.length === 0) {
+    await tx.putRow({ k, entity, row_id: rowId, fields: base, deleted: baseDeleted, same: true });
+    return;
+  }
   const { fields, deleted } = overlay(base, baseDeleted, pending);
-  await tx.putRow({ k, entity, row_id: rowId, fields, deleted, base, base_deleted: baseDeleted });
+  await tx.putRow({ k, entity, row_id: rowId, fields, deleted, base, base_deleted: baseDeleted, same: false });
+}
+
+/** The server's version of a stored row: [fields or null, deleted]. */
+function baseOf(row) {
+  if (!row) return [null, false];
+  return row.same ? [row.fields, row.deleted] : [row.base ?? null, Boolean(row.base_deleted)];
 }
 
 async function refresh(tx, keys, byKey) {
   for (const k of new Set(keys)) {
     const row = await tx.getRow(k);
     const [entity, rowId] = row ? [row.entity, row.row_id] : splitKey(k);
-    await writeRow(tx, entity, rowId, row ? row.base : null, row ? row.base_deleted : false,
-      byKey.get(k) ?? []);
+    const [base, baseDeleted] = baseOf(row);
+    await writeRow(tx, entity, rowId, base, baseDeleted, byKey.get(k) ?? []);
   }
 }
 
@@ -182,9 +194,7 @@ export class SyncStore {
         const seq = seqOf.get(m.id);
         if (seq !== undefined) await tx.deleteOutbox(seq);
         const k = rowKey(m.entity, m.row_id);
-        const row = await tx.getRow(k);
-        let base = row ? row.base : null;
-        let baseDeleted = row ? row.base_deleted : false;
+        let [base, baseDeleted] = baseOf(await tx.getRow(k));
         if (r.current) { base = r.current; baseDeleted = false; }
         else if (r.status === "applied") {
           if (m.op === "delete") { base = base ?? {}; baseDeleted = true; }
