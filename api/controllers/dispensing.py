@@ -43,8 +43,8 @@ class DispensingController(Controller):
           description="A bag (`bag_a`, `bag_b`, `bag_c`) is recorded on the case by the case's "
                       "rules and issued from the station's stock: the `lot_id` named (422 "
                       "`lot_expired` when past its expiry) or the first expiring valid lot. "
-                      "Refused with 409 `insufficient_stock` when the station has none, and "
-                      "nothing is written. A `loan` lends the device `serial_no` until "
+                      "Refused with 409 `insufficient_stock` when the station has none (422 "
+                      "`lot_expired` when all it has expired), and nothing is written. A `loan` lends the device `serial_no` until "
                       "`due_on`. The same `id` again returns the dispensing (200); with other "
                       "content it is a 409.")
     async def create_dispensing(

@@ -147,7 +147,8 @@ class RequisitionController(Controller):
         return await _move(requisitions, requisition_id, S.shipped, data)
 
     @post("/{requisition_id:uuid}/receive", operation_id="receive_requisition", status_code=200,
-          summary="Confirm delivery with accepted and rejected quantities (proof of delivery)")
+          summary="Confirm delivery: accepted, rejected (back to the sender) and lost in transit "
+                  "quantities (proof of delivery)")
     async def receive_requisition(
         self, requisitions: NamedDependency[RequisitionService], requisition_id: RequisitionId, data: RequestBody[RequisitionReceive],
     ) -> RequisitionDetail:

@@ -284,6 +284,19 @@ class StockRepository:
         )
         return [(r[0], int(r[1])) for r in rows]
 
+    async def expired_lots(
+        self, location_id: uuid.UUID, item_id: uuid.UUID, *, on: date
+    ) -> list[tuple[str, date, int]]:
+        """(lot number, expiry, quantity) of the lots in stock that expired before ``on``."""
+        rows = await self.session.execute(
+            select(ItemLot.lot_no, ItemLot.expires_on, StockBalance.qty)
+            .join(ItemLot, ItemLot.id == StockBalance.lot_id)
+            .where(StockBalance.location_id == location_id, StockBalance.item_id == item_id,
+                   StockBalance.qty > 0, ItemLot.expires_on < on)
+            .order_by(ItemLot.expires_on, ItemLot.lot_no)
+        )
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
     # -- listings ---------------------------------------------------------------------------
     async def movements(
         self, *, scope_path: str, location_id: uuid.UUID | None, item_id: uuid.UUID | None,

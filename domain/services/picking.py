@@ -3,8 +3,9 @@
 First expiring first among the lots still good on the day of the movement (domain/rules/
 expiry.py); an expired lot is never picked, whatever its quantity. Lot-less stock (items not
 tracked by lot) comes last, as one "lot". Online, a pick that cannot be filled from valid
-stock is refused (InsufficientStock, 409, as every online movement that would take stock
-below zero). A pushed movement already happened: its shortfall is booked on the first valid
+stock is refused: 422 ``lot_expired`` naming the expired lots and their expiry when expired
+stock is what is missing, else 409 ``insufficient_stock`` (as every online movement that
+would take stock below zero). A pushed movement already happened: its shortfall is booked on the first valid
 lot the location has held, where the ledger then goes below zero and opens a discrepancy.
 """
 
@@ -14,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from domain.errors import InsufficientStock
+from domain.errors import ExpiredLot, InsufficientStock
 from domain.models.supply import CatalogItem, StockLocation
 from domain.repositories.catalog import CatalogRepository
 from domain.repositories.stock import StockRepository
@@ -52,10 +53,14 @@ async def pick_fefo(
             rest = [p for p in picked if p.lot_id != lot_id]
             already = sum(p.quantity for p in picked if p.lot_id == lot_id)
             return [*rest, Pick(lot_id, already + left)]
-    raise InsufficientStock(
-        f"only {quantity - left} {item.unit_of_issue} of {item.code} in unexpired stock at "
-        f"{location.code}", field=field,
-    )
+    short = (f"only {quantity - left} {item.unit_of_issue} of {item.code} in unexpired stock "
+             f"at {location.code}")
+    expired = await stock.expired_lots(location.id, item.id, on=on)
+    if expired:  # the stock is there but may not leave: say which lots and why
+        lots = ", ".join(f"lot {no} ({qty}) expired on {day.isoformat()}"
+                         for no, day, qty in expired)
+        raise ExpiredLot(f"{short}; {lots}", field=field)
+    raise InsufficientStock(short, field=field)
 
 
 async def _lot_to_go_short_on(

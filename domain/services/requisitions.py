@@ -1,6 +1,7 @@
 """Requisitions up the hierarchy: a station asks, its district approves (fully or partly),
 rejects or forwards to the city, the supplying warehouse ships, and the station confirms
-what it accepted and rejected (proof of delivery). Every step is kept in requisition_event.
+what it accepted, rejected and found lost in transit (proof of delivery). Every step is
+kept in requisition_event.
 
 Roles come from domain/rules/requisition_status.py; scope is checked here: the requisition
 must be visible to the caller (404 otherwise), a shipment leaves only from a warehouse the

@@ -6,6 +6,7 @@ writes off at the sender what was lost in transit, with a discrepancy (see ``rec
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -163,18 +164,7 @@ class Shipping:
             item = await self.catalog.item(sl.item_id)
             if item is None:
                 raise NotFound("a shipped item left the catalog", field="item_id")
-
-            async def book(loc: StockLocation, kind: MovementKind, qty: int, reason: str,
-                           item: CatalogItem = item, sl: ShipmentLine = sl) -> uuid.UUID:
-                movement, _ = await self.ledger.append(
-                    Entry(id=uuid.uuid4(), location_id=loc.id, item_id=sl.item_id,
-                          lot_id=sl.lot_id, kind=kind, quantity=qty, occurred_at=now,
-                          reason=reason[:255]),
-                    location=loc, item=item, offline=False, actor_id=self.principal.user_id,
-                    shipment_id=shipment.id,
-                )
-                return movement.id
-
+            book = functools.partial(self._book, shipment, sl, item, at=now)
             if d.accepted:
                 await book(to_loc, MovementKind.transfer_in, d.accepted,
                            f"received for {req.code}")
@@ -212,6 +202,19 @@ class Shipping:
         return {"accepted": {str(k): v for k, v in totals["accepted"].items()},
                 "rejected": {str(k): v for k, v in totals["rejected"].items() if v},
                 "lost": {str(k): v for k, v in totals["lost"].items() if v}}
+
+    async def _book(
+        self, shipment: Shipment, sl: ShipmentLine, item: CatalogItem, loc: StockLocation,
+        kind: MovementKind, qty: int, reason: str, *, at: datetime,
+    ) -> uuid.UUID:
+        """One movement of a shipment line's item and lot at ``loc``; its id."""
+        movement, _ = await self.ledger.append(
+            Entry(id=uuid.uuid4(), location_id=loc.id, item_id=sl.item_id, lot_id=sl.lot_id,
+                  kind=kind, quantity=qty, occurred_at=at, reason=reason[:255]),
+            location=loc, item=item, offline=False, actor_id=self.principal.user_id,
+            shipment_id=shipment.id,
+        )
+        return movement.id
 
     async def _settle_serials(
         self, sl: ShipmentLine, d: Decision, to_loc: StockLocation, supplier: StockLocation

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from domain.models.enums import Role
 from domain.repositories.catalog import CatalogRepository
 from domain.services.catalog import item_id, lot_id
 from tests.sync.conftest import Unit, World, new_case
@@ -153,3 +154,49 @@ async def test_lending_a_meter_offline_is_one_dispensing(unit: Unit, world: Worl
         l=location, i=meter) == 0
     assert await world.scalar("SELECT status::text FROM equipment_unit WHERE serial_no = "
                               "'OXI-OFF-1'") == "on_loan"
+
+
+async def test_a_receipt_pushed_offline_books_the_loss_at_the_sender(
+    unit: Unit, world: World
+) -> None:
+    """The proof of delivery a tablet pushes obeys the online rules: a short delivery is a
+    loss in transit written off at the warehouse, which opens a discrepancy there."""
+    d = unit.device
+    location = await station_location(world, unit)
+    logistics = await world.user(Role.district_logistics, "760")
+    http = d.http
+    wh = await http.post("/api/locations", headers=logistics.headers,
+                         json={"kind": "district_warehouse", "unit_code": "760"})
+    assert wh.status_code == 201, wh.text
+    warehouse = wh.json()["id"]
+    ppe = str(item_id("ppe_set"))
+    stocked = await http.post("/api/stock-movements", headers=logistics.headers, json={
+        "id": str(uuid.uuid4()), "location_id": warehouse, "item_id": ppe, "kind": "receipt",
+        "quantity": 60, "occurred_at": AT})
+    assert stocked.status_code == 201, stocked.text
+    req_id = uuid.uuid4()
+    [submitted] = await d.push_ok(d.mutation("requisition", req_id, {
+        "location_id": str(location), "justification": "PPE for 60 F0 at home",
+        "f0_under_care": 60, "days_of_cover": 7, "lines": [{"item_id": ppe, "quantity": 60}]}))
+    assert submitted["status"] == "applied", submitted
+    for action in ("approve", "ship"):
+        r = await http.post(f"/api/requisitions/{req_id}/{action}", json={},
+                            headers=logistics.headers)
+        assert r.status_code == 200, r.text
+    [line] = r.json()["shipment"]["lines"]
+    unbalanced = {"status": "received", "transition": {"lines": [
+        {"line_id": line["id"], "accepted_quantity": 50}]}}
+    balanced = {"status": "received", "transition": {"lines": [
+        {"line_id": line["id"], "accepted_quantity": 50, "lost_quantity": 10,
+         "loss_reason": "10 sets never arrived"}]}}
+    refused, applied = await d.push_ok(d.mutation("requisition", req_id, unbalanced),
+                                       d.mutation("requisition", req_id, balanced))
+    assert (refused["status"], refused["code"]) == ("rejected", "invalid"), refused
+    assert applied["status"] == "applied", applied
+    assert await world.scalar("SELECT qty FROM stock_balance WHERE location_id = :l",
+                              l=location) == 50
+    assert await world.scalar("SELECT qty FROM stock_balance WHERE location_id = :l",
+                              l=uuid.UUID(warehouse)) == 0
+    assert await world.scalar(
+        "SELECT quantity FROM stock_discrepancy WHERE location_id = :l AND cause = "
+        "'loss_in_transit'", l=uuid.UUID(warehouse)) == 10

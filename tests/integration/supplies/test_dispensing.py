@@ -116,15 +116,17 @@ async def test_short_stock_online_is_refused_and_the_case_is_left_as_it_was(
     client: AsyncClient, depot: Depot, people: People, move: Move, db_session: AsyncSession,
     case_id: str,
 ) -> None:
-    gone = await register_lot(db_session, "bag_a", "A-GONE", days=-1)
-    await receive(move, people, depot, "bag_a", 4, lot_id=gone)  # only expired stock
-    r = await give(client, people["td_staff"], case_id, "bag_a")
+    r = await give(client, people["td_staff"], case_id, "bag_a")  # the shelf is empty
     assert r.status_code == 409, r.text
     assert r.json()["code"] == "insufficient_stock"
     assert (await case_bags(client, people, case_id))["a_given_at"] is None
+    gone = await register_lot(db_session, "bag_a", "A-GONE", days=-1)
+    await receive(move, people, depot, "bag_a", 4, lot_id=gone)  # only expired stock
     old_way = await client.post(f"/api/cases/{case_id}/medicine-bags", json={"bag": "A"},
                                 headers=people["td_staff"])
-    assert old_way.status_code == 409
+    assert old_way.status_code == 422 and old_way.json()["code"] == "lot_expired"
+    assert "A-GONE" in old_way.json()["detail"]
+    assert (await case_bags(client, people, case_id))["a_given_at"] is None
     assert await lots_on_hand(client, people, depot, "bag_a") == {"A-GONE": 4}
 
 

@@ -57,8 +57,9 @@ async def test_shipping_picks_only_valid_lots_first_expiring_first(
     too_many = await submit(client, people, depot, {"bag_a": 10})
     await act(client, logistics, too_many, "approve")
     refused = await act(client, logistics, too_many, "ship")
-    assert refused.status_code == 409, refused.text  # 57 on hand, only 7 still good
-    assert "unexpired" in refused.json()["detail"]
+    assert refused.status_code == 422, refused.text  # 57 on hand, only 7 still good
+    assert refused.json()["code"] == "lot_expired"
+    assert "A-OLD" in refused.json()["detail"] and "expired on" in refused.json()["detail"]
 
     rid = await submit(client, people, depot, {"bag_a": 5})
     await act(client, logistics, rid, "approve")
@@ -93,3 +94,13 @@ async def test_near_expiry_stock_is_flagged_on_the_stock_views(
     assert (bag["on_hand"], bag["near_expiry"], bag["expired"]) == (12, 4, 2)
     expiring = await client.get("/api/stock/expiring", headers=staff)
     assert [x["lot_no"] for x in expiring.json()] == ["A-GONE", "A-NEAR"]
+
+
+async def test_a_shipment_short_of_stock_without_expired_lots_is_a_409(
+    client: AsyncClient, depot: Depot, people: People, move: Move,
+) -> None:
+    await stock_warehouse(move, people, depot, "ppe_set", 3)
+    rid = await submit(client, people, depot, {"ppe_set": 5})
+    await act(client, people["q1_logistics"], rid, "approve")
+    refused = await act(client, people["q1_logistics"], rid, "ship")
+    assert refused.status_code == 409 and refused.json()["code"] == "insufficient_stock"
