@@ -29,7 +29,23 @@ from sync.context import DB_ERRORS, PushContext, Stamp, refusal, refuse_transien
 from sync.registry import Policy
 
 Values = dict[str, Any]
-Create = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Flagged:
+    """A creation applied but marked for people to review (a possible duplicate patient):
+    it goes to the conflict log, where the unit's coordinators find it, beside ``kept_value``
+    (what it may repeat)."""
+
+    field: str
+    policy: str
+    kept_value: Any
+    code: str
+    message: str
+
+
+# A creation may hand back what it flagged for review.
+Create = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[Flagged | None]]
 # An update may hand back the row it changed, unflushed: the merge then adds the field stamps
 # to it, and one UPDATE (one round of the row's triggers) writes both.
 Update = Callable[[AsyncSession, Principal, uuid.UUID, Values], Awaitable[SyncColumns | None]]
@@ -200,8 +216,8 @@ class RecordApplier:
         stamped = {f.name for f in spec.fields if f.policy in (Policy.lww, Policy.state_machine)}
         try:
             async with ctx.session.begin_nested():
-                await self.create(ctx.session, ctx.principal(item), m.row_id,
-                                  domain_values(item.values))
+                flagged = await self.create(ctx.session, ctx.principal(item), m.row_id,
+                                            domain_values(item.values))
                 stamp = ctx.stamp(item)
                 await queries.stamp_fields(ctx.session, spec, m.row_id,
                                            {n: stamp for n in item.values if n in stamped})
@@ -210,6 +226,10 @@ class RecordApplier:
             ctx.reject_error(item, exc, None)
             return
         ctx.applied(item)
+        if flagged is not None:
+            ctx.conflict(item, flagged.field, flagged.policy, kept_value=flagged.kept_value,
+                         kept=None, lost_value=str(m.row_id), code=flagged.code,
+                         message=flagged.message)
 
     async def _delete(
         self, ctx: PushContext, item: Item, current: Values, stamps: dict[str, Stamp]

@@ -31,7 +31,7 @@ from domain.services.cases import CaseService, apply_case_edit
 from domain.services.dispensing import KIND_OF_BAG, DispensingService, dispensing_id_of_bag
 from domain.services.stations import StationService
 from sync.apply_events import ObservationApplier
-from sync.apply_records import RecordApplier, Values
+from sync.apply_records import Flagged, RecordApplier, Values
 from sync.context import wire
 from sync.registry import Deletes, EntitySpec, Kind, Policy, Registry, Scope, model_fields
 from sync.supplies import SUPPLY_ENTITIES
@@ -73,7 +73,7 @@ BAGS = {"bag_a_given_at": cases.MedicineBag.A, "bag_b_given_at": cases.MedicineB
 
 async def _create_case(
     session: AsyncSession, principal: Principal, row_id: uuid.UUID, values: Values
-) -> None:
+) -> Flagged | None:
     station = await StationRepository(session).get(values["station_id"])
     if station is not None and station.station.scope_path != principal.unit_path:
         raise Forbidden("the station belongs to another unit", field="station_id")
@@ -83,7 +83,7 @@ async def _create_case(
     bags = {name: person.pop(name) for name in (*BAGS, "bag_b_ordered_by") if name in person}
     # ``id`` rides along with the person's fields into the F0Case the service builds. The
     # same person already a case is kept and flagged, never refused: the tablet cannot ask.
-    await CaseService(session, principal).create(
+    view = await CaseService(session, principal).create(
         station_id=person.pop("station_id"),
         case_code=person.pop("case_code", None), home_position=person.pop("home_position", None),
         flag_duplicate=True, id=row_id, **person,
@@ -94,6 +94,15 @@ async def _create_case(
         if effective_at is not None:
             targets["status_effective_at"] = effective_at
     await _case_transition(session, principal, row_id, targets)
+    original = view.case.possible_duplicate_of
+    if original is None:
+        return None
+    return Flagged(
+        field="possible_duplicate_of", policy="duplicate", kept_value=str(original),
+        code="possible_duplicate",
+        message=f"kept and flagged: the same person as case {original} (same national id, "
+                "or same phone, name and year of birth); the ward settles it at POST "
+                f"/api/cases/{row_id}/duplicate-review")
 
 
 async def _update_case(

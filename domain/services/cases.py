@@ -183,12 +183,10 @@ class CaseService:
             case.possible_duplicate_of = None
             await self.session.flush()
             return await self.get(case_id)
-        alert = await AlertRepository(self.session).unresolved_for_case(case.id)
-        if alert is not None:
-            alert.status = AlertStatus.resolved
-            alert.resolved_at = datetime.now(UTC)
-            alert.resolved_by = self.principal.user_id
-            alert.resolution_note = "case entered twice"
+        # as a deleted case's: its alert leaves the worklist (alerts import this module)
+        from domain.services.alerts import AlertService
+
+        await AlertService(self.session, self.principal).resolve_for_deleted_case(case.id)
         case.deleted = True
         await self.session.flush()
         original = await CaseRepository(self.session).get(case.possible_duplicate_of)

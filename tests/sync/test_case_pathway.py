@@ -47,6 +47,12 @@ async def test_a_duplicate_pushed_from_two_tablets_is_kept_and_flagged(
     assert audit.status_code == 200, audit.text
     assert any((e.get("after") or {}).get("possible_duplicate_of") == str(first)
                for e in audit.json()["items"]), audit.json()
+    log = await http.get("/api/sync/conflicts", params={"row_id": str(second)},
+                         headers=unit.officer.headers)
+    assert log.status_code == 200, log.text
+    (entry,) = log.json()["items"]
+    assert (entry["policy"], entry["code"]) == ("duplicate", "possible_duplicate")
+    assert entry["kept_value"] == str(first)
     settled = await http.post(f"/api/cases/{second}/duplicate-review",
                               json={"same_person": True}, headers=unit.officer.headers)
     assert settled.status_code == 200 and settled.json()["id"] == str(first)
