@@ -322,21 +322,21 @@ CASE_FOLLOWUP = EntitySpec(
     kind=Kind.reference,
     scope=Scope.unit,
     description=(
-        "The vital-sign follow-up of each case (row_id is the case's id), kept by the server "
-        "on every status move and reading: a case under home care is due a reading at "
-        "`next_due_at` and overdue from then on, which the device judges with its own clock "
-        "(sync/PROTOCOL.md, case_followup)."
+        "Whether each case (row_id is the case's id) is under home care and since when, kept "
+        "by the server on every status move. With the case's vital-sign readings it gives "
+        "when the patient is next due one; the device judges \"overdue now\" with its own "
+        "clock (sync/PROTOCOL.md, case_followup)."
     ),
     fields=model_fields(CaseFollowUp, {
-        P.read_only: ("case_id", "under_care", "care_since", "last_reading_at", "reading_day",
-                      "readings_on_day", "next_due_at"),
+        P.read_only: ("case_id", "under_care", "care_since"),
     }),
     rules={"reading_interval_s": int(READING_INTERVAL.total_seconds()),
            "under_care_statuses": sorted(s.value for s in UNDER_CARE),
+           "vital_sign_kinds": "every observation kind but symptoms",
+           "next_due_at": "max(latest measured_at of the case's vital-sign readings, "
+                          "care_since) + reading_interval_s",
            "overdue": "under_care and now >= next_due_at",
-           "next_due_at": "max(last_reading_at, care_since) + reading_interval_s, for a "
-                          "vital-sign reading (any kind but symptoms)",
-           "reading_day_time_zone": LOCAL_TIME.key},
+           "readings_today_time_zone": LOCAL_TIME.key},
 )
 
 REGISTRY = Registry([

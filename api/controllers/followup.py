@@ -34,7 +34,7 @@ class FollowUpController(Controller):
         "last one and the time they entered home care, and is overdue from that instant on "
         "(`as_of >= next_due_at`). Longest overdue first; `alerts` are the unresolved alerts "
         "of the same scope, station or team. Tablets compute the same list offline from the "
-        "`case_followup` rows they pull (sync/PROTOCOL.md).",
+        "`case_followup` rows and the readings they pull (sync/PROTOCOL.md).",
     )
     async def get_follow_up_worklist(
         self,

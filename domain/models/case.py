@@ -115,10 +115,12 @@ class CaseAssignment(SyncColumns, Base):
 
 
 class CaseFollowUp(SyncColumns, Base):
-    """The vital-sign follow-up of one case (its ``id`` is the case's): maintained by database
-    triggers on every case status move and every reading, whoever writes (migration 0011), so
-    a tablet pulls when each patient is next due and works out "overdue now" offline
-    (domain/rules/followup.py, sync/PROTOCOL.md)."""
+    """Whether a case is under home care and since when (its ``id`` is the case's), kept by a
+    database trigger on every status move, whoever writes (migration 0011). With the case's
+    readings it says when the patient is next due a reading (domain/rules/followup.py); a
+    tablet pulls it and the readings and judges "overdue now" offline (sync/PROTOCOL.md).
+    The last reading is not copied here: readings of one ward apply concurrently, and a row
+    each of them updated would queue them, and could deadlock them, on the patient."""
 
     __tablename__ = "case_followup"
 
@@ -128,9 +130,3 @@ class CaseFollowUp(SyncColumns, Base):
     )
     under_care: Mapped[bool] = mapped_column(Boolean, nullable=False)
     care_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    last_reading_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    reading_day: Mapped[date | None] = mapped_column(Date)  # Asia/Ho_Chi_Minh
-    readings_on_day: Mapped[int] = mapped_column(
-        Integer, nullable=False, server_default=text("0")
-    )
-    next_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

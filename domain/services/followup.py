@@ -18,10 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
 from domain.errors import NotFound, ValidationFailed
-from domain.models.case import CaseFollowUp
 from domain.models.observation import Alert
 from domain.repositories.care_teams import CareTeamRepository
-from domain.repositories.followup import FollowUpRepository, OverdueRow
+from domain.repositories.followup import FollowUpRepository, FollowUpRow, local_day
 from domain.repositories.stations import StationRepository
 from domain.services.alerts import AlertService
 from domain.services.stations import StationService
@@ -40,7 +39,7 @@ class FollowUpService:
         self, *, district: str | None = None, commune: str | None = None,
         station_id: uuid.UUID | None = None, team_id: uuid.UUID | None = None,
         as_of: datetime | None = None, limit: int = 100, offset: int = 0,
-    ) -> tuple[datetime, list[OverdueRow], int, list[Alert]]:
+    ) -> tuple[datetime, list[FollowUpRow], int, list[Alert]]:
         """(as_of, a page of overdue cases, how many in all, the unresolved alerts)."""
         if as_of is not None and as_of.tzinfo is None:
             raise ValidationFailed("the instant needs its offset (Z or +07:00)", field="as_of")
@@ -55,17 +54,19 @@ class FollowUpService:
                 raise NotFound("care team not found", field="team_id")
         units = await StationService(self.session, self.principal).unit_paths(
             district=district, commune=commune)
-        rows, total = await FollowUpRepository(self.session).overdue(
-            units=units, now=as_of, station_id=station_id, team_id=team_id, limit=limit,
-            offset=offset)
+        rows, total = await FollowUpRepository(self.session).page(
+            units=units, day=local_day(as_of), overdue_at=as_of, station_id=station_id,
+            team_id=team_id, limit=limit, offset=offset)
         alerts, _ = await AlertService(self.session, self.principal).search(
             district=district, commune=commune, unresolved=True, station_id=station_id,
             team_id=team_id, limit=MAX_ALERTS)
         return as_of, rows, total, alerts
 
-    async def of_case(self, case_id: uuid.UUID) -> CaseFollowUp:
-        """The follow-up of one case in scope."""
-        row = await FollowUpRepository(self.session).of_case(case_id)
-        if row is None or row.deleted or not self.principal.can_read(row.scope_path):
+    async def of_case(self, case_id: uuid.UUID) -> FollowUpRow:
+        """The follow-up of one case in scope, now."""
+        rows, _ = await FollowUpRepository(self.session).page(
+            units=[self.principal.unit_path], day=local_day(datetime.now(UTC)),
+            case_id=case_id, limit=1)
+        if not rows:
             raise NotFound("case not found", field="case_id")
-        return row
+        return rows[0]

@@ -6,9 +6,10 @@ the vital-sign follow-up that tablets pull.
   "Nhung" and "Nhưng".
 - ``f0_case.possible_duplicate_of``: a pushed duplicate is kept and flagged for review.
 - ``case_status_event.effective_at``: when a move happened, beside when it was recorded.
-- ``case_followup``: per case, when it is next due a vital-sign reading, kept by triggers on
-  ``f0_case`` (status, deletes) and ``observation`` (readings), whoever writes; a synced
-  table (stamped, and notifying ``sync_feed`` like the tables of 0009).
+- ``case_followup``: per case, whether it is under home care and since when, kept by a
+  trigger on ``f0_case`` (status moves, deletes), whoever writes; a synced table (stamped, and
+  notifying ``sync_feed`` like the tables of 0009). The last reading is read from
+  ``observation`` itself, never copied into a row that every reading would have to lock.
 
 Revision ID: 0011
 Revises: 0010
@@ -55,7 +56,7 @@ CREATE OR REPLACE FUNCTION fold_vi(t text) RETURNS text LANGUAGE sql IMMUTABLE P
 $$;
 """
 
-# The interval and the home-care statuses are domain.rules.followup's (tests hold them equal).
+# The home-care statuses are domain.rules.followup's UNDER_CARE (a test holds them equal).
 FOLLOWUP_FUNCTIONS = ["""
 CREATE OR REPLACE FUNCTION case_followup_on_case() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -66,83 +67,28 @@ BEGIN
        AND OLD.scope_path = NEW.scope_path THEN
         RETURN NULL;
     END IF;
-    INSERT INTO case_followup AS f (id, case_id, scope_path, under_care, care_since,
-                                    next_due_at, deleted)
-    VALUES (NEW.id, NEW.id, NEW.scope_path, care, NEW.status_changed_at,
-            CASE WHEN care THEN NEW.status_changed_at + interval '12 hours' END, NEW.deleted)
+    INSERT INTO case_followup AS f (id, case_id, scope_path, under_care, care_since, deleted)
+    VALUES (NEW.id, NEW.id, NEW.scope_path, care, NEW.status_changed_at, NEW.deleted)
     ON CONFLICT (id) DO UPDATE SET
         scope_path = EXCLUDED.scope_path,
         deleted = EXCLUDED.deleted,
         under_care = EXCLUDED.under_care,
         -- back in home care (discharged, transfer cancelled): the clock restarts then
         care_since = CASE WHEN EXCLUDED.under_care AND NOT f.under_care
-                          THEN EXCLUDED.care_since ELSE f.care_since END,
-        next_due_at = CASE WHEN NOT EXCLUDED.under_care THEN NULL
-                           WHEN f.under_care
-                           THEN greatest(f.last_reading_at, f.care_since) + interval '12 hours'
-                           ELSE greatest(f.last_reading_at, EXCLUDED.care_since)
-                                + interval '12 hours' END;
-    RETURN NULL;
-END
-$$
-""", """
-CREATE OR REPLACE FUNCTION case_followup_on_reading() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    -- Once per statement over its new readings (a pushed batch or the demo's bulk insert is
-    -- one UPDATE per case, not one per reading); symptoms are not vital signs.
-    WITH r AS (
-        SELECT case_id, measured_at, (measured_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day
-          FROM new_rows WHERE kind <> 'symptoms' AND NOT deleted
-    ), latest AS (
-        SELECT case_id, max(measured_at) AS at, max(day) AS day FROM r GROUP BY case_id
-    ), on_day AS (
-        SELECT r.case_id, count(*) AS n FROM r JOIN latest l ON l.case_id = r.case_id
-         WHERE r.day = l.day GROUP BY r.case_id
-    )
-    UPDATE case_followup f SET
-        readings_on_day = CASE WHEN f.reading_day = l.day THEN f.readings_on_day + d.n
-                               WHEN f.reading_day IS NULL OR f.reading_day < l.day THEN d.n
-                               ELSE f.readings_on_day END,
-        reading_day = greatest(f.reading_day, l.day),
-        last_reading_at = greatest(f.last_reading_at, l.at),
-        next_due_at = CASE WHEN f.under_care
-                           THEN greatest(f.last_reading_at, l.at, f.care_since)
-                                + interval '12 hours' END
-      FROM latest l JOIN on_day d ON d.case_id = l.case_id
-     WHERE f.id = l.case_id;
+                          THEN EXCLUDED.care_since ELSE f.care_since END;
     RETURN NULL;
 END
 $$
 """]
 
-BACKFILL = ["""
+BACKFILL = """
 INSERT INTO case_followup (id, case_id, scope_path, under_care, care_since, deleted)
 SELECT c.id, c.id, c.scope_path,
        c.status IN ('home_monitoring', 'needs_attention', 'transfer_requested')
        AND NOT c.deleted,
        c.status_changed_at, c.deleted
   FROM f0_case c
-""", """
-WITH last AS (
-    SELECT case_id, max(measured_at) AS at FROM observation
-     WHERE kind <> 'symptoms' AND NOT deleted GROUP BY case_id
-), day AS (
-    SELECT o.case_id, count(*) AS n, (l.at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS d
-      FROM observation o JOIN last l ON l.case_id = o.case_id
-     WHERE o.kind <> 'symptoms' AND NOT o.deleted
-       AND (o.measured_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
-           = (l.at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
-     GROUP BY o.case_id, l.at
-)
-UPDATE case_followup f SET last_reading_at = last.at, reading_day = day.d,
-                           readings_on_day = day.n
-  FROM last JOIN day ON day.case_id = last.case_id
- WHERE f.id = last.case_id
-""", """
-UPDATE case_followup SET next_due_at = greatest(last_reading_at, care_since)
-                                       + interval '12 hours'
- WHERE under_care
-"""]
+"""
 
 
 def upgrade() -> None:
@@ -161,10 +107,6 @@ def upgrade() -> None:
         sa.Column("case_id", sa.UUID(), nullable=False),
         sa.Column("under_care", sa.Boolean(), nullable=False),
         sa.Column("care_since", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_reading_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("reading_day", sa.Date(), nullable=True),
-        sa.Column("readings_on_day", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("next_due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("id", sa.UUID(), nullable=False),
         sa.Column("scope_path", sa.String(length=64), nullable=False),
         sa.Column("sync_txid", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
@@ -188,27 +130,20 @@ def upgrade() -> None:
                     ["scope_path", "sync_txid", "sync_version"])
     op.create_index("ix_case_followup_scope_prefix", "case_followup", ["scope_path"],
                     postgresql_ops={"scope_path": "text_pattern_ops"})
-    op.create_index(op.f("ix_case_followup_next_due_at"), "case_followup", ["next_due_at"])
     op.execute(create_sync_trigger("case_followup"))
     for event in ("INSERT", "UPDATE"):  # it joins the feed: long-polling pulls wake (0009)
         op.execute(f"CREATE TRIGGER case_followup_feed_notify_{event.lower()} AFTER {event} "
                    "ON case_followup REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
                    "EXECUTE FUNCTION notify_sync_feed()")
-    for statement in BACKFILL:
-        op.execute(statement)
+    op.execute(BACKFILL)
     for function in FOLLOWUP_FUNCTIONS:
         op.execute(function)
     op.execute("CREATE TRIGGER f0_case_followup AFTER INSERT OR UPDATE ON f0_case "
                "FOR EACH ROW EXECUTE FUNCTION case_followup_on_case()")
-    op.execute("CREATE TRIGGER observation_followup AFTER INSERT ON observation "
-               "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
-               "EXECUTE FUNCTION case_followup_on_reading()")
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS observation_followup ON observation")
     op.execute("DROP TRIGGER IF EXISTS f0_case_followup ON f0_case")
-    op.execute("DROP FUNCTION IF EXISTS case_followup_on_reading()")
     op.execute("DROP FUNCTION IF EXISTS case_followup_on_case()")
     for event in ("insert", "update"):
         op.execute(f"DROP TRIGGER IF EXISTS case_followup_feed_notify_{event} ON case_followup")

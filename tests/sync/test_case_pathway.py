@@ -110,7 +110,24 @@ async def test_a_pushed_move_carries_its_effective_time(unit: Unit, http: httpx.
     assert death["status"] == "applied", death
 
 
-async def test_the_follow_up_comes_down_and_tells_when_a_patient_is_due(unit: Unit) -> None:
+def overdue_on_device(d: RawDevice, now: datetime) -> dict[uuid.UUID, datetime]:
+    """The worklist as sync/PROTOCOL.md tells a client to compute it: case -> next due."""
+    last: dict[str, datetime] = {}
+    for o in d.of("observation").values():
+        if o["kind"] != "symptoms":
+            at = datetime.fromisoformat(o["measured_at"])
+            last[o["case_id"]] = max(at, last.get(o["case_id"], at))
+    due = {}
+    for row, f in d.of("case_followup").items():
+        if f["under_care"]:
+            since = datetime.fromisoformat(f["care_since"])
+            due[row] = max(last.get(str(row), since), since) + timedelta(hours=12)
+    return {row: at for row, at in due.items() if now >= at}
+
+
+async def test_the_follow_up_comes_down_and_the_device_computes_the_worklist(
+    unit: Unit, http: httpx.AsyncClient
+) -> None:
     d = unit.device
     row = uuid.uuid4()
     registered = datetime.now(UTC) - timedelta(hours=15)
@@ -120,21 +137,36 @@ async def test_the_follow_up_comes_down_and_tells_when_a_patient_is_due(unit: Un
     await d.sync_down()
     f = d.of("case_followup")[row]
     assert f["case_id"] == str(row) and f["under_care"] is True
-    assert f["last_reading_at"] is None
-    due = datetime.fromisoformat(f["next_due_at"])
-    assert abs(due - (registered + timedelta(hours=12))) < timedelta(milliseconds=1)
-    assert due <= datetime.now(UTC), "overdue: no reading in the 12 hours since registration"
+    assert abs(datetime.fromisoformat(f["care_since"]) - registered) < timedelta(milliseconds=1)
+    now = datetime.now(UTC)
+    on_device = overdue_on_device(d, now)
+    online = await http.get("/api/follow-up", params={"as_of": now.isoformat()},
+                            headers=unit.staff.headers)
+    assert online.status_code == 200, online.text
+    listed = {c["case_id"]: c for c in online.json()["overdue"]["items"]}
+    assert row in on_device and str(row) in listed
+    assert datetime.fromisoformat(listed[str(row)]["next_due_at"]) == on_device[row]
+    # a reading an hour ago takes the patient off both lists until 11 hours from now
     measured = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
     await d.push_ok(d.mutation("observation", uuid.uuid4(), {
         "case_id": str(row), "kind": "spo2", "value": 98, "measured_at": measured.isoformat()}))
     await d.sync_down()
-    f = d.of("case_followup")[row]
-    assert datetime.fromisoformat(f["last_reading_at"]) == measured
-    assert datetime.fromisoformat(f["next_due_at"]) == measured + timedelta(hours=12)
-    assert f["readings_on_day"] == 1
+    later = measured + timedelta(hours=12)
+    assert row not in overdue_on_device(d, later - timedelta(seconds=1))
+    assert overdue_on_device(d, later)[row] == later
+    online = await http.get("/api/follow-up", params={"as_of": later.isoformat()},
+                            headers=unit.staff.headers)
+    assert str(row) in {c["case_id"] for c in online.json()["overdue"]["items"]}
+    # admitted: off the list on the device too
+    for status in ("transfer_requested", "hospitalized"):
+        (moved,) = await d.push_ok(d.mutation("f0_case", row, {"status": status}))
+        assert moved["status"] == "applied", moved
+    await d.sync_down()
+    assert d.of("case_followup")[row]["under_care"] is False
+    assert row not in overdue_on_device(d, later)
     schema = (await d.http.get("/sync/v1/schema")).json()
     spec = next(e for e in schema["entities"] if e["name"] == "case_followup")
     assert spec["rules"]["reading_interval_s"] == 12 * 3600
     assert spec["push"] is False
-    (refused,) = await d.push_ok(d.mutation("case_followup", row, {"next_due_at": None}))
+    (refused,) = await d.push_ok(d.mutation("case_followup", row, {"under_care": True}))
     assert refused["status"] == "rejected"

@@ -56,7 +56,7 @@ async def test_the_api_token_in_the_query_string_no_longer_opens_a_stream(
     token = live_api.admin_headers["Authorization"].split()[1]
     async with httpx.AsyncClient(base_url=live_api.base_url) as http:
         status, _ = await _first_event(http, f"/api/map/events?access_token={token}")
-        assert status == 401
+        assert status in (400, 401)  # 400: not a parameter of the stream (api/request.py)
         status, _ = await _first_event(http, f"/api/map/events?ticket={token[:100]}")
         assert status in (400, 401)
 

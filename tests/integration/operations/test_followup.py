@@ -80,7 +80,8 @@ async def test_the_boundary_is_12_hours_after_the_last_reading(
     assert datetime.fromisoformat(row["next_due_at"]) == due
     assert row["overdue_minutes"] == 0 and at["reading_interval_hours"] == 12
     one = await client.get(f"/api/follow-up/{case['id']}", headers=world.actors["staff_A"].headers)
-    assert one.json()["readings_on_day"] >= 1 and one.json()["under_care"] is True
+    assert one.json()["readings_today"] >= 1 and one.json()["under_care"] is True
+    assert datetime.fromisoformat(one.json()["last_reading_at"]) == last
 
 
 async def test_leaving_home_care_leaves_the_worklist_and_discharge_brings_back(
