@@ -102,9 +102,9 @@ export class WardModel {
   }
 
   /** Open alerts, emergencies first, and the cases whose vital signs are due (PROTOCOL.md,
-   * `case_followup`): under care and `now >= max(last reading, care since) + 12 h`. The
-   * server's row is the base; a reading still in the outbox counts at once, so the case leaves
-   * the list the moment the nurse records it, online or not. @param {number} nowMs */
+   * `case_followup`): under care and `now >= max(last reading, care since) + 12 h`, the last
+   * reading taken from the readings the tablet holds, its own unpushed ones included, so the
+   * case leaves the list the moment the nurse records it, online or not. @param {number} nowMs */
   worklist(nowMs = Date.now()) {
     const names = new Map(this.cases.map((c) => [c.id, c]));
     const alerts = this.alerts.filter((a) => a.status !== "resolved" && names.has(a.case_id))
@@ -116,7 +116,7 @@ export class WardModel {
       const f = this.followups.get(c.id);
       if (!(f ? f.under_care && isOpen(c) : isOpen(c))) continue;
       const vital = this.readings(c.id).find((o) => o.kind !== "symptoms");
-      const last = Math.max(Date.parse(f?.last_reading_at ?? "") || 0, Date.parse(vital?.measured_at ?? "") || 0);
+      const last = Date.parse(vital?.measured_at ?? "") || 0;
       const since = Date.parse(f?.care_since ?? c.status_changed_at ?? "") || 0;
       const dueAt = Math.max(last, since) + intervalMs;
       if (nowMs >= dueAt) overdue.push({ case: c, dueAt, lastAt: last || null });
