@@ -12,7 +12,7 @@ help:
 	@echo "make bench     run the benchmarks and rewrite bench/README.md"
 	@echo "make simulate  run the sync simulator against a running server"
 	@echo "make seed      load demo data (ARGS='--stations 436 --cases 20000')"
-	@echo "make web      refresh the vendored Leaflet and the offline base layer (Natural Earth) from the npm registry (needs node)"
+	@echo "make web      refresh the vendored Leaflet, the offline base layer (Natural Earth) and the QR generator from the npm registry (needs node)"
 	@echo "make db-start / db-stop / db-url   manage the private cluster under .data/"
 
 install:
@@ -41,13 +41,16 @@ simulate: install
 seed: install
 	@$(RUN) python -m api.cli seed-demo $(ARGS)
 
-# Refresh the vendored Leaflet the map serves (a fresh machine needs no node to run the map).
+# Refresh the vendored Leaflet the map serves and the QR generator the station app's enrolment
+# uses (a fresh machine needs no node to run either).
 web:
 	cd web && npm ci --no-audit --no-fund
 	mkdir -p api/static/vendor/leaflet
 	cp web/node_modules/leaflet/dist/leaflet.js web/node_modules/leaflet/dist/leaflet.css web/node_modules/leaflet/LICENSE api/static/vendor/leaflet/
 	cp -r web/node_modules/leaflet/dist/images api/static/vendor/leaflet/
 	node web/basemap.mjs
+	mkdir -p api/static/vendor/qrcode-generator
+	cp web/node_modules/qrcode-generator/dist/qrcode.mjs api/static/vendor/qrcode-generator/
 
 db-start: install
 	@$(RUN) python -m scripts.pgcluster start

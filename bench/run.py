@@ -32,6 +32,7 @@ from bench import (
     pull,
     push,
     scale_out,
+    station_browser,
     surge,
     wire_size,
 )
@@ -46,7 +47,8 @@ from bench.dataset import (
 from bench.harness import RESULTS, Result, database, rewrite_readme_table, server
 from domain.db import create_engine
 
-BENCHES = ("map", "live", "pull", "wire", "push", "contention", "profile", "surge", "scale", "couch")
+BENCHES = ("map", "live", "pull", "wire", "push", "contention", "profile", "surge", "scale",
+           "couch", "browser")
 
 
 def log(message: str) -> None:
@@ -65,11 +67,11 @@ def _tagged(bench: str, results: list[Result]) -> list[Result]:
 
 async def _stations(engine: AsyncEngine, names: Sequence[str]) -> dict[str, BenchStation]:
     made = {}
-    if {"pull", "wire", "couch"} & set(names):
+    if {"pull", "wire", "couch", "browser"} & set(names):
         log("bench ward for pulls: 5,000 cases and their readings (about 50,000 rows)")
         made["pull"] = await bench_station(engine, ward_code=PULL_WARD, tag="PULL",
                                            cases=5000, readings_per_case=7)
-    if {"push", "wire", "profile", "contention", "couch"} & set(names):
+    if {"push", "wire", "profile", "contention", "couch", "browser"} & set(names):
         log("bench station for pushes: 4,000 cases in home care")
         made["push"] = await bench_station(engine, ward_code=PUSH_WARD, tag="PUSH",
                                            cases=4000, readings_per_case=1)
@@ -125,6 +127,13 @@ async def _run(url: str, base: str, names: Sequence[str], quick: bool) -> list[R
             log("couch: the CouchDB-protocol peer (PouchDB 9, express-pouchdb) on the same records")
             results += _tagged("couch", await couch_peer.run(url, engine, st["pull"], st["push"],
                                                              quick=quick))
+        if "browser" in names:
+            log("browser: the JavaScript client in Chromium against the Python client")
+            n = 2 * (1 if quick else station_browser.ROUNDS)
+            pulls = await enrol(engine, [(st["pull"].id, st["pull"].staff_id)] * n, "bench js pull")
+            pushes = await enrol(engine, [(st["push"].id, st["push"].staff_id)] * n, "bench js push")
+            results += _tagged("browser", await station_browser.run(
+                base, st["pull"], st["push"], pulls, pushes, quick=quick))
     finally:
         await engine.dispose()
     return results

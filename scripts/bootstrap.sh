@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what `make run` and `make test` need, only where it is missing:
-#   uv, the Python packages (from uv.lock), PostgreSQL + PostGIS, and with --browser Chromium.
+#   uv, the Python packages (from uv.lock), PostgreSQL + PostGIS, and with --browser Chromium
+#   and Node (the JavaScript sync client's tests).
 # Uses sudo when not root; where it cannot install, it stops naming the packages to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +55,11 @@ fi
 # --- Chromium for the browser test -------------------------------------------------------
 if [ "$want_browser" -eq 1 ] && [ ! -x /usr/bin/chromium ]; then
   apt_install chromium fonts-dejavu-core
+fi
+
+# --- Node for the JavaScript sync client's tests --------------------------------------------
+if [ "$want_browser" -eq 1 ] && ! command -v node >/dev/null 2>&1; then
+  apt_install nodejs npm
 fi
 
 # --- uv ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from api.live import stop_live
 from domain import migrations
 from domain.db import create_engine, create_session_maker
 from domain.demo.operations import load_operations_demo
+from domain.demo.supplies import load_supplies_demo
 from domain.models.enums import Role
 from domain.models.station import Station
 from domain.settings import Settings
@@ -67,11 +68,14 @@ def chromium() -> Path:
 
 
 async def _seed(url: str, seed: int) -> tuple[tuple[str, str], list[SeededStation]]:
-    """The operations demo: 436 stations, 500 F0 cases; returns the coordinator's login."""
+    """The operations and supplies demos: 436 stations, 500 F0 cases, stock everywhere; returns
+    the coordinator's login."""
     engine = create_engine(url)
     try:
         async with create_session_maker(engine)() as s:
             logins = await load_operations_demo(s, stations=STATIONS, cases=CASES, seed=seed)
+            # Stock at every station: the station app gives bags from it and shows its cover.
+            await load_supplies_demo(s, seed=seed)
             await s.commit()
             rows = (await s.execute(
                 select(Station.id, Station.code, Station.scope_path, Station.status,
