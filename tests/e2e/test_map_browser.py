@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.async_api import Page, async_playwright
+from sqlalchemy import delete, select
 
 from domain.db import create_engine, create_session_maker
 from domain.models.station import Station
@@ -60,12 +61,22 @@ async def stock_the_station(url: str, station: SeededStation) -> None:
             await ensure_standard_catalog(s)
             row = await s.get(Station, station.id)
             assert row is not None
-            loc = StockLocation(id=uuid.uuid4(), code=f"LOC-{station.code}", name="Kho trạm",
-                                kind=LocationKind.station, unit_code=row.commune_code,
-                                station_id=station.id, scope_path=row.scope_path)
-            s.add(loc)
-            await s.flush()
-            for code, qty in (("bag_a", -4), ("rapid_test", 120), ("spo2_meter", 9)):
+            # The supplies demo gave the station its stock location; set what it holds.
+            loc = (await s.execute(
+                select(StockLocation).where(StockLocation.station_id == station.id,
+                                            StockLocation.kind == LocationKind.station)
+            )).scalars().first()
+            if loc is None:
+                loc = StockLocation(id=uuid.uuid4(), code=f"LOC-{station.code}", name="Kho trạm",
+                                    kind=LocationKind.station, unit_code=row.commune_code,
+                                    station_id=station.id, scope_path=row.scope_path)
+                s.add(loc)
+                await s.flush()
+            codes = (("bag_a", -4), ("rapid_test", 120), ("spo2_meter", 9))
+            await s.execute(delete(StockBalance).where(
+                StockBalance.location_id == loc.id,
+                StockBalance.item_id.in_([item_id(code) for code, _ in codes])))
+            for code, qty in codes:
                 s.add(StockBalance(location_id=loc.id, item_id=item_id(code),
                                    scope_path=row.scope_path, qty=qty))
             await s.commit()
