@@ -21,7 +21,8 @@ from sync.hlc import HLC, system_ms
 from tests.sync.conftest import HOME, NEIGHBOUR, Unit, World, make_unit, new_case
 
 DROPPED = {"id", "created_at", "updated_at", "recorded_at", "status_changed_at", "opened_at",
-           "acknowledged_at", "resolved_at", "changed_at", "case_code", "scope_path", "commune_code",
+           "acknowledged_at", "resolved_at", "changed_at", "effective_at", "care_since", "case_code",
+           "scope_path", "commune_code",
            "sync_txid", "sync_version"}
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
