@@ -11,10 +11,10 @@ is still tested, and replaced when dead.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -57,3 +57,57 @@ def ping_when_idle(engine: AsyncEngine, idle_s: float = IDLE_PING_S) -> None:
 
 def create_session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class Driver:
+    """The asyncpg connection under a session's transaction, raising SQLAlchemy's errors.
+
+    For the statements a sync request pays on every call: through SQLAlchemy an ORM select
+    costs about 200 µs of CPU and a text() statement about 90 µs on top of the round trip
+    (about 100 µs on this machine); on the driver, with its prepared-statement cache, almost
+    nothing. A failure is raised exactly as SQLAlchemy would raise it (``DBAPIError`` and its
+    subclasses, the asyncpg error as the cause), so callers classify and retry one way.
+    """
+
+    __slots__ = ("_adapted", "_raw")
+
+    def __init__(self, adapted: Any) -> None:
+        self._adapted = adapted
+        self._raw = adapted.driver_connection
+
+    async def fetch(self, sql: str, *args: Any) -> list[Any]:
+        try:
+            return cast(list[Any], await self._raw.fetch(sql, *args))
+        except Exception as error:
+            raise self._translated(sql, args, error) from None
+
+    async def fetchrow(self, sql: str, *args: Any) -> Any:
+        try:
+            return await self._raw.fetchrow(sql, *args)
+        except Exception as error:
+            raise self._translated(sql, args, error) from None
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        try:
+            await self._raw.execute(sql, *args)
+        except Exception as error:
+            raise self._translated(sql, args, error) from None
+
+    def _translated(self, sql: str, args: tuple[Any, ...], error: Exception) -> Exception:
+        dbapi = self._adapted.dbapi_connection
+        try:
+            dbapi._handle_exception(error)  # raises the DB-API error SQLAlchemy would see
+        except Exception as translated:
+            return cast(Exception, DBAPIError.instance(
+                sql, args, translated, dbapi.dbapi.Error, hide_parameters=True))
+        return error  # pragma: no cover - _handle_exception always raises
+
+
+async def driver(session: AsyncSession) -> Driver:
+    """The session's connection on the driver, its transaction begun first (so whatever runs
+    there is part of it). Repositories and query modules use it; the SQL stays in them."""
+    conn = await session.connection()
+    adapted: Any = await conn.get_raw_connection()
+    if not adapted.driver_connection.is_in_transaction():
+        await session.execute(text("SELECT 1"))  # SQLAlchemy begins its transaction lazily
+    return Driver(adapted)

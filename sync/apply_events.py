@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
+from domain.db import driver
 from domain.errors import Conflict, DomainError, Immutable
 from domain.models.enums import ObservationKind
 from domain.repositories.cases import CaseRepository
@@ -36,15 +36,15 @@ from sync.codec import Item
 from sync.context import DB_ERRORS, PushContext, refuse_transient, wire
 
 # The readings travel as one JSON array of arrays (see sync/queries.py, _CLAIM).
-_INSERT = text("""
+_INSERT = """
 INSERT INTO observation (id, case_id, scope_path, kind, loinc, value, value2, unit, symptoms,
                          measured_at, measured_by, device_id)
-SELECT (o->>0)::uuid, (o->>1)::uuid, :scope_path, (o->>2)::observation_kind, o->>3,
+SELECT (o->>0)::uuid, (o->>1)::uuid, $1, (o->>2)::observation_kind, o->>3,
        (o->>4)::float8, (o->>5)::float8, o->>6,
        ARRAY(SELECT jsonb_array_elements_text(o->7))::varchar(40)[],
-       (o->>8)::timestamptz, (o->>9)::uuid, :device_id
-FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS o
-""")
+       (o->>8)::timestamptz, (o->>9)::uuid, $2
+FROM jsonb_array_elements($3::text::jsonb) AS o
+"""
 _json = msgspec.json.Encoder()
 
 
@@ -160,10 +160,8 @@ class ObservationApplier:
     async def _insert(self, ctx: PushContext, group: list[Pushed]) -> None:
         rows = [(r.id, r.case_id, r.kind, r.loinc, r.value, r.value2, r.unit, r.symptoms,
                  r.measured_at, r.measured_by) for r in (p.reading for p in group)]
-        await ctx.session.execute(_INSERT, {
-            "scope_path": ctx.device.unit_path, "device_id": ctx.device.device_id,
-            "rows": _json.encode(rows).decode(),
-        })
+        await (await driver(ctx.session)).execute(
+            _INSERT, ctx.device.unit_path, ctx.device.device_id, _json.encode(rows).decode())
 
     async def _record(self, ctx: PushContext, p: Pushed) -> None:
         item, r = p.item, p.reading

@@ -18,23 +18,25 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
+from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import Principal
 from domain.conflict_log import ConflictRecord
-from domain.repositories.devices import DeviceMoveRecord, DeviceRepository, DeviceScope
-from domain.repositories.write_locks import lock_units
+from domain.repositories.devices import DeviceMoveRecord, DeviceScope
+from domain.repositories.write_locks import lock_push
 from domain.rules.recorded_time import is_future
-from domain.services.devices import authenticate_device
+from domain.services.devices import authenticate_push, hash_token
 from domain.services.users import UserService
 from domain.settings import Settings
 from sync import queries
 from sync.apply_records import RecordApplier
 from sync.clock import ServerClock, server_time
-from sync.codec import Item, Refused, decode_push
+from sync.codec import Item, PushBatch, Refused, decode_push
 from sync.context import (
     CLOCK_CODES,
     PushContext,
@@ -126,27 +128,24 @@ async def _push_once(
     session: AsyncSession, token: str, body: bytes, fmt: str, *, registry: Registry,
     settings: Settings, clock: ServerClock,
 ) -> PushResponse:
-    device = await authenticate_device(session, token)
-    if device is None:
+    found = await authenticate_push(session, token)
+    if found is None:
         raise Unauthenticated("unknown or revoked device token")
+    device, moves = found
     batch = decode_push(body, fmt, registry, settings.max_push_mutations)
     if batch.device_id != device.device_id:
         raise BadSyncRequest("device_id is not the device the token belongs to",
                              field="device_id")
-    repo = DeviceRepository(session)
-    moves = await repo.moves(device.device_id)
     items = batch.items
     scopes = {i.index: _scope_at(device, moves, i.mutation.hlc) for i in items}
     edited = _edited_rows(items, settings)
-    await lock_units(session, {device.unit_path, *(s.unit_path for s in scopes.values())},
-                     exclusive=edited is None, wait=LOCK_WAIT)
-    locked = await authenticate_device(session, token, lock=True)
-    if locked is None:
+    locked = await lock_push(session, {device.unit_path, *(s.unit_path for s in scopes.values())},
+                             exclusive=edited is None, wait=LOCK_WAIT,
+                             token_hash=hash_token(token))
+    if locked is None or locked[2]:
         raise Unauthenticated("unknown or revoked device token")
-    if locked.unit_path != device.unit_path or locked.station_id != device.station_id:
+    if (locked[0], locked[1]) != (device.station_id, device.unit_path):
         raise _ScopeChanged
-    for _, (spec, ids) in sorted((edited or {}).items()):
-        await queries.lock_rows(session, spec, ids)  # write_locks.py, step 3: in id order
     results: list[MutationResult | None] = [None] * len(batch.entries)
     units = {s.unit_path for s in scopes.values()} | {device.unit_path}
     ctx = PushContext(session, device, settings,
@@ -160,6 +159,29 @@ async def _push_once(
         if r.mutation is not None and r.mutation.op == "upsert":
             ctx.refused_rows.setdefault(r.mutation.row_id, r.mutation.id)
     to_claim = _screen(ctx, items, scopes)
+    accepted = [i.mutation.hlc for i in items
+                if getattr(results[i.index], "code", None) not in CLOCK_CODES]
+    # The server clock is ticked on its own connection while the batch applies, and observed
+    # before the commit: once anything of this batch is visible, the server clock (and so
+    # every later online stamp and server HLC) is above all of its HLCs.
+    tick = asyncio.ensure_future(clock.tick(max(accepted) if accepted else None))
+    try:
+        final = await _apply(ctx, batch, to_claim, refused, scopes, edited)
+        server_hlc = await tick
+    finally:
+        if not tick.done():
+            tick.cancel()
+    await session.commit()
+    return PushResponse(results=final, server_hlc=server_hlc, server_time=server_time())
+
+
+async def _apply(
+    ctx: PushContext, batch: PushBatch, to_claim: list[Item], refused: list[Refused],
+    scopes: dict[int, DeviceScope],
+    edited: dict[str, tuple[EntitySpec, list[uuid.UUID]]] | None,
+) -> list[MutationResult]:
+    """Claim, replay and apply the screened batch, and log what was not simply applied."""
+    session, device, results, settings = ctx.session, ctx.device, ctx.results, ctx.settings
     claimed = await queries.claim_mutations(session, device.device_id, [
         (i.mutation.id, i.mutation.entity, i.mutation.row_id, i.mutation.op, i.mutation.hlc,
          i.mutation.author_id, i.content, i.mutation.clock_correction_ms) for i in to_claim
@@ -171,9 +193,16 @@ async def _push_once(
     read_and_edited = cases_edited(to_apply)
     stored = (await queries.stored_ids(session, CASE_SPEC, read_and_edited)
               if read_and_edited else set())
+    to_lock = edited or {}
+    if to_lock and _edits_keys(to_apply):  # lock before its readings' KEY SHARE locks
+        await _lock_edited(session, to_lock)
+        to_lock = {}
     for run_scope, scoped in _scoped_runs(to_apply, scopes):
         ctx.device = run_scope
         for run in group_runs(scoped, stored, settings.thresholds):
+            if to_lock and run[0].spec.name in to_lock:
+                await _lock_edited(session, to_lock)
+                to_lock = {}
             await _apply_run(ctx, run)
     ctx.device = device
     final = [r for r in results if r is not None]
@@ -187,14 +216,38 @@ async def _push_once(
         and (isinstance(e, Refused) or e.mutation.id in claimed)
     ])
     await queries.insert_conflicts(session, ctx.conflicts)
-    accepted = [i.mutation.hlc for i in items
-                if getattr(results[i.index], "code", None) not in CLOCK_CODES]
-    # Observed before the commit: once anything of this batch is visible, the server clock
-    # (and so every later online stamp and server HLC) is above all of its HLCs.
-    server_hlc = await clock.tick(max(accepted) if accepted else None)
-    await repo.touch(device.device_id, datetime.now(UTC))
-    await session.commit()
-    return PushResponse(results=final, server_hlc=server_hlc, server_time=server_time())
+    return final
+
+
+async def _lock_edited(
+    session: AsyncSession, edited: dict[str, tuple[EntitySpec, list[uuid.UUID]]]
+) -> None:
+    """Lock every row a ward-sharing batch edits, all at once, in one order (write_locks.py,
+    step 3), just before its first edit: the readings before it take no lock another batch
+    waits for (foreign-key checks take KEY SHARE, which FOR NO KEY UPDATE does not block),
+    so other devices of the ward wait for these rows only while the edits and the commit
+    run, not while the batch's readings are written."""
+    for _, (spec, ids) in sorted(edited.items()):
+        await queries.lock_rows(session, spec, ids)
+
+
+@cache
+def _key_columns(spec: EntitySpec) -> frozenset[str]:
+    """Columns of a unique index or constraint: an UPDATE of one takes FOR UPDATE, which a
+    foreign-key check's KEY SHARE waits for."""
+    table: Any = spec.model.__table__
+    names = {c.name for index in table.indexes if index.unique for c in index.columns}
+    names |= {c.name for con in table.constraints
+              if isinstance(con, UniqueConstraint | PrimaryKeyConstraint) for c in con.columns}
+    return frozenset(names)
+
+
+def _edits_keys(items: Sequence[Item]) -> bool:
+    """Whether an upsert of the batch writes a key column (``_key_columns``). Such a batch
+    locks its edited rows before its readings: otherwise two batches could each hold a
+    reading's KEY SHARE on a row the other is about to update."""
+    return any(i.mutation.op == "upsert" and not _key_columns(i.spec).isdisjoint(i.values)
+               for i in items if i.spec.name != "observation")
 
 
 def _edited_rows(
@@ -206,7 +259,7 @@ def _edited_rows(
     A batch may share its ward with other such batches when each mutation either locks no row
     another writer of the ward may lock (a plain reading) or is a plain edit of a record
     (``RecordApplier.plain_edit``: ``lww`` fields of an existing row, which lock that row
-    alone). The rows it edits are then locked at once, in id order, before anything is written,
+    alone). The rows it edits are then locked at once, in id order, before its first edit,
     so two batches wait on each other only for the rows they share, and never deadlock
     (entities in name order, rows in id order). By entity name.
     """

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.conflict_log import ConflictEntry, ConflictRecord, entry_of
+from domain.db import driver
 from domain.models.device import SyncConflict
 from domain.repositories.scope import in_scope
 from sync.feed import column_sql
@@ -134,15 +135,15 @@ async def tombstone(
 
 # Bulk rows travel as one JSON array of arrays: encoded in C by msgspec and parsed in C by
 # PostgreSQL, instead of one driver-encoded array per column.
-_CLAIM = text("""
+_CLAIM = """
 INSERT INTO sync_mutation (id, device_id, entity, row_id, op, hlc, author_id, content_hash,
                            status, clock_correction_ms)
-SELECT (m->>0)::uuid, :device_id, m->>1, (m->>2)::uuid, m->>3, m->>4, (m->>5)::uuid, m->>6,
+SELECT (m->>0)::uuid, $1, m->>1, (m->>2)::uuid, m->>3, m->>4, (m->>5)::uuid, m->>6,
        'applied', (m->>7)::bigint
-FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS m
+FROM jsonb_array_elements($2::text::jsonb) AS m
 ON CONFLICT (device_id, id) DO NOTHING
 RETURNING id
-""")
+"""
 
 _RECORD = text("""
 UPDATE sync_mutation s SET status = r.status, code = r.code, message = r.message
@@ -164,8 +165,7 @@ async def claim_mutations(
     """
     if not rows:
         return set()
-    result = await session.execute(
-        _CLAIM, {"device_id": device_id, "rows": _json.encode(rows).decode()})
+    result = await (await driver(session)).fetch(_CLAIM, device_id, _json.encode(rows).decode())
     return {r[0] for r in result}
 
 

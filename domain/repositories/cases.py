@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, Table, and_, case, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import driver
 from domain.models.case import CaseAssignment, CaseStatusEvent, F0Case
 from domain.models.enums import CaseStatus, RiskGroup
 from domain.repositories.scope import escape_like, in_scope
@@ -107,6 +108,12 @@ def _rank(s: CaseSearch) -> ColumnElement[int]:
     return case(*whens, else_=NO_MATCH)
 
 
+_SNAPSHOTS = """
+SELECT id, scope_path, station_id, team_id, status::text, status_changed_at, deleted
+FROM f0_case WHERE id = ANY($1::uuid[])
+"""
+
+
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -117,14 +124,14 @@ class CaseRepository:
         return CaseView(row[0], row[1], row[2]) if row else None
 
     async def snapshots(self, case_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, CaseSnapshot]:
-        """What the reading rules need of each case, deleted ones included, in one query."""
-        stmt = select(F0Case.id, F0Case.scope_path, F0Case.station_id, F0Case.team_id,
-                      F0Case.status, F0Case.status_changed_at, F0Case.deleted
-                      ).where(F0Case.id.in_(list(case_ids)))
-        rows = (await self.session.execute(stmt)).all() if case_ids else []
-        return {r.id: CaseSnapshot(id=r.id, scope_path=r.scope_path, station_id=r.station_id,
-                                   team_id=r.team_id, status=r.status,
-                                   status_changed_at=r.status_changed_at, deleted=r.deleted)
+        """What the reading rules need of each case, deleted ones included, in one query
+        (on the driver: every push of readings asks it)."""
+        if not case_ids:
+            return {}
+        rows = await (await driver(self.session)).fetch(_SNAPSHOTS, list(case_ids))
+        return {r[0]: CaseSnapshot(id=r[0], scope_path=r[1], station_id=r[2], team_id=r[3],
+                                   status=CaseStatus(r[4]), status_changed_at=r[5],
+                                   deleted=r[6])
                 for r in rows}
 
     async def get_for_update(self, case_id: uuid.UUID) -> F0Case | None:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+import msgspec
+from sqlalchemy import ColumnElement, Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models.device import Device, DeviceMove
@@ -45,6 +46,20 @@ class DeviceMoveRecord:
     from_station_id: uuid.UUID
     from_scope_path: str
     moved_at_ms: int
+
+
+# A push's first statement: the device, its station's scope and its moves (oldest first).
+_PUSH_SCOPE = text("""
+SELECT d.id, d.station_id, s.scope_path, d.revoked_at IS NOT NULL, d.created_at,
+       (SELECT coalesce(json_agg(json_build_array(
+                   m.from_station_id, m.from_scope_path,
+                   floor(extract(epoch FROM m.moved_at) * 1000)) ORDER BY m.moved_at, m.id),
+               '[]')::text
+        FROM device_move m WHERE m.device_id = d.id)
+FROM device d JOIN station s ON s.id = d.station_id
+WHERE d.token_hash = :token_hash
+""")
+_moves_type = list[tuple[uuid.UUID, str, int]]
 
 
 def _view_select() -> Select[Device, str, str]:
@@ -105,6 +120,18 @@ class DeviceRepository:
             return None
         return DeviceScope(row[0], row[1], row[2], revoked=row[3] is not None,
                            enrolled_at=row[4])
+
+    async def push_scope(
+        self, token_hash: str
+    ) -> tuple[DeviceScope, list[DeviceMoveRecord]] | None:
+        """The device a token names and its moves, in one statement (read before the push
+        takes its locks; ``write_locks.lock_push`` re-reads the device row under them)."""
+        row = (await self.session.execute(_PUSH_SCOPE, {"token_hash": token_hash})).first()
+        if row is None:
+            return None
+        moves = [DeviceMoveRecord(s, p, int(ms))
+                 for s, p, ms in msgspec.json.decode(row[5], type=_moves_type)]
+        return DeviceScope(row[0], row[1], row[2], revoked=row[3], enrolled_at=row[4]), moves
 
     async def record_move(
         self, device_id: uuid.UUID, *, from_station_id: uuid.UUID, from_scope_path: str,

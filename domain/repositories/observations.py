@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import driver
 from domain.models.enums import ObservationKind
 from domain.models.observation import Observation
 from domain.rules.readings import Reading
@@ -22,6 +23,12 @@ def reading_of(o: Observation) -> Reading:
                    measured_by=o.measured_by, loinc=o.loinc)
 
 
+_READINGS = """
+SELECT id, case_id, kind::text, value, value2, symptoms, measured_at, measured_by, loinc
+FROM observation WHERE id = ANY($1::uuid[])
+"""
+
+
 class ObservationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -30,16 +37,14 @@ class ObservationRepository:
         return await self.session.get(Observation, observation_id)
 
     async def readings(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Reading]:
-        """The readings already stored under these ids, in one query."""
-        cols = (Observation.id, Observation.case_id, Observation.kind, Observation.value,
-                Observation.value2, Observation.symptoms, Observation.measured_at,
-                Observation.measured_by, Observation.loinc)
-        rows = (await self.session.execute(
-            select(*cols).where(Observation.id.in_(list(ids))))).all() if ids else []
-        return {r.id: Reading(id=r.id, case_id=r.case_id, kind=r.kind, value=r.value,
-                              value2=r.value2, symptoms=tuple(r.symptoms),
-                              measured_at=r.measured_at, measured_by=r.measured_by,
-                              loinc=r.loinc) for r in rows}
+        """The readings already stored under these ids, in one query (on the driver: every
+        push of readings asks it)."""
+        if not ids:
+            return {}
+        rows = await (await driver(self.session)).fetch(_READINGS, list(ids))
+        return {r[0]: Reading(id=r[0], case_id=r[1], kind=ObservationKind(r[2]), value=r[3],
+                              value2=r[4], symptoms=tuple(r[5]), measured_at=r[6],
+                              measured_by=r[7], loinc=r[8]) for r in rows}
 
     async def add(self, observation: Observation) -> Observation:
         self.session.add(observation)

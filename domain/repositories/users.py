@@ -4,12 +4,36 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import driver
+from domain.models.enums import Role
 from domain.models.station import CareTeamMember
 from domain.models.user import User
+
+_MEMBERS = """
+SELECT u.id, u.username, u.role::text, u.unit_code, u.unit_path, u.station_id,
+       coalesce(array_agg(m.team_id) FILTER (WHERE m.team_id IS NOT NULL), '{}')
+FROM app_user u LEFT JOIN care_team_member m ON m.user_id = u.id
+WHERE u.id = ANY($1::uuid[]) AND u.active AND u.unit_path = ANY($2::text[])
+GROUP BY u.id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    """An active member of a unit, with the care teams they belong to."""
+
+    id: uuid.UUID
+    username: str
+    role: Role
+    unit_code: str
+    unit_path: str
+    station_id: uuid.UUID | None
+    team_ids: frozenset[uuid.UUID]
 
 
 class UserRepository:
@@ -30,24 +54,15 @@ class UserRepository:
 
     async def active_members(
         self, user_ids: Collection[uuid.UUID], units: Collection[str]
-    ) -> list[User]:
-        """Active users among ``user_ids`` whose unit is one of ``units``, in one query."""
+    ) -> list[MemberRow]:
+        """Active users among ``user_ids`` whose unit is one of ``units``, with their care
+        teams, in one statement (every sync push asks it of its authors)."""
         if not user_ids or not units:
             return []
-        return list(await self.session.scalars(
-            select(User).where(User.id.in_(list(user_ids)), User.active.is_(True),
-                               User.unit_path.in_(list(units)))))
-
-    async def teams_of(self, user_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
-        """The care teams of each user, in one query."""
-        teams: dict[uuid.UUID, set[uuid.UUID]] = {u: set() for u in user_ids}
-        if user_ids:
-            rows = await self.session.execute(
-                select(CareTeamMember.user_id, CareTeamMember.team_id)
-                .where(CareTeamMember.user_id.in_(list(user_ids))))
-            for user_id, team_id in rows:
-                teams[user_id].add(team_id)
-        return teams
+        rows = await (await driver(self.session)).fetch(
+            _MEMBERS, list(user_ids), list(units))
+        return [MemberRow(r[0], r[1], Role(r[2]), r[3], r[4], r[5], frozenset(r[6]))
+                for r in rows]
 
     async def add(self, user: User) -> User:
         self.session.add(user)
@@ -60,11 +75,7 @@ async def set_audit_context(
     device_id: uuid.UUID | None = None,
 ) -> None:
     """Tell the audit trigger who writes in this transaction (transaction-local settings)."""
-    await session.execute(
-        text(
-            "SELECT set_config('fieldops.actor_id', :actor, true), "
-            "set_config('fieldops.via', :via, true), "
-            "set_config('fieldops.device_id', :device, true)"
-        ),
-        {"actor": str(actor_id or ""), "via": via, "device": str(device_id or "")},
-    )
+    await (await driver(session)).execute(
+        "SELECT set_config('fieldops.actor_id', $1, true), set_config('fieldops.via', $2, true), "
+        "set_config('fieldops.device_id', $3, true)",
+        str(actor_id or ""), via, str(device_id or ""))

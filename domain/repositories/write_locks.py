@@ -15,15 +15,17 @@ transaction takes its locks in this order, and never the other way round:
    insert rows and lock none another writer locks) and plain edits (``lww`` fields of
    existing records, each locking its own row alone) holds its ward shared instead, so such
    pushes run side by side while every other writer of the ward still waits for them; the
-   rows it edits it locks first of all its row locks (step 3).
-2. **The device row** of a sync push (``DeviceRepository.scope_by_token(lock=True)``), which
-   keeps a revocation or a move from passing a push halfway.
+   rows it edits it locks all at once (step 3).
+2. **The device row** of a sync push (``lock_push``, in the statement that takes its unit
+   locks), which keeps a revocation or a move from passing a push halfway.
 3. **Rows**, as the services take them (cases FOR NO KEY UPDATE, so that foreign-key checks of
    rows that merely reference them never wait); inside one unit held exclusive nobody else
-   holds them. A push holding its ward shared locks every row it edits right after the device
-   row, in one statement, by entity name and then id (``sync.queries.lock_rows``), and locks
-   nothing else: two such pushes wait on each other only for the rows they both edit, and
-   always in the same order, so they cannot deadlock.
+   holds them. A push holding its ward shared locks every row it edits at once, just before
+   its first edit, by entity name and then id (``sync.queries.lock_rows``), and locks nothing
+   else (its readings' foreign-key checks take KEY SHARE, which conflicts with no lock an
+   edit takes): two such pushes wait on each other only for the rows they both edit, only
+   while the edits and the commit run, and always in the same order, so they cannot
+   deadlock.
 
 The server clock row is never locked inside a request's transaction (sync/clock.py ticks it on
 its own connection), so it has no place in this order.
@@ -34,10 +36,13 @@ they touch rows no push or online edit of a ward locks in another order.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.db import driver
 
 # hashtextextended is PostgreSQL's stable 64-bit hash; the seed keeps these keys apart from
 # any other advisory-lock user of the database. One SELECT takes all of a transaction's unit
@@ -52,6 +57,15 @@ def _lock_sql(plan: list[tuple[str, bool]], wait: bool) -> str:
         for i, (_, exclusive) in enumerate(plan)
     ]
     return "SELECT " + ", ".join(calls)
+
+
+def _lock_calls(plan: list[tuple[str, bool]], first: int) -> list[str]:
+    """The lock calls of ``plan`` with positional parameters from ``$first`` on."""
+    return [
+        f"pg_advisory_xact_lock{'' if exclusive else '_shared'}"
+        f"(hashtextextended(${first + i}, {_SEED})) AS l{i}"
+        for i, (_, exclusive) in enumerate(plan)
+    ]
 
 
 def lock_plan(units: Iterable[str], *, exclusive: bool = True) -> list[tuple[str, bool]]:
@@ -93,3 +107,25 @@ async def lock_units(
     if wait is not None:
         params["wait"] = wait
     await session.execute(text(_lock_sql(plan, wait is not None)), params)
+
+
+async def lock_push(
+    session: AsyncSession, units: Iterable[str], *, exclusive: bool, wait: str,
+    token_hash: str,
+) -> tuple[uuid.UUID, str, bool] | None:
+    """Steps 1 and 2 of a sync push in one statement: its unit locks, then its device row,
+    which the same statement marks as seen now. (station id, the station's scope, revoked),
+    or None when no device has the token.
+
+    The UPDATE locks the device row only once the unit locks are held (it needs their row to
+    join), and reads the row's latest version whatever the statement's snapshot, so a move
+    or revocation committed while the push waited is seen here.
+    """
+    plan = lock_plan(units, exclusive=exclusive)
+    calls = ["set_config('lock_timeout', $2, true) AS wait", *_lock_calls(plan, 3)]
+    sql = (f"WITH unit_locks AS MATERIALIZED (SELECT {', '.join(calls)}) "
+           "UPDATE device SET last_seen_at = now() FROM unit_locks WHERE device.token_hash = $1 "
+           "RETURNING device.station_id, device.revoked_at IS NOT NULL, "
+           "(SELECT scope_path FROM station WHERE station.id = device.station_id)")
+    row = await (await driver(session)).fetchrow(sql, token_hash, wait, *(p for p, _ in plan))
+    return None if row is None else (row[0], row[2], row[1])

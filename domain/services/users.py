@@ -64,13 +64,11 @@ class UserService:
         self, user_ids: Collection[uuid.UUID], units: Collection[str], device_id: uuid.UUID
     ) -> dict[uuid.UUID, Principal]:
         """The active members of ``units`` among ``user_ids``, as Principals acting through
-        the device, in two queries whatever their number (what a sync push needs)."""
-        users = await self.repo.active_members(user_ids, units)
-        teams = await self.repo.teams_of([u.id for u in users])
+        the device, in one query whatever their number (what a sync push needs)."""
         return {u.id: Principal(
             user_id=u.id, username=u.username, role=u.role, unit_code=u.unit_code,
             unit_path=u.unit_path, station_id=u.station_id, device_id=device_id,
-            team_ids=frozenset(teams[u.id])) for u in users}
+            team_ids=u.team_ids) for u in await self.repo.active_members(user_ids, units)}
 
     async def principal(self, user_id: uuid.UUID, device_id: uuid.UUID | None = None) -> Principal | None:
         user = await self.repo.by_id(user_id)
