@@ -105,9 +105,17 @@ class Driver:
 
 async def driver(session: AsyncSession) -> Driver:
     """The session's connection on the driver, its transaction begun first (so whatever runs
-    there is part of it). Repositories and query modules use it; the SQL stays in them."""
+    there is part of it). Repositories and query modules use it; the SQL stays in them.
+
+    Kept in ``session.info`` for the session's current transaction, which holds one connection
+    until it ends: a request asks for it a dozen times."""
+    cached = session.info.get("driver")
+    if cached is not None and cached[0] is session.sync_session.get_transaction():
+        return cast(Driver, cached[1])
     conn = await session.connection()
     adapted: Any = await conn.get_raw_connection()
     if not adapted.driver_connection.is_in_transaction():
         await session.execute(text("SELECT 1"))  # SQLAlchemy begins its transaction lazily
-    return Driver(adapted)
+    found = Driver(adapted)
+    session.info["driver"] = (session.sync_session.get_transaction(), found)
+    return found

@@ -20,13 +20,12 @@ import asyncio
 import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from domain.db import ping_when_idle
+from domain.db import Driver, ping_when_idle
 from sync.hlc import HLC, hlc_to_ms
 
-_TICK = text("SELECT sync_clock_tick(:remote_ms)")
+_TICK = "SELECT sync_clock_tick($1)"
 
 
 def server_time() -> datetime:
@@ -104,8 +103,9 @@ class ServerClock:
                 self._running.add_done_callback(functools.partial(_settle, queued))
 
     async def _execute(self, remote: int) -> int:
-        async with self._get_engine().connect() as conn:
-            return int((await conn.execute(_TICK, {"remote_ms": remote})).scalar_one())
+        async with self._get_engine().connect() as conn:  # AUTOCOMMIT: one statement
+            row = await Driver(await conn.get_raw_connection()).fetchrow(_TICK, remote)
+            return int(row[0])
 
 
 def _settle(target: asyncio.Future[int], source: asyncio.Future[int]) -> None:
