@@ -105,17 +105,21 @@ class Driver:
 
 async def driver(session: AsyncSession) -> Driver:
     """The session's connection on the driver, its transaction begun first (so whatever runs
-    there is part of it). Repositories and query modules use it; the SQL stays in them.
+    there is part of it), and a savepoint the session has opened (``begin_nested``, which
+    SQLAlchemy emits only when the connection is next asked for) emitted before the driver
+    is used. Repositories and query modules use it; the SQL stays in them.
 
-    Kept in ``session.info`` for the session's current transaction, which holds one connection
-    until it ends: a request asks for it a dozen times."""
+    Kept in ``session.info`` while the session stays in the same transaction and savepoint,
+    which hold one connection: a request asks for it a dozen times."""
+    sync = session.sync_session
+    key = (sync.get_transaction(), sync.get_nested_transaction())
     cached = session.info.get("driver")
-    if cached is not None and cached[0] is session.sync_session.get_transaction():
+    if cached is not None and key[0] is not None and cached[0] == key:
         return cast(Driver, cached[1])
-    conn = await session.connection()
+    conn = await session.connection()  # begins the transaction and emits a pending savepoint
     adapted: Any = await conn.get_raw_connection()
     if not adapted.driver_connection.is_in_transaction():
         await session.execute(text("SELECT 1"))  # SQLAlchemy begins its transaction lazily
     found = Driver(adapted)
-    session.info["driver"] = (session.sync_session.get_transaction(), found)
+    session.info["driver"] = ((sync.get_transaction(), sync.get_nested_transaction()), found)
     return found
