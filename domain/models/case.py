@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -30,6 +31,11 @@ class F0Case(SyncColumns, Base):
     __extra_table_args__ = (
         CheckConstraint("year_of_birth BETWEEN 1900 AND 2100", name="year_of_birth_range"),
         CheckConstraint("vaccine_doses BETWEEN 0 AND 10", name="vaccine_doses_range"),
+        # The duplicate check of every new case (domain/rules/duplicates.py): the ward's
+        # cases born that year, or the national id.
+        Index("ix_f0_case_ward_birth_year", "scope_path", "year_of_birth"),
+        Index("ix_f0_case_national_id", "national_id",
+              postgresql_where=text("national_id IS NOT NULL")),
     )
 
     case_code: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)

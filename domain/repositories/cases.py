@@ -108,6 +108,19 @@ def _rank(s: CaseSearch) -> ColumnElement[int]:
     return case(*whens, else_=NO_MATCH)
 
 
+@dataclass(frozen=True, slots=True)
+class PersonCandidate:
+    """What the duplicate rule compares of a case that may hold the same person."""
+
+    id: uuid.UUID
+    case_code: str
+    national_id: str | None
+    scope_path: str
+    year_of_birth: int
+    phone: str | None
+    full_name: str
+
+
 _SNAPSHOTS = """
 SELECT id, scope_path, station_id, team_id, status::text, status_changed_at, deleted
 FROM f0_case WHERE id = ANY($1::uuid[])
@@ -172,19 +185,28 @@ class CaseRepository:
 
     async def same_person_candidates(
         self, *, scope: str, ward: str, national_id: str | None, year_of_birth: int,
-        exclude: uuid.UUID | None = None,
-    ) -> list[F0Case]:
+        with_phone: bool, exclude: uuid.UUID | None = None,
+    ) -> list[PersonCandidate]:
         """Live, unflagged cases that may be this person: the national id anywhere in
-        ``scope``, or the year of birth in the ``ward`` (the caller compares the rest)."""
-        match = [and_(F0Case.scope_path == ward, F0Case.year_of_birth == year_of_birth)]
+        ``scope``, or (``with_phone``: only a case with a phone can match on it) the year of
+        birth in the ``ward``; the caller compares the rest. Only the columns compared: a
+        ward holds thousands of cases, and every new case asks."""
+        match = []
+        if with_phone:
+            match.append(and_(F0Case.scope_path == ward, F0Case.year_of_birth == year_of_birth,
+                              F0Case.phone.isnot(None)))
         if national_id:
             match.append(and_(F0Case.national_id == national_id, in_scope(F0Case.scope_path,
                                                                           scope)))
+        if not match:
+            return []
         conds = [F0Case.deleted.is_(False), F0Case.possible_duplicate_of.is_(None), or_(*match)]
         if exclude is not None:
             conds.append(F0Case.id != exclude)
-        stmt = select(F0Case).where(*conds).order_by(F0Case.created_at)
-        return list(await self.session.scalars(stmt))
+        stmt = (select(F0Case.id, F0Case.case_code, F0Case.national_id, F0Case.scope_path,
+                       F0Case.year_of_birth, F0Case.phone, F0Case.full_name)
+                .where(*conds).order_by(F0Case.created_at))
+        return [PersonCandidate(*r) for r in (await self.session.execute(stmt)).all()]
 
     async def code_taken(self, case_code: str) -> bool:
         stmt = select(func.count()).where(F0Case.case_code == case_code)

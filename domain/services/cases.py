@@ -47,7 +47,13 @@ from domain.models.enums import AlertStatus, CaseStatus, RiskGroup, Role, Sex, S
 from domain.repositories.admin_units import AdminUnitRepository
 from domain.repositories.alerts import AlertRepository
 from domain.repositories.care_teams import CareTeamRepository
-from domain.repositories.cases import CaseFilter, CaseRepository, CaseSearch, CaseView
+from domain.repositories.cases import (
+    CaseFilter,
+    CaseRepository,
+    CaseSearch,
+    CaseView,
+    PersonCandidate,
+)
 from domain.repositories.stations import StationRepository
 from domain.rules.care import require_care
 from domain.rules.case_status import CASE_STATUS, OPEN_STATUSES
@@ -149,19 +155,19 @@ class CaseService:
     async def find_same_person(
         self, *, scope_path: str, full_name: str, year_of_birth: int, phone: str | None,
         national_id: str | None, exclude: uuid.UUID | None = None,
-    ) -> F0Case | None:
+    ) -> PersonCandidate | None:
         """The case already holding this person, if any (domain/rules/duplicates.py): the
         same national id in the caller's scope, or the same phone, name and year of birth
         in the ward."""
+        phone, name = phone_key(phone), name_key(full_name)
         rows = await CaseRepository(self.session).same_person_candidates(
             scope=self.principal.unit_path, ward=scope_path, national_id=national_id,
-            year_of_birth=year_of_birth, exclude=exclude,
+            year_of_birth=year_of_birth, with_phone=phone is not None, exclude=exclude,
         )
         if national_id:
             for c in rows:
                 if c.national_id == national_id:
                     return c
-        phone, name = phone_key(phone), name_key(full_name)
         for c in rows:
             if (phone is not None and c.scope_path == scope_path
                     and c.year_of_birth == year_of_birth and phone_key(c.phone) == phone
