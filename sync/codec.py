@@ -55,6 +55,14 @@ class _PushEnvelope(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     mutations: list[msgspec.Raw]
 
 
+class _TypedPush(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A push whose mutations all decode: the common case, decoded in one call."""
+
+    protocol: int
+    device_id: uuid.UUID
+    mutations: list[Mutation]
+
+
 class _MutationId(msgspec.Struct):
     """Just the id of a mutation that did not decode, to name it in its result."""
 
@@ -186,10 +194,27 @@ def decode_push(body: bytes, fmt: str, registry: Registry, max_mutations: int) -
             f"{len(envelope.mutations)} mutations in one push; at most {max_mutations}",
             field="mutations", max_mutations=max_mutations,
         )
+    try:  # every mutation well formed: one decode, then each judged against the registry
+        typed = decode(body, _TypedPush, fmt)
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        pass  # below, mutation by mutation, so each malformed one is refused alone
+    else:
+        return PushBatch(typed.device_id, [
+            _validated(i, m, registry) for i, m in enumerate(typed.mutations)
+        ])
     request = _decode(body, _PushEnvelope, fmt)
     return PushBatch(request.device_id, [
         _judge(i, raw, fmt, registry) for i, raw in enumerate(request.mutations)
     ])
+
+
+def _validated(index: int, m: Mutation, registry: Registry) -> Item | Refused:
+    try:
+        return validate(index, m, registry)
+    except BadSyncRequest as exc:
+        plain = msgspec.to_builtins(m)
+        return Refused(index, m.id, m, exc.field or f"mutations[{index}]", exc.detail, plain,
+                       _hash(plain))
 
 
 def _judge(index: int, raw: msgspec.Raw, fmt: str, registry: Registry) -> Item | Refused:
@@ -203,11 +228,7 @@ def _judge(index: int, raw: msgspec.Raw, fmt: str, registry: Registry) -> Item |
         where = _field_of(exc, f"{at}.") if isinstance(exc, msgspec.ValidationError) else None
         return Refused(index, _uuid_or_none(ident), None, where or at, str(exc), plain,
                        _hash(plain))
-    try:
-        return validate(index, m, registry)
-    except BadSyncRequest as exc:
-        plain = msgspec.to_builtins(m)
-        return Refused(index, m.id, m, exc.field or at, exc.detail, plain, _hash(plain))
+    return _validated(index, m, registry)
 
 
 def _plain(raw: msgspec.Raw, fmt: str) -> Any:
@@ -260,6 +281,34 @@ def _nul_at(value: Any, path: str) -> str | None:
     return None
 
 
+# Field sets (the entity's spec, names in order) that passed ``_check_shape``: a batch of a
+# thousand readings carries one or two, so the checks of their names run once, not per
+# mutation. Keyed by the spec's id and holding the spec, so a spec never passes for another.
+_SHAPES_CHECKED: dict[tuple[int, tuple[str, ...]], EntitySpec] = {}
+_MAX_SHAPES = 4096
+
+
+def _check_shape(at: str, m: Mutation, spec: EntitySpec) -> None:
+    """The names of an upsert's fields: all known and pushable, an event's required ones
+    there (an event is always sent whole)."""
+    if spec.kind is Kind.event:
+        missing = [f.name for f in spec.fields if f.required and f.name not in m.fields]
+        if missing:
+            raise BadSyncRequest(f"an `{m.entity}` needs {', '.join(missing)}",
+                                 field=f"{at}.fields.{missing[0]}")
+    for name in m.fields:
+        f = spec.by_name.get(name)
+        if f is None:
+            raise BadSyncRequest(
+                f"unknown field `{name}` of `{m.entity}`", field=f"{at}.fields.{name}"
+            )
+        if not f.pushable:
+            raise BadSyncRequest(
+                f"`{m.entity}.{name}` is {f.policy.value}: the server maintains it",
+                field=f"{at}.fields.{name}",
+            )
+
+
 def validate(index: int, m: Mutation, registry: Registry) -> Item:
     """Static checks of one mutation against the registry (no database)."""
     at = f"mutations[{index}]"
@@ -277,24 +326,18 @@ def validate(index: int, m: Mutation, registry: Registry) -> Item:
         return Item(index, m, spec, {}, content_hash(m, {}))
     if not m.fields:
         raise BadSyncRequest("an upsert carries at least one field", field=f"{at}.fields")
-    if spec.kind is Kind.event:  # an event is always sent whole
-        missing = [f.name for f in spec.fields if f.required and f.name not in m.fields]
-        if missing:
-            raise BadSyncRequest(f"an `{m.entity}` needs {', '.join(missing)}",
-                                 field=f"{at}.fields.{missing[0]}")
-    for name in m.fields:
-        f = spec.by_name.get(name)
-        if f is None:
-            raise BadSyncRequest(
-                f"unknown field `{name}` of `{m.entity}`", field=f"{at}.fields.{name}"
-            )
-        if not f.pushable:
-            raise BadSyncRequest(
-                f"`{m.entity}.{name}` is {f.policy.value}: the server maintains it",
-                field=f"{at}.fields.{name}",
-            )
+    shape = (id(spec), tuple(m.fields))
+    if _SHAPES_CHECKED.get(shape) is not spec:
+        _check_shape(at, m, spec)
+        if len(_SHAPES_CHECKED) >= _MAX_SHAPES:
+            _SHAPES_CHECKED.clear()
+        _SHAPES_CHECKED[shape] = spec
     for name, value in m.fields.items():
-        if (where := _nul_at(value, f"{at}.fields.{name}")) is not None:
+        if type(value) is str:
+            if "\x00" in value:
+                raise BadSyncRequest("text may not contain the NUL character (U+0000)",
+                                     field=f"{at}.fields.{name}")
+        elif (where := _nul_at(value, f"{at}.fields.{name}")) is not None:
             raise BadSyncRequest("text may not contain the NUL character (U+0000)", field=where)
     try:
         typed = msgspec.convert(m.fields, spec.push_type)
