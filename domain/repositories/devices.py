@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models.device import Device, DeviceMove
@@ -55,6 +55,23 @@ def _view_select() -> Select[Device, str, str]:
     )
 
 
+def _scope_by_token_select(
+    *, lock: bool
+) -> Select[uuid.UUID, uuid.UUID, str, datetime | None, datetime]:
+    stmt = (
+        select(Device.id, Device.station_id, Station.scope_path, Device.revoked_at,
+               Device.created_at)
+        .join(Station, Station.id == Device.station_id)
+        .where(Device.token_hash == bindparam("token_hash"))
+    )
+    return stmt.with_for_update(of=Device) if lock else stmt
+
+
+# Built once: every sync request (each pull page) looks its token up, and building the
+# statement and running it through the ORM session cost more than the query itself.
+_SCOPE_BY_TOKEN = {lock: _scope_by_token_select(lock=lock) for lock in (False, True)}
+
+
 class DeviceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -92,15 +109,8 @@ class DeviceRepository:
 
     async def scope_by_token(self, token_hash: str, *, lock: bool) -> DeviceScope | None:
         """The device a token hash names; ``lock`` serialises the pushes of one device."""
-        stmt = (
-            select(Device.id, Device.station_id, Station.scope_path, Device.revoked_at,
-                   Device.created_at)
-            .join(Station, Station.id == Device.station_id)
-            .where(Device.token_hash == token_hash)
-        )
-        if lock:
-            stmt = stmt.with_for_update(of=Device)
-        row = (await self.session.execute(stmt)).first()
+        conn = await self.session.connection()
+        row = (await conn.execute(_SCOPE_BY_TOKEN[lock], {"token_hash": token_hash})).first()
         if row is None:
             return None
         return DeviceScope(row[0], row[1], row[2], revoked=row[3] is not None,
