@@ -72,14 +72,15 @@ SCOPE_SQL = {
 _AFTER = "(sync_txid, sync_version) > (:after_txid, :after_version) AND sync_txid < :xmin"
 
 
-def column_sql(spec: EntitySpec) -> str:
-    """The entity's fields as a pull sends them (points as [lon, lat], enums as text)."""
+def column_sql(spec: EntitySpec, *, uuid_text: bool = False) -> str:
+    """The entity's fields as a pull sends them (points as [lon, lat], enums as text); with
+    ``uuid_text``, uuids as their canonical text (see ``_rows_sql``)."""
     cols = []
     for f in spec.stored:
         if f.type is FieldType.point:
             cols.append(f'CASE WHEN "{f.name}" IS NULL THEN NULL '
                         f'ELSE ARRAY[ST_X("{f.name}"), ST_Y("{f.name}")] END')
-        elif f.type is FieldType.enum:
+        elif f.type is FieldType.enum or (uuid_text and f.type is FieldType.uuid):
             cols.append(f'"{f.name}"::text')
         else:
             cols.append(f'"{f.name}"')
@@ -125,8 +126,15 @@ SELECT (SELECT array_agg(DISTINCT e) FROM page),
 
 @cache
 def _rows_sql(spec: EntitySpec) -> tuple[str, tuple[str, ...]]:
+    """The rows of one entity in a page. Ids and uuid fields are read as text: the wire
+    carries a uuid as its canonical text in JSON and MessagePack alike, which is exactly what
+    PostgreSQL's ``uuid::text`` prints, so the page's bytes are the same, but a row costs less
+    (asyncpg builds a str faster than its UUID object, and msgspec writes a str as it is
+    instead of formatting the UUID): about a third of a microsecond per uuid, and a row has
+    two to six of them. Nothing on the server reads these values back; they only go out."""
     return _positional(
-        f"SELECT sync_txid, sync_version, id, deleted, {column_sql(spec)} FROM {spec.table} "
+        f"SELECT sync_txid, sync_version, id::text, deleted, "
+        f"{column_sql(spec, uuid_text=True)} FROM {spec.table} "
         f"WHERE {SCOPE_SQL[spec.scope]} AND {_AFTER} "
         f"AND (sync_txid, sync_version) <= (:upto_txid, :upto_version) "
         f"ORDER BY sync_txid, sync_version"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, func, select, text, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models.device import Device, DeviceMove
@@ -70,6 +70,16 @@ def _view_select() -> Select[Device, str, str]:
     )
 
 
+# Built once: every sync request (each pull page) looks its token up, and building the
+# statement and running it through the ORM session cost more than the query itself.
+_SCOPE_BY_TOKEN = (
+    select(Device.id, Device.station_id, Station.scope_path, Device.revoked_at,
+           Device.created_at)
+    .join(Station, Station.id == Device.station_id)
+    .where(Device.token_hash == bindparam("token_hash"))
+)
+
+
 class DeviceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -105,17 +115,10 @@ class DeviceRepository:
         )
         return [DeviceView(r[0], r[1], r[2]) for r in rows], int(total or 0)
 
-    async def scope_by_token(self, token_hash: str, *, lock: bool) -> DeviceScope | None:
-        """The device a token hash names; ``lock`` serialises the pushes of one device."""
-        stmt = (
-            select(Device.id, Device.station_id, Station.scope_path, Device.revoked_at,
-                   Device.created_at)
-            .join(Station, Station.id == Device.station_id)
-            .where(Device.token_hash == token_hash)
-        )
-        if lock:
-            stmt = stmt.with_for_update(of=Device)
-        row = (await self.session.execute(stmt)).first()
+    async def scope_by_token(self, token_hash: str) -> DeviceScope | None:
+        """The device a token hash names (a push reads it with its moves, ``push_scope``)."""
+        conn = await self.session.connection()
+        row = (await conn.execute(_SCOPE_BY_TOKEN, {"token_hash": token_hash})).first()
         if row is None:
             return None
         return DeviceScope(row[0], row[1], row[2], revoked=row[3] is not None,
@@ -142,19 +145,3 @@ class DeviceRepository:
                                     from_scope_path=from_scope_path,
                                     to_station_id=to_station_id))
         await self.session.flush()
-
-    async def moves(self, device_id: uuid.UUID) -> list[DeviceMoveRecord]:
-        """The device's moves, oldest first."""
-        rows = await self.session.execute(
-            select(DeviceMove.from_station_id, DeviceMove.from_scope_path,
-                   func.floor(func.extract("epoch", DeviceMove.moved_at) * 1000))
-            .where(DeviceMove.device_id == device_id)
-            .order_by(DeviceMove.moved_at, DeviceMove.id)
-        )
-        return [DeviceMoveRecord(r[0], r[1], int(r[2])) for r in rows]
-
-    async def touch(self, device_id: uuid.UUID, at: datetime) -> None:
-        """Note when the device last synced."""
-        await self.session.execute(
-            update(Device).where(Device.id == device_id).values(last_seen_at=at)
-        )

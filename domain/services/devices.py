@@ -132,11 +132,9 @@ async def authenticate_push(
     return None if found is None or found[0].revoked else found
 
 
-async def authenticate_device(
-    session: AsyncSession, token: str, *, lock: bool = False
-) -> DeviceScope | None:
+async def authenticate_device(session: AsyncSession, token: str) -> DeviceScope | None:
     """The active device a bearer token names, or None (unknown or revoked: 401 alike)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    scope = await DeviceRepository(session).scope_by_token(hash_token(token), lock=lock)
+    scope = await DeviceRepository(session).scope_by_token(hash_token(token))
     return None if scope is None or scope.revoked else scope

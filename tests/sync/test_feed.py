@@ -7,8 +7,10 @@ import random
 import uuid
 from datetime import UTC, datetime
 
+import msgspec
 from sqlalchemy import text
 
+from sync.wire import MSGPACK, PROTOCOL_VERSION
 from tests.sync.conftest import ELSEWHERE, NEIGHBOUR, RawDevice, Unit, World, make_unit, new_case
 
 
@@ -59,6 +61,43 @@ async def test_bootstrap_page_by_page_equals_one_big_page(unit: Unit) -> None:
     assert pages > 5
     assert seen == [(c["entity"], c["row_id"]) for c in whole["changes"]]
     assert len(set(seen)) == len(seen)
+
+
+async def test_a_page_carries_every_id_as_the_database_holds_it_in_json_and_msgpack(
+    unit: Unit, world: World
+) -> None:
+    """The feed reads uuids as text to save their decoding: on the wire they must still be
+    the canonical uuid text, in MessagePack as in JSON, and a missing one still null."""
+    d = unit.device
+    ids = await cases(d, unit.station_id, 3)
+    now = datetime.now(UTC).isoformat()
+    await d.push_ok(*[d.mutation("observation", uuid.uuid4(), {
+        "case_id": str(i), "kind": "temperature", "value": 37.0, "measured_at": now})
+        for i in ids])
+    body = {"protocol": PROTOCOL_VERSION, "device_id": str(d.id), "cursor": None,
+            "limit": 5000}
+    as_json = (await d.post("/sync/v1/pull", body)).json()["changes"]
+    packed = await d.post("/sync/v1/pull", body, fmt=MSGPACK)
+    assert packed.status_code == 200
+    as_msgpack = msgspec.msgpack.decode(packed.content)["changes"]
+    def text_of(value: uuid.UUID | None) -> str | None:
+        return None if value is None else str(value)
+
+    async with world.engine.connect() as conn:
+        stored = {str(r[0]): tuple(map(text_of, r[1:])) for r in await conn.execute(text(
+            "SELECT id, case_id, measured_by, device_id FROM observation"))}
+        f0_cases = {str(r[0]): tuple(map(text_of, r[1:])) for r in await conn.execute(text(
+            "SELECT id, station_id, possible_duplicate_of FROM f0_case"))}
+    for changes in (as_json, as_msgpack):
+        observations = {c["row_id"]: c["fields"] for c in changes if c["entity"] == "observation"}
+        assert {k: (f["case_id"], f["measured_by"], f["device_id"])
+                for k, f in observations.items()} == stored
+        f0 = {c["row_id"]: c["fields"] for c in changes if c["entity"] == "f0_case"}
+        assert {k: (f["station_id"], f["possible_duplicate_of"])
+                for k, f in f0.items()} == f0_cases
+        assert all(str(uuid.UUID(c["row_id"])) == c["row_id"] for c in changes)
+    assert [(c["entity"], c["row_id"]) for c in as_msgpack] == [
+        (c["entity"], c["row_id"]) for c in as_json]
 
 
 async def test_an_interrupted_pull_resumes_from_its_cursor_without_gaps(
