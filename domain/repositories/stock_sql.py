@@ -76,12 +76,12 @@ LEFT JOIN LATERAL (
 ORDER BY p.location_code, p.item_code
 """
 
-# Key-item state per station in scope: on hand against the minimum and the daily need.
-STATION_STATES_SQL = """
-WITH st AS (
-    SELECT s.id FROM station s
-    WHERE NOT s.deleted AND {scope} {ids}
-), loc AS (
+# The key-item rule as CTEs over a CTE ``st`` (the stations, column ``id``), ending in
+# ``key_state`` (station_id, map_key, state, qty, days_of_cover): on hand against the
+# minimum and the daily need. Written once for the map (domain/repositories/map.py), the
+# dashboards and the reports (STATION_STATES_SQL).
+KEY_STATE_CTES = """
+loc AS (
     SELECT l.id, l.station_id FROM stock_location l JOIN st ON st.id = l.station_id
     WHERE l.kind = 'station'
 ), keys AS (
@@ -110,12 +110,22 @@ WITH st AS (
     LEFT JOIN qty ON qty.station_id = st.id AND qty.map_key = need.map_key
     LEFT JOIN used ON used.station_id = st.id AND used.map_key = need.map_key
     LEFT JOIN station_caseload cl ON cl.station_id = st.id
-)
-SELECT station_id, map_key,
-       CASE WHEN qty < 0 OR (qty = 0 AND (min_stock > 0 OR daily_need > 0)) THEN 'out'
-            WHEN qty < min_stock OR qty < {low_days} * daily_need THEN 'low'
-            ELSE 'ok' END,
-       qty,
-       CASE WHEN daily_need > 0 THEN round((qty / daily_need)::numeric, 1)::float END
-FROM grid
+), key_state AS (
+    SELECT station_id, map_key,
+           CASE WHEN qty < 0 OR (qty = 0 AND (min_stock > 0 OR daily_need > 0)) THEN 'out'
+                WHEN qty < min_stock OR qty < {low_days} * daily_need THEN 'low'
+                ELSE 'ok' END AS state,
+           qty,
+           CASE WHEN daily_need > 0 THEN round((qty / daily_need)::numeric, 1)::float
+           END AS days_of_cover
+    FROM grid
+)"""
+
+# Key-item state per station in scope, one row per station and key.
+STATION_STATES_SQL = """
+WITH st AS (
+    SELECT s.id FROM station s
+    WHERE NOT s.deleted AND {scope} {ids}
+),""" + KEY_STATE_CTES + """
+SELECT station_id, map_key, state, qty, days_of_cover FROM key_state
 """
