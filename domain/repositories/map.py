@@ -16,8 +16,13 @@ from domain.models.enums import Role
 from domain.models.supply import LocationKind, Requisition, StockLocation
 from domain.models.user import User
 from domain.repositories.scope import scope_sql
-from domain.repositories.stock import KEY_ITEMS, SQL_CONSTANTS, KeyStock
-from domain.repositories.stock_sql import KEY_STATE_CTES
+from domain.repositories.stock import (
+    CONSUMPTION_WINDOW_DAYS,
+    KEY_ITEMS,
+    LOW_DAYS_OF_COVER,
+    KeyStock,
+)
+from domain.repositories.stock_sql import key_columns_ctes
 from domain.rules.case_status import OPEN_STATUSES
 from domain.rules.requisition_status import OPEN_STATUSES as OPEN_REQUISITION_STATUSES
 
@@ -101,23 +106,24 @@ _ALERT_COUNTS = """count(*) AS open_alerts,
            count(*) FILTER (WHERE al.severity = 'attention') AS attention_alerts,
            count(*) FILTER (WHERE al.status = 'acknowledged') AS acknowledged_alerts"""
 
+# The key supplies of each station as columns (the planning constants written in).
+_KEY_COLUMNS_CTES = key_columns_ctes(KEY_ITEMS, window=CONSUMPTION_WINDOW_DAYS,
+                                     low_days=LOW_DAYS_OF_COVER)
+
 # Everything the map draws of the stations ``{source}`` selects, in one statement and one row
 # per station: load (open cases from station_caseload, kept by triggers on f0_case), unresolved
 # alerts, the key supplies' state, quantity and days of cover as three columns per key in
-# KEY_ITEMS order (the rule of stock_sql.KEY_STATE_CTES; a null state: the catalog has no
-# such key), and the ward's and district's names (looked up by code: LIMIT 1 keeps the
-# planner from hashing every unit of the country). One row per station
-# instead of one per station and key, and no second and third round trip: the statement and
-# the Python that reads it were most of the map's time (bench/results/map_notes.md).
+# KEY_ITEMS order (stock_sql.key_columns_ctes; a null state: the catalog has no such key),
+# and the ward's and district's names (looked up by code: LIMIT 1 keeps the planner from
+# hashing every unit of the country). One row per station instead of one per station and
+# key, and no second and third round trip: those statements and the Python that read them
+# were most of the map's time (bench/results/map_notes.md).
 _STATIONS_SQL = """
 WITH st AS MATERIALIZED (
     SELECT s.id, s.code, s.name, s.status, s.commune_code, s.scope_path, s.position,
            s.capacity, s.doctors, s.nurses, s.volunteers
     FROM ({source}) s
-),""" + KEY_STATE_CTES + """, stock AS (
-    SELECT station_id, {key_columns}
-    FROM key_state GROUP BY station_id
-), alerts AS (
+),""" + _KEY_COLUMNS_CTES + """, alerts AS (
     SELECT al.station_id, """ + _ALERT_COUNTS + """
     FROM alert al
     WHERE NOT al.deleted AND al.status <> 'resolved' AND {alert_filter}
@@ -134,7 +140,7 @@ SELECT st.id, st.code, st.name, st.status::text, st.commune_code, st.scope_path,
 FROM st
 LEFT JOIN station_caseload cl ON cl.station_id = st.id
 LEFT JOIN alerts a ON a.station_id = st.id
-LEFT JOIN stock k ON k.station_id = st.id
+LEFT JOIN key_columns k ON k.station_id = st.id
 LEFT JOIN LATERAL (
     SELECT * FROM admin_unit u WHERE u.code = split_part(st.scope_path, '.', 4) LIMIT 1
 ) cu ON true
@@ -157,18 +163,12 @@ _DISTANCE = (
 _ALERTS_OF_FEW = "al.station_id IN (SELECT id FROM st)"
 
 
-_KEY_COLUMNS = ",\n           ".join(
-    f"min(state) FILTER (WHERE map_key = '{key}'), "
-    f"(sum(qty) FILTER (WHERE map_key = '{key}'))::bigint, "
-    f"min(days_of_cover) FILTER (WHERE map_key = '{key}')"
-    for key in KEY_ITEMS
-)
 _KEYS_AT = 27  # the first key column: after the station's 18, the places' 8 and station_id
 
 
 def _sql(*, source: str, alert_filter: str, distance: str = "NULL::float", order: str) -> str:
     return _STATIONS_SQL.format(source=source, alert_filter=alert_filter, distance=distance,
-                                order=order, key_columns=_KEY_COLUMNS, **SQL_CONSTANTS)
+                                order=order)
 
 
 def _unit_name(name: str | None, unit_type: str | None, short_name: str | None,
