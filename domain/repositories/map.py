@@ -142,10 +142,12 @@ LEFT JOIN station_caseload cl ON cl.station_id = st.id
 LEFT JOIN alerts a ON a.station_id = st.id
 LEFT JOIN key_columns k ON k.station_id = st.id
 LEFT JOIN LATERAL (
-    SELECT * FROM admin_unit u WHERE u.code = split_part(st.scope_path, '.', 4) LIMIT 1
+    SELECT u.name, u.unit_type, u.short_name, u.name_en FROM admin_unit u
+    WHERE u.code = split_part(st.scope_path, '.', 4) LIMIT 1
 ) cu ON true
 LEFT JOIN LATERAL (
-    SELECT * FROM admin_unit u WHERE u.code = split_part(st.scope_path, '.', 3) LIMIT 1
+    SELECT u.name, u.unit_type, u.short_name, u.name_en FROM admin_unit u
+    WHERE u.code = split_part(st.scope_path, '.', 3) LIMIT 1
 ) du ON true
 ORDER BY {order}
 """

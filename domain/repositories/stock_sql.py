@@ -148,7 +148,9 @@ def key_columns_ctes(keys: tuple[str, ...], *, window: int, low_days: int) -> st
     ``keys`` order, all null for a key the catalog does not have. For the map: one row per
     station, and each figure summed per station with the keys as columns, which is a quarter
     faster than grouping by station and key and pivoting after (bench/results/map_notes.md).
-    Keys are the code's own names (KEY_ITEMS), written into the text."""
+    Keys are the code's own names (KEY_ITEMS), written into the text. ``key_inputs`` is
+    materialized so each key's quantity and daily need are computed once, not once for
+    every place the rule names them."""
     def per_key(template: str) -> str:
         return ",\n           ".join(template.format(k=k) for k in keys)
 
@@ -184,7 +186,7 @@ def key_columns_ctes(keys: tuple[str, ...], *, window: int, low_days: int) -> st
      AND m.occurred_at >= now() - make_interval(days => {window})
     JOIN loc ON loc.id = m.location_id
     GROUP BY 1
-), key_inputs AS (
+), key_inputs AS MATERIALIZED (
     SELECT st.id AS station_id, {columns}
     FROM st CROSS JOIN need n
     LEFT JOIN qty q ON q.station_id = st.id
