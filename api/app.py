@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
@@ -69,18 +68,6 @@ def replica_of(settings: Settings) -> Replica | None:
                    pool_size=settings.db_pool_size, wait_s=settings.replica_wait_ms / 1000)
 
 
-def freeze_startup_heap() -> None:
-    """Put everything alive once the server has started (modules, the app, its routes and
-    schemas: about 195,000 objects) out of the cyclic collector's reach, so that a full
-    collection walks only what requests leave behind. Measured on the map page
-    (bench/results/map_notes.md): a full collection of the app's heap took 120-160 ms here and
-    came about every 20 map requests, which made the page's p99; frozen, under 1 ms.
-    Only a server that owns its engine freezes: tests build many apps in one process and
-    would keep every one of them."""
-    gc.collect()
-    gc.freeze()
-
-
 def create_app(
     settings: Settings,
     *,
@@ -98,7 +85,6 @@ def create_app(
             app.state.engine = engine
             app.state.session_maker = create_session_maker(engine)
             await start_live(app)
-            freeze_startup_heap()
         try:
             yield
         finally:
