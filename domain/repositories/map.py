@@ -188,7 +188,7 @@ def _row(r: tuple[Any, ...]) -> MapStation:
         for n, key in enumerate(KEY_ITEMS) if keys[3 * n] is not None
     }
     return MapStation(
-        station=StationLoad(*r[:18]),  # the columns in the dataclass's order
+        station=StationLoad(*r[:18]),  # the columns in the order of its fields
         supplies=supplies,
         commune=_unit_name(*r[18:22]),
         district=_unit_name(*r[22:26]),
