@@ -17,6 +17,8 @@ from domain.repositories.stock import KEY_ITEMS
 from domain.services.map import StationDetail, StationView
 
 StockState = Literal["ok", "low", "out", "unknown"]
+# by value, without Enum.__call__ (436 calls a page; it was a tenth of the page's Python)
+_STATUS = {s.value: s for s in StationStatus}
 AttentionReason = Literal["open_alerts", "stock_out", "overload"]
 
 
@@ -89,7 +91,7 @@ class StationFeature(msgspec.Struct, tag="Feature", kw_only=True, frozen=True):
             id=str(s.id),
             geometry=Point(coordinates=(round(s.lon, 6), round(s.lat, 6))),
             properties=StationProperties(
-                code=s.code, name=s.name, status=StationStatus(s.status),
+                code=s.code, name=s.name, status=_STATUS[s.status],
                 province_code=parts[1], district_code=parts[2], commune_code=s.commune_code,
                 commune_name=view.places.commune_name,
                 commune_name_en=view.places.commune_name_en,

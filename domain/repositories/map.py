@@ -8,23 +8,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models.enums import Role
 from domain.models.supply import LocationKind, Requisition, StockLocation
 from domain.models.user import User
+from domain.repositories.scope import scope_sql
+from domain.repositories.stock import (
+    CONSUMPTION_WINDOW_DAYS,
+    KEY_ITEMS,
+    LOW_DAYS_OF_COVER,
+    KeyStock,
+)
+from domain.repositories.stock_sql import key_columns_ctes
 from domain.rules.case_status import OPEN_STATUSES
 from domain.rules.requisition_status import OPEN_STATUSES as OPEN_REQUISITION_STATUSES
 
-# Active load: cases still cared for at home (not recovered, deceased or hospitalized).
+# Active load: cases still cared for at home (not recovered, deceased or hospitalized), the
+# statuses station_caseload counts (migration 0003).
 ACTIVE_CASE_STATUSES = sorted(s.value for s in OPEN_STATUSES)
 
 
-@dataclass(frozen=True, slots=True)
-class StationLoad:
+class StationLoad(msgspec.Struct, frozen=True):
     """A station as the map draws it: where, what state, how loaded, how many unresolved alerts
-    (by severity, and how many of them someone has acknowledged)."""
+    (by severity, and how many of them someone has acknowledged). Structs, not frozen
+    dataclasses, for what the map builds per station: they are built ten times faster."""
 
     id: uuid.UUID
     code: str
@@ -44,6 +54,25 @@ class StationLoad:
     attention_alerts: int
     acknowledged_alerts: int
     distance_m: float | None = None
+
+
+class UnitName(msgspec.Struct, frozen=True):
+    """An administrative unit's names, as english_name (domain/admin_dataset.py) reads them."""
+
+    name: str
+    unit_type: str
+    short_name: str
+    name_en: str | None
+
+
+class MapStation(msgspec.Struct, frozen=True):
+    """A station as one row of the map's statement: its load, its key supplies (state,
+    quantity, days of cover; the keys the catalog has) and its ward's and district's names."""
+
+    station: StationLoad
+    supplies: dict[str, KeyStock]
+    commune: UnitName | None
+    district: UnitName | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,75 +106,92 @@ _ALERT_COUNTS = """count(*) AS open_alerts,
            count(*) FILTER (WHERE al.severity = 'attention') AS attention_alerts,
            count(*) FILTER (WHERE al.status = 'acknowledged') AS acknowledged_alerts"""
 
-_COLUMNS = """s.id, s.code, s.name, s.status::text, s.commune_code, s.scope_path,
-       ST_X(s.position), ST_Y(s.position), s.capacity, s.doctors, s.nurses, s.volunteers"""
+# The key supplies of each station as columns (the planning constants written in).
+_KEY_COLUMNS_CTES = key_columns_ctes(KEY_ITEMS, window=CONSUMPTION_WINDOW_DAYS,
+                                     low_days=LOW_DAYS_OF_COVER)
 
-# The whole scope in one statement: each count is one scan under the scope's path prefix
-# (cases and alerts carry their station's scope path), grouped by station and hash-joined;
-# per-station index lookups take twice as long for the 436 stations of the city.
-_SCOPE_SQL = f"""
-SELECT {_COLUMNS}, coalesce(c.active, 0), coalesce(a.open_alerts, 0),
+# Everything the map draws of the stations ``{source}`` selects, in one statement and one row
+# per station: load (open cases from station_caseload, kept by triggers on f0_case), unresolved
+# alerts, the key supplies' state, quantity and days of cover as three columns per key in
+# KEY_ITEMS order (stock_sql.key_columns_ctes; a null state: the catalog has no such key),
+# and the ward's and district's names (looked up by code: LIMIT 1 keeps the planner from
+# hashing every unit of the country). One row per station instead of one per station and
+# key, and no second and third round trip: those statements and the Python that read them
+# were most of the map's time (bench/results/map_notes.md).
+_STATIONS_SQL = """
+WITH st AS MATERIALIZED (
+    SELECT s.id, s.code, s.name, s.status, s.commune_code, s.scope_path, s.position,
+           s.capacity, s.doctors, s.nurses, s.volunteers
+    FROM ({source}) s
+),""" + _KEY_COLUMNS_CTES + """, alerts AS (
+    SELECT al.station_id, """ + _ALERT_COUNTS + """
+    FROM alert al
+    WHERE NOT al.deleted AND al.status <> 'resolved' AND {alert_filter}
+    GROUP BY 1
+)
+SELECT st.id, st.code, st.name, st.status::text, st.commune_code, st.scope_path,
+       ST_X(st.position), ST_Y(st.position), st.capacity, st.doctors, st.nurses,
+       st.volunteers, coalesce(cl.open_cases, 0), coalesce(a.open_alerts, 0),
        coalesce(a.emergency_alerts, 0), coalesce(a.attention_alerts, 0),
-       coalesce(a.acknowledged_alerts, 0)
-FROM station s
-LEFT JOIN (
-    SELECT f.station_id, count(*) AS active FROM f0_case f
-    WHERE NOT f.deleted AND (f.scope_path = :scope OR f.scope_path LIKE :scope_like)
-      AND f.status = ANY(CAST(:active AS case_status[]))
-    GROUP BY 1
-) c ON c.station_id = s.id
-LEFT JOIN (
-    SELECT al.station_id, {_ALERT_COUNTS}
-    FROM alert al
-    WHERE NOT al.deleted AND (al.scope_path = :scope OR al.scope_path LIKE :scope_like)
-      AND al.status <> 'resolved'
-    GROUP BY 1
-) a ON a.station_id = s.id
-WHERE {{where}}
-ORDER BY s.code
+       coalesce(a.acknowledged_alerts, 0), {distance},
+       cu.name, cu.unit_type, cu.short_name, cu.name_en,
+       du.name, du.unit_type, du.short_name, du.name_en,
+       k.*
+FROM st
+LEFT JOIN station_caseload cl ON cl.station_id = st.id
+LEFT JOIN alerts a ON a.station_id = st.id
+LEFT JOIN key_columns k ON k.station_id = st.id
+LEFT JOIN LATERAL (
+    SELECT u.name, u.unit_type, u.short_name, u.name_en FROM admin_unit u
+    WHERE u.code = split_part(st.scope_path, '.', 4) LIMIT 1
+) cu ON true
+LEFT JOIN LATERAL (
+    SELECT u.name, u.unit_type, u.short_name, u.name_en FROM admin_unit u
+    WHERE u.code = split_part(st.scope_path, '.', 3) LIMIT 1
+) du ON true
+ORDER BY {order}
 """
-
-# A few stations (a live update, a nearest search): index lookups per station.
-_FEW_SQL = f"""
-SELECT {_COLUMNS}, c.active, a.open_alerts, a.emergency_alerts, a.attention_alerts,
-       a.acknowledged_alerts{{distance}}
-FROM ({{source}}) s
-CROSS JOIN LATERAL (
-    SELECT count(*) AS active FROM f0_case f
-    WHERE f.station_id = s.id AND NOT f.deleted
-      AND f.status = ANY(CAST(:active AS case_status[]))
-) c
-CROSS JOIN LATERAL (
-    SELECT {_ALERT_COUNTS}
-    FROM alert al
-    WHERE al.station_id = s.id AND al.status <> 'resolved' AND NOT al.deleted
-) a
-ORDER BY {{order}}
-"""
-
-_SCOPED = "NOT s.deleted AND (s.scope_path = :scope OR s.scope_path LIKE :scope_like)"
 
 # Nearest neighbours by the GiST index (<->), then exact metres on the sphere for the few kept.
-_NEAREST_SOURCE = f"""
-    SELECT s.* FROM station s WHERE {_SCOPED}
+_NEAREST_SOURCE = """
+    SELECT s.* FROM station s WHERE NOT s.deleted AND {scope}
     ORDER BY s.position <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT :k
 """
 _DISTANCE = (
-    ",\n       ST_Distance(s.position::geography, "
+    "ST_Distance(st.position::geography, "
     "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)"
 )
+# The few stations of a live update or a panel: their alerts by the station index.
+_ALERTS_OF_FEW = "al.station_id IN (SELECT id FROM st)"
 
 
-def _like_prefix(path: str) -> str:
-    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ".%"
+_KEYS_AT = 27  # the first key column: after the station's 18, the places' 8 and station_id
 
 
-def _row(r: Sequence[Any]) -> StationLoad:
-    return StationLoad(
-        id=r[0], code=r[1], name=r[2], status=r[3], commune_code=r[4], path=r[5],
-        lon=r[6], lat=r[7], capacity=r[8], doctors=r[9], nurses=r[10], volunteers=r[11],
-        active_cases=r[12], open_alerts=r[13], emergency_alerts=r[14], attention_alerts=r[15],
-        acknowledged_alerts=r[16], distance_m=r[17] if len(r) > 17 else None,
+def _sql(*, source: str, alert_filter: str, distance: str = "NULL::float", order: str) -> str:
+    return _STATIONS_SQL.format(source=source, alert_filter=alert_filter, distance=distance,
+                                order=order)
+
+
+def _unit_name(name: str | None, unit_type: str | None, short_name: str | None,
+               name_en: str | None) -> UnitName | None:
+    if name is None or unit_type is None or short_name is None:
+        return None
+    return UnitName(name=name, unit_type=unit_type, short_name=short_name, name_en=name_en)
+
+
+def _row(r: tuple[Any, ...]) -> MapStation:
+    """One statement row: a plain tuple (a Row's item access costs more than the rest)."""
+    keys = r[_KEYS_AT:]
+    supplies = {
+        key: KeyStock(state=keys[3 * n], on_hand=keys[3 * n + 1], days_of_cover=keys[3 * n + 2])
+        for n, key in enumerate(KEY_ITEMS) if keys[3 * n] is not None
+    }
+    return MapStation(
+        station=StationLoad(*r[:18]),  # the columns in the order of its fields
+        supplies=supplies,
+        commune=_unit_name(*r[18:22]),
+        district=_unit_name(*r[22:26]),
     )
 
 
@@ -153,14 +199,10 @@ class MapRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def stations(self, where: StationFilter) -> list[StationLoad]:
-        """Stations with their load and unresolved alerts, in code order, in one statement."""
-        conds = [_SCOPED]
-        params: dict[str, Any] = {
-            "scope": where.scope_path,
-            "scope_like": _like_prefix(where.scope_path),
-            "active": ACTIVE_CASE_STATUSES,
-        }
+    async def stations(self, where: StationFilter) -> list[MapStation]:
+        """Stations with their load, alerts, key supplies and places, in code order."""
+        conds = ["NOT s.deleted", scope_sql("s.scope_path", where.scope_path)]
+        params: dict[str, Any] = {}
         if where.statuses:
             conds.append("s.status::text = ANY(:statuses)")
             params["statuses"] = list(where.statuses)
@@ -170,25 +212,21 @@ class MapRepository:
         if where.ids is not None:
             conds.append("s.id = ANY(:ids)")
             params["ids"] = list(where.ids)
-        where_sql = " AND ".join(conds)
-        if where.ids is None:
-            sql = _SCOPE_SQL.format(where=where_sql)
-        else:
-            sql = _FEW_SQL.format(
-                distance="", source=f"SELECT * FROM station s WHERE {where_sql}", order="s.code"
-            )
+        # a whole scope counts its alerts in one scan under the scope's path prefix (alerts
+        # carry their station's path) and hash-joins them; a few stations look theirs up
+        alert_filter = (scope_sql("al.scope_path", where.scope_path) if where.ids is None
+                        else _ALERTS_OF_FEW)
+        sql = _sql(source=f"SELECT * FROM station s WHERE {' AND '.join(conds)}",
+                   alert_filter=alert_filter, order="st.code")
         rows = await self.session.execute(text(sql), params)
-        return [_row(r) for r in rows.all()]
+        return [_row(tuple(r)) for r in rows.all()]
 
-    async def nearest(self, *, scope_path: str, lon: float, lat: float, k: int) -> list[StationLoad]:
+    async def nearest(self, *, scope_path: str, lon: float, lat: float, k: int) -> list[MapStation]:
         """The ``k`` stations nearest to a point, nearest first, with their distance in metres."""
-        sql = _FEW_SQL.format(distance=_DISTANCE, source=_NEAREST_SOURCE, order="18, s.code")
-        params = {
-            "scope": scope_path, "scope_like": _like_prefix(scope_path),
-            "active": ACTIVE_CASE_STATUSES, "lon": lon, "lat": lat, "k": k,
-        }
-        rows = await self.session.execute(text(sql), params)
-        return [_row(r) for r in rows.all()]
+        sql = _sql(source=_NEAREST_SOURCE.format(scope=scope_sql("s.scope_path", scope_path)),
+                   alert_filter=_ALERTS_OF_FEW, distance=_DISTANCE, order="18, st.code")
+        rows = await self.session.execute(text(sql), {"lon": lon, "lat": lat, "k": k})
+        return [_row(tuple(r)) for r in rows.all()]
 
     async def staff(self, station_id: uuid.UUID) -> list[StaffMember]:
         rows = await self.session.execute(

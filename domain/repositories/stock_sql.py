@@ -76,18 +76,41 @@ LEFT JOIN LATERAL (
 ORDER BY p.location_code, p.item_code
 """
 
-# Key-item state per station in scope: on hand against the minimum and the daily need.
-STATION_STATES_SQL = """
-WITH st AS (
-    SELECT s.id FROM station s
-    WHERE NOT s.deleted AND {scope} {ids}
-), loc AS (
+# The key-item rule, written once for every shape of the stock views below: "out" below zero,
+# or at zero where the key is needed (a minimum or a daily need); "low" below the minimum or
+# under ``low_days`` days of cover; days of cover to one decimal where there is a daily need.
+def key_state_sql(qty: str, min_stock: str, daily_need: str, low_days: str) -> str:
+    return (f"CASE WHEN {qty} < 0 OR ({qty} = 0 AND ({min_stock} > 0 OR {daily_need} > 0)) "
+            f"THEN 'out' WHEN {qty} < {min_stock} OR {qty} < {low_days} * {daily_need} "
+            f"THEN 'low' ELSE 'ok' END")
+
+
+def days_of_cover_sql(qty: str, daily_need: str) -> str:
+    return f"CASE WHEN {daily_need} > 0 THEN round(({qty} / {daily_need})::numeric, 1)::float END"
+
+
+def daily_need_sql(used: str, open_cases: str, per_case: str, window: str) -> str:
+    """The larger of recent use per day and open cases times the daily use per case."""
+    return (f"greatest(coalesce({used}, 0)::float / {window}, "
+            f"coalesce({open_cases}, 0) * {per_case})")
+
+
+_STATIONS_LOC = """
+loc AS (
     SELECT l.id, l.station_id FROM stock_location l JOIN st ON st.id = l.station_id
     WHERE l.kind = 'station'
 ), keys AS (
     SELECT i.id AS item_id, i.map_key, i.min_station_stock, i.daily_use_per_case
     FROM catalog_item i WHERE i.map_key IS NOT NULL AND NOT i.deleted
-), qty AS (
+)"""
+
+# Key-item state per station in scope, one row per station and key. A key sums its items
+# (all oxygen cylinder sizes are "oxygen"), their minimums and their daily use per case.
+STATION_STATES_SQL = """
+WITH st AS (
+    SELECT s.id FROM station s
+    WHERE NOT s.deleted AND {scope} {ids}
+),""" + _STATIONS_LOC + """, qty AS (
     SELECT loc.station_id, keys.map_key, sum(b.qty) AS qty
     FROM keys JOIN stock_balance b ON b.item_id = keys.item_id
     JOIN loc ON loc.id = b.location_id
@@ -101,8 +124,8 @@ WITH st AS (
     GROUP BY 1, 2
 ), grid AS (
     SELECT st.id AS station_id, need.map_key, coalesce(qty.qty, 0) AS qty, need.min_stock,
-           greatest(coalesce(used.used, 0)::float / {window},
-                    coalesce(cl.open_cases, 0) * need.per_case) AS daily_need
+           """ + daily_need_sql("used.used", "cl.open_cases", "need.per_case", "{window}") + """
+           AS daily_need
     FROM st
     CROSS JOIN (SELECT map_key, sum(min_station_stock) AS min_stock,
                        sum(daily_use_per_case) AS per_case
@@ -112,10 +135,64 @@ WITH st AS (
     LEFT JOIN station_caseload cl ON cl.station_id = st.id
 )
 SELECT station_id, map_key,
-       CASE WHEN qty < 0 OR (qty = 0 AND (min_stock > 0 OR daily_need > 0)) THEN 'out'
-            WHEN qty < min_stock OR qty < {low_days} * daily_need THEN 'low'
-            ELSE 'ok' END,
+       """ + key_state_sql("qty", "min_stock", "daily_need", "{low_days}") + """,
        qty,
-       CASE WHEN daily_need > 0 THEN round((qty / daily_need)::numeric, 1)::float END
+       """ + days_of_cover_sql("qty", "daily_need") + """
 FROM grid
 """
+
+
+def key_columns_ctes(keys: tuple[str, ...], *, window: int, low_days: int) -> str:
+    """The same rule as CTEs over a CTE ``st`` (stations, column ``id``), ending in
+    ``key_columns``: one row per station, its id then (state, qty, days_of_cover) per key in
+    ``keys`` order, all null for a key the catalog does not have. For the map: one row per
+    station, and each figure summed per station with the keys as columns, which is a quarter
+    faster than grouping by station and key and pivoting after (bench/results/map_notes.md).
+    Keys are the code's own names (KEY_ITEMS), written into the text. ``key_inputs`` is
+    materialized so each key's quantity and daily need are computed once, not once for
+    every place the rule names them."""
+    def per_key(template: str) -> str:
+        return ",\n           ".join(template.format(k=k) for k in keys)
+
+    need = per_key("sum(min_station_stock) FILTER (WHERE map_key = '{k}') AS {k}_min, "
+                   "sum(daily_use_per_case) FILTER (WHERE map_key = '{k}') AS {k}_per_case, "
+                   "bool_or(map_key = '{k}') AS {k}_known")
+    columns = ",\n           ".join(
+        f"coalesce(q.{k}, 0)::bigint AS {k}_q, n.{k}_min, n.{k}_known, "
+        + daily_need_sql(f"u.{k}", "cl.open_cases", f"n.{k}_per_case", str(window))
+        + f" AS {k}_need"
+        for k in keys
+    )
+    figures = ",\n           ".join(
+        f"CASE WHEN {k}_known THEN "
+        + key_state_sql(f"{k}_q", f"{k}_min", f"{k}_need", str(low_days)) + " END, "
+        f"CASE WHEN {k}_known THEN {k}_q END, "
+        f"CASE WHEN {k}_known THEN " + days_of_cover_sql(f"{k}_q", f"{k}_need") + " END"
+        for k in keys
+    )
+    return _STATIONS_LOC + f""", need AS (
+    SELECT {need}
+    FROM keys
+), qty AS (
+    SELECT loc.station_id, {per_key("sum(b.qty) FILTER (WHERE keys.map_key = '{k}') AS {k}")}
+    FROM keys JOIN stock_balance b ON b.item_id = keys.item_id
+    JOIN loc ON loc.id = b.location_id
+    GROUP BY 1
+), used AS (
+    SELECT loc.station_id,
+           {per_key("sum(m.quantity) FILTER (WHERE keys.map_key = '{k}') AS {k}")}
+    FROM keys JOIN stock_movement m
+      ON m.item_id = keys.item_id AND m.kind IN ('issue', 'transfer_out')
+     AND m.occurred_at >= now() - make_interval(days => {window})
+    JOIN loc ON loc.id = m.location_id
+    GROUP BY 1
+), key_inputs AS MATERIALIZED (
+    SELECT st.id AS station_id, {columns}
+    FROM st CROSS JOIN need n
+    LEFT JOIN qty q ON q.station_id = st.id
+    LEFT JOIN used u ON u.station_id = st.id
+    LEFT JOIN station_caseload cl ON cl.station_id = st.id
+), key_columns AS (
+    SELECT station_id, {figures}
+    FROM key_inputs
+)"""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.admin_dataset import english_name
@@ -15,35 +16,35 @@ from domain.models.admin_unit import AdminLevel
 from domain.repositories.admin_units import AdminUnitRecord, AdminUnitRepository
 from domain.repositories.map import (
     MapRepository,
+    MapStation,
     PendingRequisition,
     StaffMember,
     StationFilter,
     StationLoad,
+    UnitName,
 )
-from domain.repositories.stock import KEY_ITEMS, KeyStock, station_stock_states
+from domain.repositories.stock import KEY_ITEMS, KeyStock
 
 UNKNOWN = "unknown"
 LEVEL_BELOW = {0: AdminLevel.province, 1: AdminLevel.district, 2: AdminLevel.commune}
 MAX_OUTLINES = 1000
 
 
-@dataclass(frozen=True, slots=True)
-class Places:
+class Places(msgspec.Struct, frozen=True):
     commune_name: str = ""
     commune_name_en: str = ""
     district_name: str = ""
     district_name_en: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class StationView:
+class StationView(msgspec.Struct, frozen=True):
     station: StationLoad
     stock: dict[str, str]  # key supply -> ok / low / out / unknown
     attention: list[str]
     supplies: dict[str, KeyStock]  # the key supplies the station has a record of
     # Where it is, in both languages: ten districts have a "Phường 11", so a ward's name alone
     # does not say which station this is.
-    places: Places = field(default_factory=lambda: Places())
+    places: Places = msgspec.field(default_factory=Places)
 
     @property
     def load(self) -> float:
@@ -110,7 +111,7 @@ class MapService:
     async def nearest(self, *, lon: float, lat: float, k: int) -> list[StationView]:
         scope_path = self.principal.unit_path
         rows = await self.repo.nearest(scope_path=scope_path, lon=lon, lat=lat, k=k)
-        return await _with_stock(self.session, scope_path, rows, narrow=True)
+        return _views(rows)
 
     async def detail(self, station_id: uuid.UUID) -> StationDetail:
         views = await self.stations(self.principal.unit_path, ids=[station_id])
@@ -146,45 +147,37 @@ async def station_views(
     rows = await MapRepository(session).stations(
         StationFilter(scope_path=scope_path, statuses=statuses, bbox=bbox, ids=ids)
     )
-    return await _with_stock(session, scope_path, rows, narrow=ids is not None)
+    return _views(rows)
 
 
-async def _with_stock(
-    session: AsyncSession, scope_path: str, rows: list[StationLoad], *, narrow: bool
-) -> list[StationView]:
-    states: dict[uuid.UUID, dict[str, KeyStock]] = {}
-    if rows:
-        ids = [r.id for r in rows] if narrow else None
-        states = await station_stock_states(session, scope_path=scope_path, station_ids=ids)
-    places = await _places(session, rows)
-    views = []
-    for row in rows:
-        known = states.get(row.id, {})
-        stock = {item: known[item].state if item in known else UNKNOWN for item in KEY_ITEMS}
-        views.append(StationView(
-            station=row, stock=stock, attention=attention_reasons(row, stock), supplies=known,
-            places=places.get(row.path, Places()),
-        ))
-    return views
+def _views(rows: list[MapStation]) -> list[StationView]:
+    """Views of the statement's rows; each unit's English name is worked out once."""
+    english: dict[UnitName, str] = {}
 
-
-async def _places(session: AsyncSession, rows: list[StationLoad]) -> dict[str, Places]:
-    """Ward and district names of each station's path, read once for all the stations."""
-    codes = {code for r in rows for code in r.path.split(".")[2:4]}
-    units = {u.code: u for u in await AdminUnitRepository(session).get_many(sorted(codes))}
-
-    def names(code: str) -> tuple[str, str]:
-        unit = units.get(code)
+    def names(unit: UnitName | None) -> tuple[str, str]:
         if unit is None:
             return "", ""
-        return unit.name, english_name(unit.unit_type, unit.short_name, unit.name_en)
+        en = english.get(unit)
+        if en is None:
+            en = english[unit] = english_name(unit.unit_type, unit.short_name, unit.name_en)
+        return unit.name, en
 
-    out: dict[str, Places] = {}
-    for r in rows:
-        parts = r.path.split(".")
-        if r.path in out or len(parts) < 4:
-            continue
-        (commune, commune_en), (district, district_en) = names(parts[3]), names(parts[2])
-        out[r.path] = Places(commune_name=commune, commune_name_en=commune_en,
-                             district_name=district, district_name_en=district_en)
-    return out
+    places: dict[str, Places] = {}
+    views = []
+    for row in rows:
+        station, known = row.station, row.supplies
+        stock = {item: known[item].state if item in known else UNKNOWN for item in KEY_ITEMS}
+        place = places.get(station.path)
+        if place is None:
+            place = Places()
+            if station.path.count(".") >= 3:
+                (commune, commune_en), (district, district_en) = (
+                    names(row.commune), names(row.district))
+                place = Places(commune_name=commune, commune_name_en=commune_en,
+                               district_name=district, district_name_en=district_en)
+            places[station.path] = place
+        views.append(StationView(
+            station=station, stock=stock, attention=attention_reasons(station, stock),
+            supplies=known, places=place,
+        ))
+    return views
