@@ -149,6 +149,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         print(f"  API docs:   {base}/schema")
         print(f"  Readiness:  {base}/ready")
         print(f"  Map:        {base}/map")
+        print(f"  Station app: {base}/station (a commune officer signs in to enrol the tablet)")
         if logins:
             print("  Demo logins (username / password / role):")
             for username, password, role in logins:
