@@ -18,6 +18,7 @@ from typing import Any, cast
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import driver
 from domain.geo import Point
 from domain.repositories.scope import escape_like
 from sync.cursor import Position
@@ -145,10 +146,8 @@ async def _fetch(
     session: AsyncSession, query: tuple[str, tuple[str, ...]], params: dict[str, Any]
 ) -> list[Any]:
     """Run on the session's own connection (same transaction), skipping SQLAlchemy's rows."""
-    conn = await session.connection()
-    driver: Any = (await conn.get_raw_connection()).driver_connection
     sql, names = query
-    return cast(list[Any], await driver.fetch(sql, *(params[n] for n in names)))
+    return await (await driver(session)).fetch(sql, *(params[n] for n in names))
 
 
 @dataclass(frozen=True, slots=True)

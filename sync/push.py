@@ -171,6 +171,8 @@ async def _push_once(
     finally:
         if not tick.done():
             tick.cancel()
+        elif not tick.cancelled():
+            tick.exception()  # seen, when the batch failed first (else nobody awaits it)
     await session.commit()
     return PushResponse(results=final, server_hlc=server_hlc, server_time=server_time())
 
@@ -194,7 +196,7 @@ async def _apply(
     stored = (await queries.stored_ids(session, CASE_SPEC, read_and_edited)
               if read_and_edited else set())
     to_lock = edited or {}
-    if to_lock and _edits_keys(to_apply):  # lock before its readings' KEY SHARE locks
+    if to_lock and _edits_keys(to_apply, to_lock):  # before its readings' KEY SHARE locks
         await _lock_edited(session, to_lock)
         to_lock = {}
     for run_scope, scoped in _scoped_runs(to_apply, scopes):
@@ -242,12 +244,12 @@ def _key_columns(spec: EntitySpec) -> frozenset[str]:
     return frozenset(names)
 
 
-def _edits_keys(items: Sequence[Item]) -> bool:
-    """Whether an upsert of the batch writes a key column (``_key_columns``). Such a batch
+def _edits_keys(items: Sequence[Item], edited: dict[str, Any]) -> bool:
+    """Whether an edit of the batch writes a key column (``_key_columns``). Such a batch
     locks its edited rows before its readings: otherwise two batches could each hold a
     reading's KEY SHARE on a row the other is about to update."""
-    return any(i.mutation.op == "upsert" and not _key_columns(i.spec).isdisjoint(i.values)
-               for i in items if i.spec.name != "observation")
+    return any(not _key_columns(i.spec).isdisjoint(i.values)
+               for i in items if i.spec.name in edited)
 
 
 def _edited_rows(

@@ -39,7 +39,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import driver
@@ -48,15 +47,6 @@ from domain.db import driver
 # any other advisory-lock user of the database. One SELECT takes all of a transaction's unit
 # locks: PostgreSQL evaluates a target list left to right, which is the order of the plan.
 _SEED = 7902021
-
-
-def _lock_sql(plan: list[tuple[str, bool]], wait: bool) -> str:
-    calls = ["set_config('lock_timeout', :wait, true)"] if wait else []
-    calls += [
-        f"pg_advisory_xact_lock{'' if exclusive else '_shared'}(hashtextextended(:p{i}, {_SEED}))"
-        for i, (_, exclusive) in enumerate(plan)
-    ]
-    return "SELECT " + ", ".join(calls)
 
 
 def _lock_calls(plan: list[tuple[str, bool]], first: int) -> list[str]:
@@ -89,24 +79,20 @@ def lock_plan(units: Iterable[str], *, exclusive: bool = True) -> list[tuple[str
 
 
 async def lock_units(
-    session: AsyncSession, units: Iterable[str], *, exclusive: bool = True,
-    wait: str | None = None,
+    session: AsyncSession, units: Iterable[str], *, exclusive: bool = True
 ) -> None:
     """Take the unit locks of a write transaction in the units given (first in the order).
 
     ``exclusive=False`` is for a writer that takes no row lock anyone else in the unit takes
     (a push of plain readings only inserts rows), or that takes all of them at once in the
     order of step 3 (a push of plain edits): such writers share the unit with each other and
-    still exclude, and wait for, every other writer of the unit. ``wait`` also bounds how
-    long this transaction waits for any lock (``lock_timeout``), in the same statement.
+    still exclude, and wait for, every other writer of the unit. (A sync push takes them with
+    its device row, ``lock_push``.)
     """
     plan = lock_plan(units, exclusive=exclusive)
-    if not plan:
-        return
-    params: dict[str, str] = {f"p{i}": p for i, (p, _) in enumerate(plan)}
-    if wait is not None:
-        params["wait"] = wait
-    await session.execute(text(_lock_sql(plan, wait is not None)), params)
+    if plan:
+        await (await driver(session)).execute(
+            f"SELECT {', '.join(_lock_calls(plan, 1))}", *(p for p, _ in plan))
 
 
 async def lock_push(
