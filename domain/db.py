@@ -87,9 +87,10 @@ class Driver:
         except Exception as error:
             raise self._translated(sql, args, error) from None
 
-    async def execute(self, sql: str, *args: Any) -> None:
+    async def execute(self, sql: str, *args: Any) -> str:
+        """The statement's status, e.g. ``UPDATE 3``."""
         try:
-            await self._raw.execute(sql, *args)
+            return cast(str, await self._raw.execute(sql, *args))
         except Exception as error:
             raise self._translated(sql, args, error) from None
 

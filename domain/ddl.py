@@ -1,4 +1,5 @@
-"""DDL the models cannot express: the change-feed stamp every synced table carries."""
+"""DDL the models cannot express: the change-feed stamp every synced table carries, the audit
+trail, the map's notifications."""
 
 from __future__ import annotations
 
@@ -68,7 +69,65 @@ $$;
 """
 
 
+# The audit of an UPDATE, once per statement over its transition tables (migration 0022): the
+# same rows audit_row() writes for each updated row, in one INSERT. ``x`` is materialised so
+# each row becomes JSON once, not once per column compared.
+AUDIT_UPDATED_FUNCTION = """
+CREATE OR REPLACE FUNCTION audit_rows_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    WITH x AS MATERIALIZED (
+        SELECT n.id,
+               to_jsonb(o) - ARRAY['sync_txid', 'sync_version', 'updated_at', 'field_hlc',
+                                   'password_hash'] AS o,
+               to_jsonb(n) - ARRAY['sync_txid', 'sync_version', 'updated_at', 'field_hlc',
+                                   'password_hash'] AS n
+          FROM new_rows n LEFT JOIN old_rows o ON o.id = n.id)
+    INSERT INTO audit_log (entity, row_id, action, actor_id, via, device_id, scope_path,
+                           before, after)
+    SELECT TG_TABLE_NAME, x.id,
+           CASE WHEN (x.n ->> 'deleted')::boolean
+                     AND NOT coalesce((x.o ->> 'deleted')::boolean, false)
+                THEN 'delete' ELSE 'update' END,
+           nullif(current_setting('fieldops.actor_id', true), '')::uuid,
+           coalesce(nullif(current_setting('fieldops.via', true), ''), 'system'),
+           nullif(current_setting('fieldops.device_id', true), '')::uuid,
+           coalesce(x.n ->> 'scope_path', x.n ->> 'unit_path'),
+           CASE WHEN x.o IS NOT NULL THEN d.before END,
+           CASE WHEN x.o IS NOT NULL THEN d.after ELSE x.n END
+      FROM x CROSS JOIN LATERAL (
+           SELECT jsonb_object_agg(e.key, x.o -> e.key) AS before,
+                  jsonb_object_agg(e.key, e.value) AS after
+             FROM jsonb_each(x.n) e WHERE x.o -> e.key IS DISTINCT FROM e.value) d
+     WHERE x.o IS DISTINCT FROM x.n;
+    RETURN NULL;
+END
+$$;
+"""
+
+# The map's live updates once per statement (migration 0022; 0006 has the row form): one
+# ``station_changed`` per distinct station the statement's rows name, before and after.
+# TG_ARGV[0] is the column naming the station.
+NOTIFY_STATIONS_FUNCTION = """
+CREATE OR REPLACE FUNCTION notify_stations_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        EXECUTE format('SELECT pg_notify(''station_changed'', s::text) FROM '
+                       '(SELECT %1$I FROM new_rows UNION SELECT %1$I FROM old_rows) t(s) '
+                       'WHERE s IS NOT NULL', TG_ARGV[0]);
+    ELSE
+        EXECUTE format('SELECT pg_notify(''station_changed'', s::text) FROM '
+                       '(SELECT DISTINCT %1$I FROM new_rows) t(s) WHERE s IS NOT NULL',
+                       TG_ARGV[0]);
+    END IF;
+    RETURN NULL;
+END
+$$;
+"""
+
+
 def create_audit_trigger(table: str) -> str:
+    """The row trigger of inserts and updates that migrations before 0022 created; 0022
+    splits it (see ``audit_triggers``)."""
     return (
         f"CREATE TRIGGER {table}_audit AFTER INSERT OR UPDATE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION audit_row()"
@@ -77,3 +136,20 @@ def create_audit_trigger(table: str) -> str:
 
 def drop_audit_trigger(table: str) -> str:
     return f"DROP TRIGGER IF EXISTS {table}_audit ON {table}"
+
+
+def audit_triggers(table: str) -> list[str]:
+    """The audit of a table created after migration 0022: inserts row by row, updates once
+    per statement."""
+    return [
+        f"CREATE TRIGGER {table}_audit AFTER INSERT ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION audit_row()",
+        f"CREATE TRIGGER {table}_audit_update AFTER UPDATE ON {table} "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_rows_updated()",
+    ]
+
+
+def drop_audit_triggers(table: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {table}_audit_update ON {table}",
+            f"DROP TRIGGER IF EXISTS {table}_audit ON {table}"]

@@ -133,7 +133,7 @@ class RecordApplier:
             if savepoint is not None and (
                     batch[-1].mutation.author_id != item.mutation.author_id
                     or any(b.mutation.row_id == item.mutation.row_id for b in batch)):
-                if not await self._flush_edits(ctx, batch, savepoint):
+                if not await self._flush_edits(ctx, batch, rows, savepoint):
                     return n
                 batch, savepoint = [], None
             if savepoint is None:
@@ -143,11 +143,11 @@ class RecordApplier:
             if row is not None and self._edit_in_memory(ctx, item, row):
                 batch.append(item)
                 continue
-            await self._flush_edits(ctx, batch, savepoint)
+            await self._flush_edits(ctx, batch, rows, savepoint)
             await self._apply_one(ctx, item)
             return n + 1
         if savepoint is not None:
-            await self._flush_edits(ctx, batch, savepoint)
+            await self._flush_edits(ctx, batch, rows, savepoint)
         return len(items)
 
     def _edit_in_memory(self, ctx: PushContext, item: Item, row: Any) -> bool:
@@ -167,16 +167,21 @@ class RecordApplier:
         return True
 
     async def _flush_edits(
-        self, ctx: PushContext, batch: list[Item], savepoint: AsyncSessionTransaction
+        self, ctx: PushContext, batch: list[Item], rows: dict[uuid.UUID, Any],
+        savepoint: AsyncSessionTransaction,
     ) -> bool:
         """Write a batch of in-memory edits. Should the database refuse one, roll the batch
         back and apply it one at a time, so only the offending mutation is rejected; returns
         False then (the loaded rows are expired)."""
         try:
-            await ctx.session.flush()
+            written = bool(batch) and await queries.write_edited(
+                ctx.session, batch[0].spec, [rows[i.mutation.row_id] for i in batch])
+            if not written or ctx.session.new or ctx.session.deleted:
+                await ctx.session.flush()
             await savepoint.commit()
-        except DBAPIError as exc:
-            refuse_transient(exc)
+        except (DBAPIError, queries.RowsMissing) as exc:
+            if isinstance(exc, DBAPIError):
+                refuse_transient(exc)
             await savepoint.rollback()
             for item in batch:
                 await self._apply_one(ctx, item)

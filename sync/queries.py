@@ -12,8 +12,11 @@ from functools import cache
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select, text
+from sqlalchemy import Column, func, select, text
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from domain.conflict_log import ConflictEntry, ConflictRecord, entry_of
 from domain.db import driver
@@ -86,6 +89,76 @@ async def load_rows(
         select(model).where(model.id.in_(ids)).execution_options(populate_existing=True)
     )
     return {row.id: row for row in rows}
+
+
+# -- edited rows, in one statement --------------------------------------------------------------
+
+
+class RowsMissing(Exception):
+    """An edited row was not there to update: the caller applies the edits one at a time."""
+
+
+@cache
+def _column_types(model: Any) -> dict[str, tuple[str, str]]:
+    """Attribute key -> (column name, its SQL type) of the model's plain columns."""
+    dialect = postgresql.dialect()
+    out = {}
+    for prop in sa_inspect(model).column_attrs:
+        if len(prop.columns) == 1 and isinstance(prop.columns[0], Column):
+            col = prop.columns[0]
+            out[prop.key] = (col.name, col.type.compile(dialect=dialect))
+    return out
+
+
+@cache
+def _update_sql(table: str, model: Any, keys: frozenset[str]) -> str:
+    types = _column_types(model)
+    names = sorted(types[k][0] for k in keys)
+    sql_type = {types[k][0]: types[k][1] for k in keys}
+    sets = ", ".join(f'"{n}" = v."{n}"' for n in names)
+    record = ", ".join(['"id" uuid', *(f'"{n}" {sql_type[n]}' for n in names)])
+    return (f"UPDATE {table} AS t SET {sets} "
+            f"FROM jsonb_to_recordset($1::text::jsonb) AS v({record}) WHERE t.id = v.id")
+
+
+def _changed(row: Any, columns: dict[str, tuple[str, str]]) -> frozenset[str]:
+    unmodified = sa_inspect(row).unmodified
+    return frozenset(k for k in columns if k not in unmodified)
+
+
+async def write_edited(session: AsyncSession, spec: EntitySpec, rows: Sequence[Any]) -> bool:
+    """Write rows edited in memory (ORM objects of ``spec.model``, locked by the caller) with
+    one UPDATE per set of changed columns, instead of the ORM's UPDATE per row: the row
+    triggers and the round trips were most of an edit run's cost, and the audit and the
+    map's notifications run once per statement (migration 0022). The rows are then clean, as
+    a flush leaves them.
+    False, with nothing written, when a value has no JSON form here: the caller flushes."""
+    columns = _column_types(spec.model)
+    groups: dict[frozenset[str], list[Any]] = {}
+    for row in rows:
+        keys = _changed(row, columns)
+        if keys - columns.keys():
+            return False
+        if keys:
+            groups.setdefault(keys, []).append(row)
+    try:
+        payloads = [
+            (_update_sql(spec.table, spec.model, keys),
+             _json.encode([{"id": r.id, **{columns[k][0]: getattr(r, k) for k in keys}}
+                           for r in group]).decode(), len(group))
+            for keys, group in groups.items()]
+    except TypeError:  # e.g. a geometry element: the ORM knows how to bind it
+        return False
+    conn = await driver(session)
+    for sql, payload, n in payloads:
+        status = await conn.execute(sql, payload)
+        if status != f"UPDATE {n}":
+            raise RowsMissing(f"{spec.table}: {status} of {n} rows")
+    for keys, group in groups.items():  # written: now the rows' loaded state, as after a flush
+        for row in group:
+            for key in keys:
+                set_committed_value(row, key, getattr(row, key))
+    return True
 
 
 async def stored_ids(

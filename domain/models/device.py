@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -77,6 +78,12 @@ class SyncMutation(Base):
     """
 
     __tablename__ = "sync_mutation"
+    __table_args__ = (
+        # "Was this row's creation refused?" is asked for every row a push creates; refusals
+        # are rare, a device's log is long (sync/queries.py refused_creation).
+        Index("ix_sync_mutation_refused_row", "device_id", "row_id",
+              postgresql_where=text("status = 'rejected' AND op = 'upsert'")),
+    )
 
     device_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("device.id", ondelete="CASCADE"), primary_key=True
