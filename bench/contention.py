@@ -6,8 +6,9 @@ patient, all over the ward's shared cases), in batches of 1,000 and of 100. Base
 the same batches pushed by one device alone, one after the other (no one to wait for). The
 ratio is what sharing the ward costs; the target is the sync-trust issue's: under 2 s.
 
-Pushes of one ward apply one after the other (the unit locks of
-domain/repositories/write_locks.py), so the figure is close to WRITERS times one batch.
+Pushes of one ward that edit shared cases wait for each other only while they edit and
+commit: each locks the rows it edits just before its first edit (sync/PROTOCOL.md §11,
+domain/repositories/write_locks.py), and its readings go in beside the others'.
 """
 
 from __future__ import annotations

@@ -309,7 +309,8 @@ async def run(
     return [
         Result(name="surge_drain", metric="s", value=t.drain_s,
                baseline_name="asyncpg writes of the same rows", baseline_value=raw,
-               higher_is_better=False, target="<= 60 s", met=t.drain_s <= 60,
+               higher_is_better=False, target="<= 3x the raw writes",
+               met=t.drain_s <= 3 * raw,
                notes=f"{setting}; every device pushes then pulls until caught up",
                extra=extra),
         Result(name="surge_push_p50", metric="ms", value=percentile(t.push_s, 50) * 1000,

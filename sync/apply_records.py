@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 
@@ -117,78 +118,88 @@ class RecordApplier:
                 and all(spec.by_name[n].policy is Policy.lww for n in item.values))
 
     async def _edit_run(self, ctx: PushContext, items: Sequence[Item]) -> int:
-        """Plain edits, checked in memory and flushed together per author (the audit trail
-        names the author at flush time) and at most one edit per row in a flush, each batch
-        inside one savepoint. Returns how many
-        items it settled: it stops after an item that must go the one-at-a-time way (a new or
-        deleted row, a lost field, a refusal), which expires the rows it loaded."""
+        """Plain edits, checked in memory in request order, then written together inside one
+        savepoint (``_write_edits``). Returns how many items it settled: it stops after an
+        item that must go the one-at-a-time way (a new or deleted row, a lost field, a
+        refusal), writing what it had checked first."""
         ctx.session.expire_all()
         rows = await queries.load_rows(ctx.session, items[0].spec,
                                        list({i.mutation.row_id for i in items}))
-        batch: list[Item] = []
-        savepoint: AsyncSessionTransaction | None = None
+        columns = queries.edit_columns(items[0].spec)
+        edits: list[tuple[Item, dict[str, Any]]] = []
+        # Begun before any row changes in memory: SQLAlchemy flushes pending changes when a
+        # savepoint begins, and the edits must not go out that way, row by row, unaudited.
+        savepoint = await ctx.session.begin_nested()
         for n, item in enumerate(items):
-            # A second edit of a row already in the batch is flushed apart, so each edit
-            # is its own UPDATE and the audit trail keeps the value it replaced.
-            if savepoint is not None and (
-                    batch[-1].mutation.author_id != item.mutation.author_id
-                    or any(b.mutation.row_id == item.mutation.row_id for b in batch)):
-                if not await self._flush_edits(ctx, batch, rows, savepoint):
-                    return n
-                batch, savepoint = [], None
-            if savepoint is None:
-                await ctx.act_as(item)
-                savepoint = await ctx.session.begin_nested()
             row = rows.get(item.mutation.row_id)
-            if row is not None and self._edit_in_memory(ctx, item, row):
-                batch.append(item)
+            changed = None if row is None else self._edit_in_memory(ctx, item, row, columns)
+            if changed is not None:
+                edits.append((item, changed))
                 continue
-            await self._flush_edits(ctx, batch, rows, savepoint)
+            await self._write_edits(ctx, edits, rows, savepoint)
             await self._apply_one(ctx, item)
             return n + 1
-        if savepoint is not None:
-            await self._flush_edits(ctx, batch, rows, savepoint)
+        await self._write_edits(ctx, edits, rows, savepoint)
         return len(items)
 
-    def _edit_in_memory(self, ctx: PushContext, item: Item, row: Any) -> bool:
-        """Apply a plain edit to its loaded row, if it wins every field and is allowed."""
+    def _edit_in_memory(
+        self, ctx: PushContext, item: Item, row: Any, columns: Sequence[str]
+    ) -> dict[str, Any] | None:
+        """Apply a plain edit to its loaded row, if it wins every field and is allowed: the
+        columns it changed, with their new values (None: the slow way must take it)."""
         assert self.edit is not None
         m = item.mutation
         if row.deleted or row.scope_path != ctx.device.unit_path:
-            return False
+            return None
         stamps = row.field_hlc
         if not all(wins(m.hlc, ctx.device.device_id, stamps.get(n)) for n in item.values):
-            return False  # the conflict log wants the row as it is: the slow way records it
+            return None  # the conflict log wants the row as it is: the slow way records it
+        loaded = sa_inspect(row).dict
+        before = {k: loaded.get(k) for k in columns}
         try:
             self.edit(ctx.principal(item), row, domain_values(item.values))
         except DomainError:
-            return False  # refused with nothing changed; the slow way says why
+            return None  # refused with nothing changed; the slow way says why
         row.field_hlc = {**stamps, **dict.fromkeys(item.values, ctx.stamp(item))}
-        return True
+        out = {k: loaded.get(k) for k in columns if loaded.get(k) is not before[k]}
+        return out
 
-    async def _flush_edits(
-        self, ctx: PushContext, batch: list[Item], rows: dict[uuid.UUID, Any],
-        savepoint: AsyncSessionTransaction,
-    ) -> bool:
-        """Write a batch of in-memory edits. Should the database refuse one, roll the batch
-        back and apply it one at a time, so only the offending mutation is rejected; returns
-        False then (the loaded rows are expired)."""
-        try:
-            written = bool(batch) and await queries.write_edited(
-                ctx.session, batch[0].spec, [rows[i.mutation.row_id] for i in batch])
-            if not written or ctx.session.new or ctx.session.deleted:
-                await ctx.session.flush()
+    async def _write_edits(
+        self, ctx: PushContext, edits: list[tuple[Item, dict[str, Any]]],
+        rows: dict[uuid.UUID, Any], savepoint: AsyncSessionTransaction,
+    ) -> None:
+        """Write edits checked in memory, in one savepoint: the n-th edit of each row in the
+        n-th round, so every edit is its own UPDATE of its row and the audit trail keeps
+        each value it replaced, and each round as one statement per author and set of
+        columns (``queries.write_values``) rather than one per row. Edits of different rows
+        commute, so rounds keep request order where it matters: per row. Should the database
+        refuse one, roll them all back and apply them one at a time, so only the offending
+        mutation is rejected."""
+        if not edits:
             await savepoint.commit()
-        except (DBAPIError, queries.RowsMissing) as exc:
+            return
+        spec = edits[0][0].spec
+        rounds: dict[tuple[int, uuid.UUID], list[tuple[uuid.UUID, dict[str, Any]]]] = {}
+        seen: dict[uuid.UUID, int] = {}
+        for item, changed in edits:
+            m = item.mutation
+            nth = seen[m.row_id] = seen.get(m.row_id, -1) + 1
+            rounds.setdefault((nth, m.author_id), []).append((m.row_id, changed))
+        try:
+            for (_, author), writes in sorted(rounds.items(), key=lambda r: r[0][0]):
+                await ctx.act_as(next(i for i, _ in edits if i.mutation.author_id == author))
+                await queries.write_values(ctx.session, spec, writes)
+            queries.mark_written(rows.values())  # before the savepoint's commit flushes
+            await savepoint.commit()
+        except (DBAPIError, queries.RowsMissing, TypeError) as exc:
             if isinstance(exc, DBAPIError):
                 refuse_transient(exc)
             await savepoint.rollback()
-            for item in batch:
+            for item, _ in edits:
                 await self._apply_one(ctx, item)
-            return False
-        for item in batch:
+            return
+        for item, _ in edits:
             ctx.applied(item)
-        return True
 
     async def _apply_one(self, ctx: PushContext, item: Item) -> None:
         """One mutation, in its own savepoints."""

@@ -45,8 +45,8 @@ P = Policy
 
 async def _update_station(
     session: AsyncSession, principal: Principal, row_id: uuid.UUID, changes: Values
-) -> None:
-    await StationService(session, principal).update(row_id, changes)
+) -> Station:
+    return await StationService(session, principal).edit(row_id, changes)
 
 
 STATION = EntitySpec(
@@ -76,8 +76,8 @@ BAGS = {"bag_a_given_at": cases.MedicineBag.A, "bag_b_given_at": cases.MedicineB
 async def _create_case(
     session: AsyncSession, principal: Principal, row_id: uuid.UUID, values: Values
 ) -> Flagged | None:
-    station = await StationRepository(session).get(values["station_id"])
-    if station is not None and station.station.scope_path != principal.unit_path:
+    station = await StationRepository(session).row(values["station_id"])
+    if station is not None and station.scope_path != principal.unit_path:
         raise Forbidden("the station belongs to another unit", field="station_id")
     person = dict(values)
     status = person.pop("status", None)
@@ -85,7 +85,7 @@ async def _create_case(
     bags = {name: person.pop(name) for name in (*BAGS, "bag_b_ordered_by") if name in person}
     # ``id`` rides along with the person's fields into the F0Case the service builds. The
     # same person already a case is kept and flagged, never refused: the tablet cannot ask.
-    view = await CaseService(session, principal).create(
+    case = await CaseService(session, principal).enrol(
         station_id=person.pop("station_id"),
         case_code=person.pop("case_code", None), home_position=person.pop("home_position", None),
         flag_duplicate=True, id=row_id, **person,
@@ -96,7 +96,7 @@ async def _create_case(
         if effective_at is not None:
             targets["status_effective_at"] = effective_at
     await _case_transition(session, principal, row_id, targets)
-    original = view.case.possible_duplicate_of
+    original = case.possible_duplicate_of
     if original is None:
         return None
     return Flagged(

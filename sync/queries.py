@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -110,6 +110,11 @@ def _column_types(model: Any) -> dict[str, tuple[str, str]]:
     return out
 
 
+def edit_columns(spec: EntitySpec) -> tuple[str, ...]:
+    """The attributes of ``spec``'s rows that ``write_values`` can write."""
+    return tuple(_column_types(spec.model))
+
+
 @cache
 def _update_sql(table: str, model: Any, keys: frozenset[str]) -> str:
     types = _column_types(model)
@@ -121,44 +126,38 @@ def _update_sql(table: str, model: Any, keys: frozenset[str]) -> str:
             f"FROM jsonb_to_recordset($1::text::jsonb) AS v({record}) WHERE t.id = v.id")
 
 
-def _changed(row: Any, columns: dict[str, tuple[str, str]]) -> frozenset[str]:
-    unmodified = sa_inspect(row).unmodified
-    return frozenset(k for k in columns if k not in unmodified)
-
-
-async def write_edited(session: AsyncSession, spec: EntitySpec, rows: Sequence[Any]) -> bool:
-    """Write rows edited in memory (ORM objects of ``spec.model``, locked by the caller) with
-    one UPDATE per set of changed columns, instead of the ORM's UPDATE per row: the row
-    triggers and the round trips were most of an edit run's cost, and the audit and the
-    map's notifications run once per statement (migration 0022). The rows are then clean, as
-    a flush leaves them.
-    False, with nothing written, when a value has no JSON form here: the caller flushes."""
+async def write_values(
+    session: AsyncSession, spec: EntitySpec, writes: Sequence[tuple[uuid.UUID, dict[str, Any]]]
+) -> None:
+    """Write new column values (by attribute key) of distinct rows, locked by the caller,
+    with one UPDATE per set of columns instead of one per row: the rows' triggers and round
+    trips were most of an edit run's cost, and the audit and the map's notifications run
+    once per statement (migration 0022). Raises TypeError, before writing, for a value with
+    no JSON form here, and RowsMissing when a row was not there."""
     columns = _column_types(spec.model)
-    groups: dict[frozenset[str], list[Any]] = {}
-    for row in rows:
-        keys = _changed(row, columns)
-        if keys - columns.keys():
-            return False
-        if keys:
-            groups.setdefault(keys, []).append(row)
-    try:
-        payloads = [
-            (_update_sql(spec.table, spec.model, keys),
-             _json.encode([{"id": r.id, **{columns[k][0]: getattr(r, k) for k in keys}}
-                           for r in group]).decode(), len(group))
-            for keys, group in groups.items()]
-    except TypeError:  # e.g. a geometry element: the ORM knows how to bind it
-        return False
+    groups: dict[frozenset[str], list[tuple[uuid.UUID, dict[str, Any]]]] = {}
+    for row_id, values in writes:
+        groups.setdefault(frozenset(values), []).append((row_id, values))
+    payloads = [
+        (_update_sql(spec.table, spec.model, keys),
+         _json.encode([{"id": row_id, **{columns[k][0]: v for k, v in values.items()}}
+                       for row_id, values in group]).decode(), len(group))
+        for keys, group in groups.items() if keys]
     conn = await driver(session)
     for sql, payload, n in payloads:
         status = await conn.execute(sql, payload)
         if status != f"UPDATE {n}":
             raise RowsMissing(f"{spec.table}: {status} of {n} rows")
-    for keys, group in groups.items():  # written: now the rows' loaded state, as after a flush
-        for row in group:
-            for key in keys:
-                set_committed_value(row, key, getattr(row, key))
-    return True
+
+
+def mark_written(rows: Iterable[Any]) -> None:
+    """Rows whose edits ``write_values`` wrote: their values are now their loaded state, as
+    a flush would leave them, so the ORM (which flushes before a savepoint begins or ends)
+    writes nothing of them again."""
+    for row in rows:
+        state = sa_inspect(row)
+        for key in set(state.committed_state) - state.unmodified:
+            set_committed_value(row, key, state.dict.get(key))
 
 
 async def stored_ids(

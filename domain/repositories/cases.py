@@ -127,6 +127,9 @@ FROM f0_case WHERE id = ANY($1::uuid[])
 """
 
 
+_STATUS = {s.value: s for s in CaseStatus}  # CaseStatus(value) costs ~3 µs a call
+
+
 class CaseRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -143,7 +146,7 @@ class CaseRepository:
             return {}
         rows = await (await driver(self.session)).fetch(_SNAPSHOTS, list(case_ids))
         return {r[0]: CaseSnapshot(id=r[0], scope_path=r[1], station_id=r[2], team_id=r[3],
-                                   status=CaseStatus(r[4]), status_changed_at=r[5],
+                                   status=_STATUS[r[4]], status_changed_at=r[5],
                                    deleted=r[6])
                 for r in rows}
 

@@ -72,6 +72,12 @@ class StationRepository:
         row = (await self.session.execute(stmt)).first()
         return StationView(row[0], row[1], row[2], row[3]) if row else None
 
+    async def row(self, station_id: uuid.UUID) -> Station | None:
+        """The station's own row, without the view's columns; from the session when it holds
+        it (a batch of new cases reads its station once)."""
+        station = await self.session.get(Station, station_id)
+        return None if station is None or station.deleted else station
+
     async def get_for_update(self, station_id: uuid.UUID) -> Station | None:
         stmt = (
             select(Station)

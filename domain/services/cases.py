@@ -230,10 +230,23 @@ class CaseService:
         """Enrol a case. The same person again is refused (DuplicateCase) unless
         ``confirm_not_duplicate``; with ``flag_duplicate`` (a device's push) it is kept and
         flagged instead. ``registered_at``: when a device recorded it (default now)."""
-        station_view = await StationRepository(self.session).get(station_id)
-        if station_view is None or not self.principal.can_read(station_view.station.scope_path):
+        case = await self.enrol(
+            station_id=station_id, team_id=team_id, case_code=case_code,
+            home_position=home_position, confirm_not_duplicate=confirm_not_duplicate,
+            flag_duplicate=flag_duplicate, registered_at=registered_at, **person)
+        return await self.get(case.id)
+
+    async def enrol(
+        self, *, station_id: uuid.UUID, team_id: uuid.UUID | None = None,
+        case_code: str | None = None, home_position: tuple[float, float] | None = None,
+        confirm_not_duplicate: bool = False, flag_duplicate: bool = False,
+        registered_at: datetime | None = None, **person: Any,
+    ) -> F0Case:
+        """``create`` short of reading the case back as a view (a sync push answers with
+        the mutation's outcome, not the case)."""
+        station = await StationRepository(self.session).row(station_id)
+        if station is None or not self.principal.can_read(station.scope_path):
             raise NotFound("station not found", field="station_id")
-        station = station_view.station
         self.principal.require_role(ENROL_ROLES, "enrol F0 cases")
         self.principal.require_write(station.scope_path, station.id, "station")
         if station.status is not StationStatus.active:
@@ -296,7 +309,7 @@ class CaseService:
                 case_id=case.id, scope_path=case.scope_path, team_id=team_id,
                 assigned_by=self.principal.user_id, reason="enrolled",
             ))
-        return await self.get(case.id)
+        return case
 
     async def update(self, case_id: uuid.UUID, changes: dict[str, Any]) -> CaseView:
         """Change person, test or risk fields; the risk group follows the risk factors."""

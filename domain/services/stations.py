@@ -120,6 +120,13 @@ class StationService:
 
     async def update(self, station_id: uuid.UUID, changes: dict[str, Any]) -> StationView:
         """Apply the given fields (absent fields stay as they are); ``position`` is (lon, lat)."""
+        station = await self.edit(station_id, changes)
+        await self.session.flush()
+        return await self.get(station.id)
+
+    async def edit(self, station_id: uuid.UUID, changes: dict[str, Any]) -> Station:
+        """``update`` short of the flush and the re-read: a sync merge writes its field stamps
+        in the same UPDATE and reads nothing back."""
         principal = self.principal
         station = await self.repo.get_for_update(station_id)
         if station is None or not principal.can_read(station.scope_path):
@@ -138,8 +145,7 @@ class StationService:
             changes = {**changes, "position": point_wkt(*changes["position"])}
         for field, value in changes.items():
             setattr(station, field, value)
-        await self.session.flush()
-        return await self.get(station.id)
+        return station
 
     async def _check_status(self, station: Station, target: StationStatus) -> None:
         principal = self.principal

@@ -49,8 +49,12 @@ async def test_online_and_offline_writes_get_the_same_verdict(
     else:
         row = unit.station_id
         path = f"/api/stations/{row}"
-    online = await d.http.patch(path, json={name: value}, headers=unit.staff.headers)
+    # The tablet first, having heard the server's clock as a client does on every exchange:
+    # an earlier test may leave that clock ahead of the wall clock, and the row's stamps
+    # (or an online edit's) would then beat an HLC read off the wall clock alone.
+    d.clock.observe((await d.pull())["server_hlc"])
     (offline,) = await d.push_ok(d.mutation(entity, row, {name: value}))
+    online = await d.http.patch(path, json={name: value}, headers=unit.staff.headers)
     if valid:
         assert online.status_code == 200, online.text
         assert offline["status"] == "applied", offline

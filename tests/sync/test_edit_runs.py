@@ -117,34 +117,31 @@ async def test_a_deleted_case_in_a_run_is_rejected_and_the_run_goes_on(
     assert await stored(world, ids[2], "notes") == "seen"
 
 
-async def test_edits_made_in_memory_are_written_in_one_statement_each_field_set(
+async def test_rows_edited_several_times_in_one_run_keep_every_step_in_the_audit_trail(
     unit: Unit, world: World
 ) -> None:
-    """``write_edited`` (the run's write) stores every column an edit changed, including a
-    derived one and a position, leaves the rows clean for the ORM, and audits each row once
-    with only what changed."""
-    from domain.geo import point_wkt
-    from sync import queries
-    from sync.entities import REGISTRY
-
-    spec = REGISTRY["f0_case"]
-    ids = await cases(unit.device, unit, 3)
-    async with world.maker() as session:
-        rows = await queries.load_rows(session, spec, ids)
-        a, b, c = (rows[i] for i in ids)
-        a.phone = "0912000111"
-        b.phone, b.notes = "0912000222", "gọi lại"
-        b.home_position = point_wkt(106.7, 10.78)
-        assert await queries.write_edited(session, spec, [a, b, c])
-        assert not any(session.is_modified(r) for r in (a, b, c))  # nothing left to flush
-        await session.commit()
-    assert await stored(world, ids[0], "phone") == "0912000111"
-    assert await stored(world, ids[1], "notes") == "gọi lại"
-    assert await stored(world, ids[1], "ST_AsText(home_position)") == "POINT(106.7 10.78)"
-    audited = {r[0]: r[1] for r in await world.scalar(
-        "SELECT array_agg(json_build_array(row_id, after)) FROM audit_log "
-        "WHERE entity = 'f0_case' AND action = 'update' AND row_id = ANY(:ids)", ids=ids)}
-    audited = {uuid.UUID(k): v for k, v in audited.items()}
-    assert set(audited) == {ids[0], ids[1]}
-    assert audited[ids[0]] == {"phone": "0912000111"}
-    assert set(audited[ids[1]]) == {"phone", "notes", "home_position"}
+    """Edits of three cases interleaved, each case edited up to three times: the run writes
+    them in rounds (the n-th edit of each row together), and the trail still shows each edit
+    replacing the value before it, in the device's order per case."""
+    d = unit.device
+    a, b, c = await cases(d, unit, 3)
+    order = [(a, "phone", "0913000001"), (b, "notes", "b1"), (a, "phone", "0913000002"),
+             (c, "address", "3 Lý Tự Trọng"), (b, "notes", "b2"), (a, "notes", "a-note"),
+             (a, "phone", "0913000003")]
+    batch = [d.mutation("f0_case", row, {name: value}, hlc=hlc(100 + n))
+             for n, (row, name, value) in enumerate(order)]
+    results = await d.push_ok(*batch)
+    assert [r["status"] for r in results] == ["applied"] * len(order)
+    assert await stored(world, a, "phone") == "0913000003"
+    assert await stored(world, a, "notes") == "a-note"
+    assert await stored(world, b, "notes") == "b2"
+    assert await stored(world, c, "address") == "3 Lý Tự Trọng"
+    trail = await world.scalar(
+        "SELECT json_agg(json_build_array(before, after) ORDER BY id) FROM audit_log "
+        "WHERE entity = 'f0_case' AND action = 'update' AND row_id = :id", id=a)
+    phones = [(x["phone"], y["phone"]) for x, y in trail if "phone" in y]
+    assert [p[1] for p in phones] == ["0913000001", "0913000002", "0913000003"]
+    assert [p[0] for p in phones[1:]] == ["0913000001", "0913000002"]
+    assert len(trail) == 4  # four edits of ``a``, each its own entry
+    stamp = await stored(world, a, "field_hlc -> 'phone'")
+    assert stamp["hlc"] == hlc(106)
