@@ -49,20 +49,20 @@ ISSUES = "('issue', 'transfer_out')"
 FUNCTIONS = [f"""
 CREATE OR REPLACE FUNCTION map_key_slots() RETURNS text[] LANGUAGE sql IMMUTABLE AS
 $$ SELECT ARRAY[{", ".join(f"'{k}'" for k in KEYS)}]::text[] $$
-"""] + [f"""
--- Slot-wise sum of two figures arrays (a missing slot counts 0).
-CREATE OR REPLACE FUNCTION key_slots_add(a {t}[], b {t}[]) RETURNS {t}[]
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY n)
-    FROM unnest(a, b) WITH ORDINALITY AS t(x, y, n)
-$$
-""" for t in ("bigint", "integer")]
+"""]
 
 
 def _slots(value: str, type_: str) -> str:
     """One array of ``len(KEYS)`` sums of ``value`` by slot, over rows with a ``slot``."""
     return "ARRAY[" + ", ".join(
         f"coalesce(sum({value}) FILTER (WHERE slot = {n}), 0)" for n in range(1, len(KEYS) + 1)
+    ) + f"]::{type_}[]"
+
+
+def _added(kept: str, change: str, type_: str) -> str:
+    """Slot-wise sum of two figures arrays, written out: no function call per upsert."""
+    return "ARRAY[" + ", ".join(
+        f"coalesce({kept}[{n}], 0) + {change}[{n}]" for n in range(1, len(KEYS) + 1)
     ) + f"]::{type_}[]"
 
 
@@ -90,7 +90,7 @@ def _apply_balances(rows: str) -> str:
             FROM ({_keyed(rows, "r.qty")}) k GROUP BY station_id
         ) d WHERE 0 <> ANY(figures) ORDER BY station_id
         ON CONFLICT (station_id) DO UPDATE
-        SET on_hand = key_slots_add(t.on_hand, excluded.on_hand);"""
+        SET on_hand = {_added("t.on_hand", "excluded.on_hand", "bigint")};"""
 
 
 def _apply_movements(rows: str) -> str:
@@ -104,7 +104,7 @@ def _apply_movements(rows: str) -> str:
             FROM ({_keyed(rows, "r.quantity, r.occurred_at")}) k GROUP BY 1, 2
         ) d WHERE 0 <> ANY(figures) ORDER BY station_id, day
         ON CONFLICT (day, station_id) DO UPDATE
-        SET issued = key_slots_add(t.issued, excluded.issued);"""
+        SET issued = {_added("t.issued", "excluded.issued", "integer")};"""
 
 
 def _balances(sign: int, source: str) -> str:
@@ -234,8 +234,6 @@ def downgrade() -> None:
     for function in ("station_key_stock_location_changed()",
                      "station_key_stock_catalog_changed()", "station_key_stock_rebuild()",
                      "station_key_issues_apply()", "station_key_stock_apply()",
-                     "key_slots_add(bigint[], bigint[])",
-                     "key_slots_add(integer[], integer[])",
                      "map_key_slots()"):
         op.execute(f"DROP FUNCTION IF EXISTS {function}")
     op.drop_table("station_key_issues")
