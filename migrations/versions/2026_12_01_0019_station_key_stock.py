@@ -142,8 +142,11 @@ TRIGGER_FUNCTIONS = [
 -- Everything again from the balances and the ledger: the backfill, and after an edit that
 -- moves stock to another key or station (a catalog item's map_key or deletion, a location
 -- given to another station).
+-- The tables are locked first: writers that already added to a row finish before, new ones
+-- wait after, and none can hold a row the rebuild needs while waiting for one it holds.
 CREATE OR REPLACE FUNCTION station_key_stock_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
+    LOCK TABLE station_key_stock, station_key_issues IN EXCLUSIVE MODE;
     DELETE FROM station_key_stock;
     DELETE FROM station_key_issues;
     {_apply_balances(_balances(1, "stock_balance"))}
