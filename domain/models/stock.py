@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -24,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base, SyncColumns
@@ -163,6 +164,34 @@ class StationCaseload(Base):
         ForeignKey("station.id", ondelete="CASCADE"), primary_key=True
     )
     open_cases: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+
+
+class StationKeyStock(Base):
+    """Per station, its balances summed per key supply, one array slot per key in
+    ``map_key_slots()`` order (KEY_ITEMS): the map's quantities without pivoting the
+    balances. Kept by statement-level triggers on stock_balance (migration 0019)."""
+
+    __tablename__ = "station_key_stock"
+
+    station_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("station.id", ondelete="CASCADE"), primary_key=True
+    )
+    on_hand: Mapped[list[int]] = mapped_column(ARRAY(BigInteger), nullable=False)
+
+
+class StationKeyIssues(Base):
+    """Per station and UTC day, what was issued or transferred out per key supply (slots as
+    in StationKeyStock): the map's 7-day need from at most 8 rows a station. Kept by
+    statement-level triggers on stock_movement (migration 0019)."""
+
+    __tablename__ = "station_key_issues"
+
+    # day first: the map reads the last week's days, however long the history grows
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    station_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("station.id", ondelete="CASCADE"), primary_key=True
+    )
+    issued: Mapped[list[int]] = mapped_column(ARRAY(Integer), nullable=False)
 
 
 class StockDiscrepancy(Base):

@@ -66,13 +66,27 @@ class UnitName(msgspec.Struct, frozen=True):
 
 
 class MapStation(msgspec.Struct, frozen=True):
-    """A station as one row of the map's statement: its load, its key supplies (state,
-    quantity, days of cover; the keys the catalog has) and its ward's and district's names."""
+    """A station as one row of the map's statement: its load, its key supplies' figures and
+    its ward's and district's names. The figures stay the statement's flat tuple (state,
+    quantity, days of cover per key in KEY_ITEMS order; a null state: the catalog has no
+    such key): the list reads only the states, and building eight KeyStock per station for
+    it was a fifth of the page's Python (bench/results/map_notes.md, third pass)."""
 
     station: StationLoad
-    supplies: dict[str, KeyStock]
+    figures: tuple[Any, ...]
     commune: UnitName | None
     district: UnitName | None
+
+    @property
+    def states(self) -> tuple[str | None, ...]:
+        """Each key's state in KEY_ITEMS order, None where the catalog has no such key."""
+        return self.figures[0::3]
+
+    def supplies(self) -> dict[str, KeyStock]:
+        """The key supplies the catalog has, with quantity and days of cover (the panel)."""
+        f = self.figures
+        return {key: KeyStock(state=f[3 * n], on_hand=f[3 * n + 1], days_of_cover=f[3 * n + 2])
+                for n, key in enumerate(KEY_ITEMS) if f[3 * n] is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,16 +196,11 @@ def _unit_name(name: str | None, unit_type: str | None, short_name: str | None,
 
 def _row(r: tuple[Any, ...]) -> MapStation:
     """One statement row: a plain tuple (a Row's item access costs more than the rest)."""
-    keys = r[_KEYS_AT:]
-    supplies = {
-        key: KeyStock(state=keys[3 * n], on_hand=keys[3 * n + 1], days_of_cover=keys[3 * n + 2])
-        for n, key in enumerate(KEY_ITEMS) if keys[3 * n] is not None
-    }
     return MapStation(
-        station=StationLoad(*r[:18]),  # the columns in the order of its fields
-        supplies=supplies,
-        commune=_unit_name(*r[18:22]),
-        district=_unit_name(*r[22:26]),
+        StationLoad(*r[:18]),  # the columns in the order of its fields
+        r[_KEYS_AT:],
+        _unit_name(*r[18:22]),
+        _unit_name(*r[22:26]),
     )
 
 

@@ -146,22 +146,31 @@ def key_columns_ctes(keys: tuple[str, ...], *, window: int, low_days: int) -> st
     """The same rule as CTEs over a CTE ``st`` (stations, column ``id``), ending in
     ``key_columns``: one row per station, its id then (state, qty, days_of_cover) per key in
     ``keys`` order, all null for a key the catalog does not have. For the map: one row per
-    station, and each figure summed per station with the keys as columns, which is a quarter
-    faster than grouping by station and key and pivoting after (bench/results/map_notes.md).
-    Keys are the code's own names (KEY_ITEMS), written into the text. ``key_inputs`` is
-    materialized so each key's quantity and daily need are computed once, not once for
-    every place the rule names them."""
-    def per_key(template: str) -> str:
-        return ",\n           ".join(template.format(k=k) for k in keys)
+    station, from the figures kept per station by triggers on the ledger (migration 0019,
+    ``station_key_stock`` and ``station_key_issues``, one array slot per key in
+    ``map_key_slots()`` order, which is ``keys``): pivoting 20,000 balance and movement rows
+    by key per request was two thirds of the map's statement (bench/results/map_notes.md).
 
+    The quantity is the slot of ``station_key_stock`` (the station's balances of the key).
+    The recent use is exact to the instant, as the other views count it
+    (issues and transfers out since ``now() - window days``): the whole UTC days after the
+    window's first day from ``station_key_issues``, and that first day's movements since the
+    window's start from the ledger itself (a seventh of the window, by its usage index).
+    ``key_inputs`` is materialized so each key's quantity and daily need are computed once,
+    not once for every place the rule names them."""
+    def per_key(template: str) -> str:
+        return ",\n           ".join(template.format(k=k, n=n) for n, k in enumerate(keys, 1))
+
+    start = f"now() - make_interval(days => {window})"
+    first_day = f"(({start}) AT TIME ZONE 'UTC')::date"
     need = per_key("sum(min_station_stock) FILTER (WHERE map_key = '{k}') AS {k}_min, "
                    "sum(daily_use_per_case) FILTER (WHERE map_key = '{k}') AS {k}_per_case, "
                    "bool_or(map_key = '{k}') AS {k}_known")
     columns = ",\n           ".join(
-        f"coalesce(q.{k}, 0)::bigint AS {k}_q, n.{k}_min, n.{k}_known, "
+        f"coalesce(q.on_hand[{n}], 0)::bigint AS {k}_q, n.{k}_min, n.{k}_known, "
         + daily_need_sql(f"u.{k}", "cl.open_cases", f"n.{k}_per_case", str(window))
         + f" AS {k}_need"
-        for k in keys
+        for n, k in enumerate(keys, 1)
     )
     figures = ",\n           ".join(
         f"CASE WHEN {k}_known THEN "
@@ -173,23 +182,26 @@ def key_columns_ctes(keys: tuple[str, ...], *, window: int, low_days: int) -> st
     return _STATIONS_LOC + f""", need AS (
     SELECT {need}
     FROM keys
-), qty AS (
-    SELECT loc.station_id, {per_key("sum(b.qty) FILTER (WHERE keys.map_key = '{k}') AS {k}")}
-    FROM keys JOIN stock_balance b ON b.item_id = keys.item_id
-    JOIN loc ON loc.id = b.location_id
-    GROUP BY 1
 ), used AS (
-    SELECT loc.station_id,
-           {per_key("sum(m.quantity) FILTER (WHERE keys.map_key = '{k}') AS {k}")}
-    FROM keys JOIN stock_movement m
-      ON m.item_id = keys.item_id AND m.kind IN ('issue', 'transfer_out')
-     AND m.occurred_at >= now() - make_interval(days => {window})
-    JOIN loc ON loc.id = m.location_id
+    SELECT station_id, {per_key("sum({k}) AS {k}")}
+    FROM (
+        SELECT d.station_id, {per_key("d.issued[{n}] AS {k}")}
+        FROM station_key_issues d JOIN st ON st.id = d.station_id
+        WHERE d.day > (SELECT {first_day})
+        UNION ALL
+        SELECT loc.station_id,
+               {per_key("m.quantity * (keys.map_key = '{k}')::int AS {k}")}
+        FROM keys JOIN stock_movement m
+          ON m.item_id = keys.item_id AND m.kind IN ('issue', 'transfer_out')
+         AND m.occurred_at >= {start}
+         AND m.occurred_at < ({first_day} + 1)::timestamp AT TIME ZONE 'UTC'
+        JOIN loc ON loc.id = m.location_id
+    ) recent
     GROUP BY 1
 ), key_inputs AS MATERIALIZED (
     SELECT st.id AS station_id, {columns}
     FROM st CROSS JOIN need n
-    LEFT JOIN qty q ON q.station_id = st.id
+    LEFT JOIN station_key_stock q ON q.station_id = st.id
     LEFT JOIN used u ON u.station_id = st.id
     LEFT JOIN station_caseload cl ON cl.station_id = st.id
 ), key_columns AS (

@@ -23,7 +23,7 @@ from domain.repositories.map import (
     StationLoad,
     UnitName,
 )
-from domain.repositories.stock import KEY_ITEMS, KeyStock
+from domain.repositories.stock import KeyStock
 
 UNKNOWN = "unknown"
 LEVEL_BELOW = {0: AdminLevel.province, 1: AdminLevel.district, 2: AdminLevel.commune}
@@ -39,16 +39,23 @@ class Places(msgspec.Struct, frozen=True):
 
 class StationView(msgspec.Struct, frozen=True):
     station: StationLoad
-    stock: dict[str, str]  # key supply -> ok / low / out / unknown
+    # each key supply's state in KEY_ITEMS order: ok / low / out / unknown (a tuple, shared
+    # by the stations in the same state: the API builds one StationStock per distinct tuple)
+    stock: tuple[str, ...]
     attention: list[str]
-    supplies: dict[str, KeyStock]  # the key supplies the station has a record of
     # Where it is, in both languages: ten districts have a "Phường 11", so a ward's name alone
     # does not say which station this is.
-    places: Places = msgspec.field(default_factory=Places)
+    places: Places
+    row: MapStation
 
     @property
     def load(self) -> float:
         return self.station.active_cases / self.station.capacity
+
+    @property
+    def supplies(self) -> dict[str, KeyStock]:
+        """The key supplies the station has a record of (the panel; the list does not ask)."""
+        return self.row.supplies()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +66,13 @@ class StationDetail:
     pending_requisitions: list[PendingRequisition]
 
 
-def attention_reasons(station: StationLoad, stock: dict[str, str]) -> list[str]:
-    """Why a coordinator should look: unanswered alerts, a key item out, more cases than beds."""
+def attention_reasons(station: StationLoad, stock: tuple[str, ...]) -> list[str]:
+    """Why a coordinator should look: unanswered alerts, a key item out, more cases than beds.
+    ``stock``: the key supplies' states (KEY_ITEMS order)."""
     reasons = []
     if station.open_alerts:
         reasons.append("open_alerts")
-    if any(stock.get(item) == "out" for item in KEY_ITEMS):
+    if "out" in stock:
         reasons.append("stock_out")
     if station.active_cases > station.capacity:
         reasons.append("overload")
@@ -151,7 +159,8 @@ async def station_views(
 
 
 def _views(rows: list[MapStation]) -> list[StationView]:
-    """Views of the statement's rows; each unit's English name is worked out once."""
+    """Views of the statement's rows, in one pass: each unit's English name, each ward's
+    places and each distinct tuple of stock states are worked out once per request."""
     english: dict[UnitName, str] = {}
 
     def names(unit: UnitName | None) -> tuple[str, str]:
@@ -163,21 +172,25 @@ def _views(rows: list[MapStation]) -> list[StationView]:
         return unit.name, en
 
     places: dict[str, Places] = {}
+    stocks: dict[tuple[str | None, ...], tuple[str, ...]] = {}
     views = []
     for row in rows:
-        station, known = row.station, row.supplies
-        stock = {item: known[item].state if item in known else UNKNOWN for item in KEY_ITEMS}
+        station = row.station
+        known = row.states
+        stock = stocks.get(known)
+        if stock is None:
+            stock = stocks[known] = tuple(UNKNOWN if s is None else s for s in known)
         place = places.get(station.path)
         if place is None:
-            place = Places()
+            place = _NOWHERE
             if station.path.count(".") >= 3:
                 (commune, commune_en), (district, district_en) = (
                     names(row.commune), names(row.district))
                 place = Places(commune_name=commune, commune_name_en=commune_en,
                                district_name=district, district_name_en=district_en)
             places[station.path] = place
-        views.append(StationView(
-            station=station, stock=stock, attention=attention_reasons(station, stock),
-            supplies=known, places=place,
-        ))
+        views.append(StationView(station, stock, attention_reasons(station, stock), place, row))
     return views
+
+
+_NOWHERE = Places()

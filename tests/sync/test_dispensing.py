@@ -4,13 +4,26 @@ stock; short stock is kept with a discrepancy, an expired lot is refused and log
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from domain.models.enums import Role
 from domain.repositories.catalog import CatalogRepository
 from domain.services.catalog import item_id, lot_id
+from tests.integration.supplies.key_stock import assert_key_stock_kept
 from tests.sync.conftest import Unit, World, new_case
 from tests.sync.test_supplies import station_location
+
+
+@pytest.fixture(autouse=True)
+async def key_stock_kept(world: World) -> AsyncIterator[None]:
+    """After each push here, the map's key stock kept by triggers equals the ledger's."""
+    yield
+    async with world.engine.connect() as conn:
+        await assert_key_stock_kept(conn)
+
 
 BAG_A = item_id("bag_a")
 AT = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()

@@ -16,6 +16,7 @@ from domain.repositories.stock import KEY_ITEMS, LOW_DAYS_OF_COVER
 from domain.services.catalog import ensure_standard_catalog, item_id
 from domain.services.locations import LocationService
 from domain.services.users import UserService
+from tests.integration.supplies.key_stock import assert_key_stock_kept
 from tests.sync.conftest import HOME, Unit, World, new_case
 
 FRESH = """SELECT count(*) FROM f0_case WHERE station_id = :sid AND NOT deleted
@@ -171,3 +172,5 @@ async def test_map_stock_equals_the_ledger_whoever_writes_it(
     listed = await http.get("/api/map/stations", headers=unit.officer.headers)
     (mine,) = [f for f in listed.json()["features"] if f["id"] == str(unit.station_id)]
     assert mine["properties"]["stock"] == feature["stock"]
+    async with world.engine.connect() as conn:  # the kept key stock (migration 0019), too
+        await assert_key_stock_kept(conn)

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from domain.services.catalog import ensure_standard_catalog, item_id
 from domain.services.locations import LocationService
 from domain.services.users import UserService
+from tests.integration.supplies.key_stock import assert_key_stock_kept
 from tests.sync.conftest import NEIGHBOUR, Unit, World, make_unit
+
+
+@pytest.fixture(autouse=True)
+async def key_stock_kept(world: World) -> AsyncIterator[None]:
+    """After each push here, the map's key stock kept by triggers equals the ledger's."""
+    yield
+    async with world.engine.connect() as conn:
+        await assert_key_stock_kept(conn)
+
 
 PPE = item_id("ppe_set")
 

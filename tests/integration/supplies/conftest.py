@@ -4,14 +4,14 @@ districts of Ho Chi Minh City, warehouses, keepers with tokens, and helpers to b
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from domain.geo import point_wkt
 from domain.models.case import F0Case
@@ -20,6 +20,17 @@ from domain.models.station import Station
 from domain.models.supply import CatalogItem, LocationKind, StockLocation
 from domain.repositories.catalog import CatalogRepository
 from domain.services.catalog import ensure_standard_catalog, item_id, lot_id
+from tests.integration.supplies.key_stock import assert_key_stock_kept
+
+
+@pytest.fixture(autouse=True)
+async def key_stock_kept(db_connection: AsyncConnection) -> AsyncIterator[None]:
+    """After every supplies test, whatever it wrote (receipts, issues, dispensing, loans,
+    shipments, receipts with rejections, losses in transit, counts, adjustments), the map's
+    key stock kept by triggers (migration 0019) equals a fresh aggregate of the ledger."""
+    yield
+    await assert_key_stock_kept(db_connection)
+
 
 # commune code -> (path, lon, lat): Tân Định, Đa Kao (Quận 1) and Phường 14 (Quận 3)
 COMMUNES = {
