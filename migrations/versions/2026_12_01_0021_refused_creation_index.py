@@ -6,7 +6,7 @@ the primary key's ``device_id`` prefix: 25 ms a new row for a tablet with a few 
 mutations logged, growing with every push. Refusals are rare, so the partial index is small.
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-01 17:45:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
