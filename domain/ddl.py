@@ -110,14 +110,16 @@ $$;
 NOTIFY_STATIONS_FUNCTION = """
 CREATE OR REPLACE FUNCTION notify_stations_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- Static SQL (the column by name through to_jsonb), so its plan is kept across calls.
     IF TG_OP = 'UPDATE' THEN
-        EXECUTE format('SELECT pg_notify(''station_changed'', s::text) FROM '
-                       '(SELECT %1$I FROM new_rows UNION SELECT %1$I FROM old_rows) t(s) '
-                       'WHERE s IS NOT NULL', TG_ARGV[0]);
+        PERFORM pg_notify('station_changed', s)
+           FROM (SELECT to_jsonb(n) ->> TG_ARGV[0] FROM new_rows n
+                 UNION SELECT to_jsonb(o) ->> TG_ARGV[0] FROM old_rows o) t(s)
+          WHERE s IS NOT NULL;
     ELSE
-        EXECUTE format('SELECT pg_notify(''station_changed'', s::text) FROM '
-                       '(SELECT DISTINCT %1$I FROM new_rows) t(s) WHERE s IS NOT NULL',
-                       TG_ARGV[0]);
+        PERFORM pg_notify('station_changed', s)
+           FROM (SELECT DISTINCT to_jsonb(n) ->> TG_ARGV[0] FROM new_rows n) t(s)
+          WHERE s IS NOT NULL;
     END IF;
     RETURN NULL;
 END

@@ -58,6 +58,27 @@ BeforeDelete = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[None]]
 Edit = Callable[[Principal, Any, Values], None]
 
 
+def _filled(
+    writes: list[tuple[uuid.UUID, dict[str, Any]]], rows: dict[uuid.UUID, Any],
+    written: dict[uuid.UUID, dict[str, Any]],
+) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+    """A round's writes over one set of columns: a row's columns that its edit of this round
+    did not change carry their value at this round (what an earlier round wrote, else the
+    value loaded), so the UPDATE changes exactly what the edit changed."""
+    keys = {k for _, changed in writes for k in changed}
+    out = []
+    for row_id, changed in writes:
+        if len(changed) == len(keys):
+            out.append((row_id, changed))
+            continue
+        state = sa_inspect(rows[row_id])
+        before = written.get(row_id, {})
+        fill = {k: before[k] if k in before else state.committed_state.get(k, state.dict.get(k))
+                for k in keys if k not in changed}
+        out.append((row_id, {**fill, **changed}))
+    return out
+
+
 def domain_values(values: Values) -> Values:
     """Pushed values in the shapes the domain services take (positions as (lon, lat))."""
     return {k: tuple(v.coordinates) if isinstance(v, Point) else v for k, v in values.items()}
@@ -170,8 +191,8 @@ class RecordApplier:
     ) -> None:
         """Write edits checked in memory, in one savepoint: the n-th edit of each row in the
         n-th round, so every edit is its own UPDATE of its row and the audit trail keeps
-        each value it replaced, and each round as one statement per author and set of
-        columns (``queries.write_values``) rather than one per row. Edits of different rows
+        each value it replaced, and each round as one statement per author
+        (``queries.write_values``) rather than one per row. Edits of different rows
         commute, so rounds keep request order where it matters: per row. Should the database
         refuse one, roll them all back and apply them one at a time, so only the offending
         mutation is rejected."""
@@ -185,10 +206,17 @@ class RecordApplier:
             m = item.mutation
             nth = seen[m.row_id] = seen.get(m.row_id, -1) + 1
             rounds.setdefault((nth, m.author_id), []).append((m.row_id, changed))
+        written: dict[uuid.UUID, dict[str, Any]] = {}  # per row, what earlier rounds wrote
         try:
             for (_, author), writes in sorted(rounds.items(), key=lambda r: r[0][0]):
                 await ctx.act_as(next(i for i, _ in edits if i.mutation.author_id == author))
-                await queries.write_values(ctx.session, spec, writes)
+                try:  # one statement for the round: each row's other columns as they stand
+                    await queries.write_values(ctx.session, spec,
+                                               _filled(writes, rows, written))
+                except TypeError:  # a column standing as the ORM loaded it (a geometry)
+                    await queries.write_values(ctx.session, spec, writes)
+                for row_id, changed in writes:
+                    written.setdefault(row_id, {}).update(changed)
             queries.mark_written(rows.values())  # before the savepoint's commit flushes
             await savepoint.commit()
         except (DBAPIError, queries.RowsMissing, TypeError) as exc:

@@ -143,5 +143,11 @@ async def test_rows_edited_several_times_in_one_run_keep_every_step_in_the_audit
     assert [p[1] for p in phones] == ["0913000001", "0913000002", "0913000003"]
     assert [p[0] for p in phones[1:]] == ["0913000001", "0913000002"]
     assert len(trail) == 4  # four edits of ``a``, each its own entry
+    # one statement wrote a's phone, b's notes and c's address: each entry holds only its own
+    for row, name in ((b, "notes"), (c, "address")):
+        entries = await world.scalar(
+            "SELECT json_agg(after ORDER BY id) FROM audit_log WHERE entity = 'f0_case' "
+            "AND action = 'update' AND row_id = :id", id=row)
+        assert all(set(after) == {name} for after in entries), entries
     stamp = await stored(world, a, "field_hlc -> 'phone'")
     assert stamp["hlc"] == hlc(106)
