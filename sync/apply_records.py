@@ -10,6 +10,7 @@ with the refusal's code) instead of silently taking them down with it.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from sync import queries
 from sync.codec import Item
 from sync.context import DB_ERRORS, PushContext, Stamp, refusal, refuse_transient, wire
 from sync.registry import Policy
+from sync.wire import Fields
 
 Values = dict[str, Any]
 
@@ -56,6 +58,21 @@ BeforeDelete = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[None]]
 # The service's rules for an edit, on a row loaded by the caller, in memory; raises a
 # DomainError before it changes anything.
 Edit = Callable[[Principal, Any, Values], None]
+
+
+class Lost(dict[str, "Stamp | None"]):
+    """The stamps that beat every field of an edit checked in memory."""
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A plain edit checked in memory: the columns it changed (None when it lost every field,
+    beaten by ``beaten_by``), and how many edits of its row won before it in the run."""
+
+    item: Item
+    changed: dict[str, Any] | None
+    round: int
+    beaten_by: dict[str, Stamp | None] = dataclasses.field(default_factory=dict)
 
 
 def _filled(
@@ -141,40 +158,50 @@ class RecordApplier:
     async def _edit_run(self, ctx: PushContext, items: Sequence[Item]) -> int:
         """Plain edits, checked in memory in request order, then written together inside one
         savepoint (``_write_edits``). Returns how many items it settled: it stops after an
-        item that must go the one-at-a-time way (a new or deleted row, a lost field, a
-        refusal), writing what it had checked first."""
+        item that must go the one-at-a-time way (a new or deleted row, a field that lost
+        beside one that won, a refusal), writing what it had checked first."""
         ctx.session.expire_all()
         rows = await queries.load_rows(ctx.session, items[0].spec,
                                        list({i.mutation.row_id for i in items}))
         columns = queries.edit_columns(items[0].spec)
-        edits: list[tuple[Item, dict[str, Any]]] = []
+        checked: list[Checked] = []
+        wins_of: dict[uuid.UUID, int] = {}  # per row, its edits checked so far that won
         # Begun before any row changes in memory: SQLAlchemy flushes pending changes when a
         # savepoint begins, and the edits must not go out that way, row by row, unaudited.
         savepoint = await ctx.session.begin_nested()
         for n, item in enumerate(items):
-            row = rows.get(item.mutation.row_id)
-            changed = None if row is None else self._edit_in_memory(ctx, item, row, columns)
-            if changed is not None:
-                edits.append((item, changed))
+            row_id = item.mutation.row_id
+            row = rows.get(row_id)
+            outcome = None if row is None else self._edit_in_memory(ctx, item, row, columns)
+            if isinstance(outcome, Lost):  # logged against the row as it stands then
+                checked.append(Checked(item, None, wins_of.get(row_id, 0), outcome))
                 continue
-            await self._write_edits(ctx, edits, rows, savepoint)
+            if outcome is not None:
+                checked.append(Checked(item, outcome, wins_of.get(row_id, 0)))
+                wins_of[row_id] = wins_of.get(row_id, 0) + 1
+                continue
+            await self._write_edits(ctx, checked, rows, savepoint)
             await self._apply_one(ctx, item)
             return n + 1
-        await self._write_edits(ctx, edits, rows, savepoint)
+        await self._write_edits(ctx, checked, rows, savepoint)
         return len(items)
 
     def _edit_in_memory(
         self, ctx: PushContext, item: Item, row: Any, columns: Sequence[str]
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, Any] | Lost | None:
         """Apply a plain edit to its loaded row, if it wins every field and is allowed: the
-        columns it changed, with their new values (None: the slow way must take it)."""
+        columns it changed, with their new values. An edit that loses every field changes
+        nothing: the stamps that beat it, in a ``Lost`` dict. None: the slow way must take it."""
         assert self.edit is not None
         m = item.mutation
         if row.deleted or row.scope_path != ctx.device.unit_path:
             return None
         stamps = row.field_hlc
-        if not all(wins(m.hlc, ctx.device.device_id, stamps.get(n)) for n in item.values):
-            return None  # the conflict log wants the row as it is: the slow way records it
+        won = [wins(m.hlc, ctx.device.device_id, stamps.get(n)) for n in item.values]
+        if not any(won):
+            return Lost({n: stamps.get(n) for n in item.values})
+        if not all(won):
+            return None  # a partial merge: the slow way writes the winners and logs the rest
         loaded = sa_inspect(row).dict
         before = {k: loaded.get(k) for k in columns}
         try:
@@ -182,52 +209,70 @@ class RecordApplier:
         except DomainError:
             return None  # refused with nothing changed; the slow way says why
         row.field_hlc = {**stamps, **dict.fromkeys(item.values, ctx.stamp(item))}
-        out = {k: loaded.get(k) for k in columns if loaded.get(k) is not before[k]}
-        return out
+        return {k: loaded.get(k) for k in columns if loaded.get(k) is not before[k]}
 
     async def _write_edits(
-        self, ctx: PushContext, edits: list[tuple[Item, dict[str, Any]]],
-        rows: dict[uuid.UUID, Any], savepoint: AsyncSessionTransaction,
+        self, ctx: PushContext, checked: list[Checked], rows: dict[uuid.UUID, Any],
+        savepoint: AsyncSessionTransaction,
     ) -> None:
-        """Write edits checked in memory, in one savepoint: the n-th edit of each row in the
-        n-th round, so every edit is its own UPDATE of its row and the audit trail keeps
-        each value it replaced, and each round as one statement per author
-        (``queries.write_values``) rather than one per row. Edits of different rows
-        commute, so rounds keep request order where it matters: per row. Should the database
-        refuse one, roll them all back and apply them one at a time, so only the offending
-        mutation is rejected."""
-        if not edits:
+        """Write edits checked in memory, in one savepoint: the n-th winning edit of each row
+        in the n-th round, so every edit is its own UPDATE of its row and the audit trail
+        keeps each value it replaced, and each round as one statement per author
+        (``queries.write_values``) rather than one per row. Edits of different rows commute,
+        so rounds keep request order where it matters: per row. An edit that lost every
+        field is answered ``merged`` with its row as it stood at that point (read before the
+        round that follows it), and each lost field goes to the conflict log, as the slow
+        way does. Should the database refuse one, roll them all back and apply them one at a
+        time, in request order, so only the offending mutation is rejected."""
+        if not checked:
             await savepoint.commit()
             return
-        spec = edits[0][0].spec
-        rounds: dict[tuple[int, uuid.UUID], list[tuple[uuid.UUID, dict[str, Any]]]] = {}
-        seen: dict[uuid.UUID, int] = {}
-        for item, changed in edits:
-            m = item.mutation
-            nth = seen[m.row_id] = seen.get(m.row_id, -1) + 1
-            rounds.setdefault((nth, m.author_id), []).append((m.row_id, changed))
+        spec = checked[0].item.spec
+        rounds: dict[int, dict[uuid.UUID, list[tuple[uuid.UUID, dict[str, Any]]]]] = {}
+        lost: dict[int, list[Checked]] = {}
+        for c in checked:
+            if c.changed is None:
+                lost.setdefault(c.round, []).append(c)
+            else:
+                by_author = rounds.setdefault(c.round, {})
+                by_author.setdefault(c.item.mutation.author_id, []).append(
+                    (c.item.mutation.row_id, c.changed))
         written: dict[uuid.UUID, dict[str, Any]] = {}  # per row, what earlier rounds wrote
+        answers: list[tuple[Checked, Fields | None]] = []
         try:
-            for (_, author), writes in sorted(rounds.items(), key=lambda r: r[0][0]):
-                await ctx.act_as(next(i for i, _ in edits if i.mutation.author_id == author))
-                try:  # one statement for the round: each row's other columns as they stand
-                    await queries.write_values(ctx.session, spec,
-                                               _filled(writes, rows, written))
-                except TypeError:  # a column standing as the ORM loaded it (a geometry)
-                    await queries.write_values(ctx.session, spec, writes)
-                for row_id, changed in writes:
-                    written.setdefault(row_id, {}).update(changed)
+            for nth in range(max([*rounds, *lost]) + 1):
+                if nth in lost:  # the rows as they stand before this round
+                    now = await queries.current_rows(
+                        ctx.session, spec, list({c.item.mutation.row_id for c in lost[nth]}))
+                    answers += [(c, now.get(c.item.mutation.row_id)) for c in lost[nth]]
+                for author, writes in rounds.get(nth, {}).items():
+                    await ctx.act_as(next(c.item for c in checked
+                                          if c.item.mutation.author_id == author))
+                    try:  # one statement for the round: each row's other columns as they stand
+                        await queries.write_values(ctx.session, spec,
+                                                   _filled(writes, rows, written))
+                    except TypeError:  # a column standing as the ORM loaded it (a geometry)
+                        await queries.write_values(ctx.session, spec, writes)
+                    for row_id, changed in writes:
+                        written.setdefault(row_id, {}).update(changed)
             queries.mark_written(rows.values())  # before the savepoint's commit flushes
             await savepoint.commit()
         except (DBAPIError, queries.RowsMissing, TypeError) as exc:
             if isinstance(exc, DBAPIError):
                 refuse_transient(exc)
             await savepoint.rollback()
-            for item, _ in edits:
-                await self._apply_one(ctx, item)
+            for c in checked:
+                await self._apply_one(ctx, c.item)
             return
-        for item, _ in edits:
-            ctx.applied(item)
+        for c in checked:
+            if c.changed is not None:
+                ctx.applied(c.item)
+        for c, current in answers:
+            for name, value in c.item.values.items():
+                ctx.conflict(c.item, name, Policy.lww.value,
+                             kept_value=(current or {}).get(name), kept=c.beaten_by[name],
+                             lost_value=wire(value))
+            ctx.merged(c.item, current)
 
     async def _apply_one(self, ctx: PushContext, item: Item) -> None:
         """One mutation, in its own savepoints."""

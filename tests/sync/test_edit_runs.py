@@ -151,3 +151,41 @@ async def test_rows_edited_several_times_in_one_run_keep_every_step_in_the_audit
         assert all(set(after) == {name} for after in entries), entries
     stamp = await stored(world, a, "field_hlc -> 'phone'")
     assert stamp["hlc"] == hlc(106)
+
+
+async def test_edits_that_lose_to_another_tablet_are_merged_and_logged_within_the_run(
+    unit: Unit, world: World
+) -> None:
+    """Two tablets of one ward edit the same patients' notes. The second pushes older edits,
+    interleaved with edits of rows nobody else touched and a second, newer edit of a row it
+    lost: every lost edit is answered ``merged`` with the row as it stood at that point in
+    the batch, and kept in the conflict log beside the write that beat it."""
+    from tests.sync.conftest import RawDevice
+
+    a = unit.device
+    other_id, token = await world.device(unit.station_id, unit.officer)
+    b = RawDevice(a.http, other_id, token, unit.staff.id)
+    x, y, z = await cases(a, unit, 3)
+    assert [r["status"] for r in await b.push_ok(
+        b.mutation("f0_case", x, {"notes": "b-x"}, hlc=hlc(500)),
+        b.mutation("f0_case", y, {"notes": "b-y"}, hlc=hlc(500)))] == ["applied", "applied"]
+    results = await a.push_ok(
+        a.mutation("f0_case", x, {"notes": "a-x-old"}, hlc=hlc(100)),   # loses to b
+        a.mutation("f0_case", z, {"notes": "a-z"}, hlc=hlc(101)),       # nobody else
+        a.mutation("f0_case", y, {"notes": "a-y-old"}, hlc=hlc(102)),   # loses to b
+        a.mutation("f0_case", x, {"notes": "a-x-new"}, hlc=hlc(600)),   # beats b
+        a.mutation("f0_case", x, {"notes": "a-x-older"}, hlc=hlc(550)))  # loses to a-x-new
+    assert [r["status"] for r in results] == ["merged", "applied", "merged", "applied", "merged"]
+    assert results[0]["current"]["notes"] == "b-x"
+    assert results[2]["current"]["notes"] == "b-y"
+    assert results[4]["current"]["notes"] == "a-x-new"
+    assert await stored(world, x, "notes") == "a-x-new"
+    assert await stored(world, y, "notes") == "b-y"
+    assert await stored(world, z, "notes") == "a-z"
+    logged = await world.scalar(
+        "SELECT json_agg(json_build_array(row_id, kept_value, lost_value, kept_device) "
+        "ORDER BY lost_hlc) FROM sync_conflict WHERE row_id IN (:x, :y) AND field = 'notes'",
+        x=x, y=y)
+    assert [(r[1], r[2]) for r in logged] == [("b-x", "a-x-old"), ("b-y", "a-y-old"),
+                                              ("a-x-new", "a-x-older")]
+    assert [r[3] for r in logged] == [str(other_id), str(other_id), str(a.id)]
