@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
@@ -18,7 +19,7 @@ from typing import Any, cast
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.db import driver
+from domain.db import Driver
 from domain.geo import Point
 from domain.repositories.scope import escape_like
 from sync.cursor import Position
@@ -142,12 +143,37 @@ def _rows_sql(spec: EntitySpec) -> tuple[str, tuple[str, ...]]:
     )
 
 
+@asynccontextmanager
+async def snapshot(session: AsyncSession) -> AsyncIterator[Driver]:
+    """A page's read: one REPEATABLE READ READ ONLY transaction on the session's connection,
+    begun and ended on the driver (the session must not have begun one of its own).
+
+    Through the session the same transaction cost a third of a millisecond more a page: its
+    isolation level set at checkout and reset at checkin, ``BEGIN`` and ``COMMIT`` through
+    SQLAlchemy's async adaptation. Here they are two bare round trips; SQLAlchemy's side of
+    the session stays an empty transaction, so its commit sends nothing and only hands the
+    connection back to the pool. A connection that cannot even roll back is invalidated, as
+    SQLAlchemy would do, rather than pooled with a transaction open."""
+    conn = await session.connection()
+    db = Driver(await conn.get_raw_connection())
+    await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    try:
+        yield db
+    except BaseException:
+        try:
+            await db.execute("ROLLBACK")
+        except Exception:
+            await conn.invalidate()
+        raise
+    await db.execute("COMMIT")
+
+
 async def _fetch(
-    session: AsyncSession, query: tuple[str, tuple[str, ...]], params: dict[str, Any]
+    db: Driver, query: tuple[str, tuple[str, ...]], params: dict[str, Any]
 ) -> list[Any]:
-    """Run on the session's own connection (same transaction), skipping SQLAlchemy's rows."""
+    """Run in the page's snapshot, skipping SQLAlchemy's rows."""
     sql, names = query
-    return await (await driver(session)).fetch(sql, *(params[n] for n in names))
+    return await db.fetch(sql, *(params[n] for n in names))
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,13 +188,13 @@ class PageBounds:
 
 
 async def bounds(
-    session: AsyncSession, registry: Registry, scope: FeedScope, *, after: Position, limit: int,
+    db: Driver, registry: Registry, scope: FeedScope, *, after: Position, limit: int,
 ) -> PageBounds:
     """The next ``limit`` changes after ``after`` below the snapshot's xmin, found from index
     keys alone (the transaction must be REPEATABLE READ: its rows are read next)."""
     params = {**scope.params(), "after_txid": after.txid, "after_version": after.version,
               "limit": limit}
-    present, t, v, more, xmin = (await _fetch(session, _bounds_sql(registry), params))[0]
+    present, t, v, more, xmin = (await _fetch(db, _bounds_sql(registry), params))[0]
     if present is None:
         return PageBounds([], None, False, int(xmin))
     entities = [registry.entities[e] for e in sorted(present)]
@@ -176,13 +202,13 @@ async def bounds(
 
 
 async def rows(
-    session: AsyncSession, spec: EntitySpec, scope: FeedScope, *, after: Position,
+    db: Driver, spec: EntitySpec, scope: FeedScope, *, after: Position,
     upto: Position, xmin: int,
 ) -> list[Any]:
     """Records of one entity in (after, upto]: txid, version, id, deleted, fields..."""
     params = {**scope.params(), "after_txid": after.txid, "after_version": after.version,
               "upto_txid": upto.txid, "upto_version": upto.version, "xmin": xmin}
-    return await _fetch(session, _rows_sql(spec), params)
+    return await _fetch(db, _rows_sql(spec), params)
 
 
 @cache

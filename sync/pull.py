@@ -1,6 +1,6 @@
 """Serving a pull page: the device's scope in feed order, below the oldest running transaction.
 
-The page is read in one REPEATABLE READ transaction. Only rows whose writer finished before the
+The page is read in one REPEATABLE READ READ ONLY transaction on the driver (``feed.snapshot``). Only rows whose writer finished before the
 snapshot (sync_txid < snapshot xmin) are returned; a transaction still running then has a txid
 at or above xmin, so whatever it commits sorts after the cursor this page returns. That is why
 a cursor can never step over a late commit (sync/PROTOCOL.md, "Why a pull cannot skip").
@@ -23,6 +23,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import Driver
 from domain.replica import Replica
 from domain.services.devices import authenticate_device
 from sync import feed
@@ -104,10 +105,19 @@ async def _serve(
     session: AsyncSession, token: str, request: PullRequest, registry: Registry,
     clock: ServerClock, key: bytes,
 ) -> tuple[PullResponse, FeedScope]:
-    """Read one page in its own transaction, committed before returning (the connection goes
-    back to the pool, so a long-poll holds none while it waits)."""
-    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    device = await authenticate_device(session, token)
+    """Read one page in its own snapshot, ended before returning; the session then hands its
+    connection back to the pool, so a long-poll holds none while it waits."""
+    async with feed.snapshot(session) as db:
+        served = await _read(db, token, request, registry, clock, key)
+    await session.commit()  # nothing on the wire: the read was the driver's transaction
+    return served
+
+
+async def _read(
+    db: Driver, token: str, request: PullRequest, registry: Registry, clock: ServerClock,
+    key: bytes,
+) -> tuple[PullResponse, FeedScope]:
+    device = await authenticate_device(db, token)
     if device is None:
         raise Unauthenticated("unknown or revoked device token")
     if request.device_id != device.device_id:
@@ -117,15 +127,13 @@ async def _serve(
     fingerprint = scope_fingerprint(scope.unit, scope.district, registry.feed_shape)
     after = _after(request.cursor, key, device.device_id, fingerprint)
     if after is None:
-        await session.commit()
         return PullResponse(changes=[], cursor=Cursor(START, fingerprint).encode(
             key, device.device_id), has_more=True, server_hlc=await clock.tick(), reset=True,
             server_time=server_time()), scope
     # The device query took the snapshot: every row the page can show has committed, so the
     # tick may run on its own connection while the page is read (one round trip less to wait).
     tick = _tick_now(clock)
-    changes, last, has_more = await _page(session, registry, scope, after, request.limit)
-    await session.commit()
+    changes, last, has_more = await _page(db, registry, scope, after, request.limit)
     return PullResponse(changes=changes, cursor=Cursor(last, fingerprint).encode(
         key, device.device_id), has_more=has_more, server_hlc=await tick, reset=False,
         server_time=server_time()), scope
@@ -154,11 +162,11 @@ def _after(
 
 
 async def _page(
-    session: AsyncSession, registry: Registry, scope: FeedScope, after: Position, limit: int
+    db: Driver, registry: Registry, scope: FeedScope, after: Position, limit: int
 ) -> tuple[list[Change], Position, bool]:
-    page = await feed.bounds(session, registry, scope, after=after, limit=limit)
+    page = await feed.bounds(db, registry, scope, after=after, limit=limit)
     if page.upto is None:
         return [], after, False
-    parts = [(spec, await feed.rows(session, spec, scope, after=after, upto=page.upto,
+    parts = [(spec, await feed.rows(db, spec, scope, after=after, upto=page.upto,
                                     xmin=page.xmin)) for spec in page.entities]
     return feed.changes(parts), page.upto, page.has_more

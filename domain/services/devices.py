@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import COORDINATOR_ROLES, Principal
+from domain.db import Driver
 from domain.errors import Conflict, Forbidden, NotFound
 from domain.models.device import Device
 from domain.models.enums import Role
@@ -30,6 +31,7 @@ from domain.repositories.devices import (
     DeviceRepository,
     DeviceScope,
     DeviceView,
+    scope_by_token,
 )
 from domain.repositories.stations import StationRepository
 
@@ -132,9 +134,21 @@ async def authenticate_push(
     return None if found is None or found[0].revoked else found
 
 
-async def authenticate_device(session: AsyncSession, token: str) -> DeviceScope | None:
-    """The active device a bearer token names, or None (unknown or revoked: 401 alike)."""
-    if not token.startswith(TOKEN_PREFIX):
+def active_device(found: DeviceScope | None) -> DeviceScope | None:
+    """The device a token authenticates as, given the device its hash names (None: unknown
+    or revoked, 401 alike)."""
+    return None if found is None or found.revoked else found
+
+
+def token_hash_of(token: str) -> str | None:
+    """What to look a bearer token up by; None when it cannot be a device token."""
+    return hash_token(token) if token.startswith(TOKEN_PREFIX) else None
+
+
+async def authenticate_device(db: Driver, token: str) -> DeviceScope | None:
+    """The active device a bearer token names, or None (unknown or revoked: 401 alike); read
+    on the driver, in the caller's transaction (a pull page's snapshot)."""
+    token_hash = token_hash_of(token)
+    if token_hash is None:
         return None
-    scope = await DeviceRepository(session).scope_by_token(hash_token(token))
-    return None if scope is None or scope.revoked else scope
+    return active_device(await scope_by_token(db, token_hash))
