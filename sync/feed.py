@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.db import Driver
 from domain.geo import Point
+from domain.repositories.devices import TOKEN_SCOPE_SQL, DeviceScope, device_scope
 from domain.repositories.scope import escape_like
 from sync.cursor import Position
 from sync.registry import EntitySpec, FieldType, Registry, Scope
@@ -106,8 +107,9 @@ def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
 _XMIN = "(SELECT xmin FROM x)"
 
 
-@cache
-def _bounds_sql(registry: Registry) -> tuple[str, tuple[str, ...]]:
+def _key_query(registry: Registry) -> tuple[str, str]:
+    """The key query's CTEs and its select list: entities in the page, its last position,
+    whether more follow, the snapshot's xmin."""
     after = _AFTER.replace(":xmin", _XMIN)
     parts = [
         f"(SELECT {i} AS e, sync_txid AS t, sync_version AS v FROM {spec.table} "
@@ -115,15 +117,31 @@ def _bounds_sql(registry: Registry) -> tuple[str, tuple[str, ...]]:
         f"ORDER BY sync_txid, sync_version LIMIT :limit + 1)"
         for i, spec in enumerate(registry.entities)
     ]
-    return _positional(f"""
-WITH x AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin),
+    ctes = f"""x AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin),
      k AS (SELECT e, t, v FROM ({' UNION ALL '.join(parts)}) u ORDER BY t, v LIMIT :limit + 1),
-     page AS (SELECT e, t, v FROM k ORDER BY t, v LIMIT :limit)
-SELECT (SELECT array_agg(DISTINCT e) FROM page),
+     page AS (SELECT e, t, v FROM k ORDER BY t, v LIMIT :limit)"""
+    columns = f"""(SELECT array_agg(DISTINCT e) FROM page),
        (SELECT t FROM page ORDER BY t DESC, v DESC LIMIT 1),
        (SELECT v FROM page ORDER BY t DESC, v DESC LIMIT 1),
        (SELECT count(*) FROM k) > :limit,
-       {_XMIN}""")
+       {_XMIN}"""
+    return ctes, columns
+
+
+@cache
+def _bounds_sql(registry: Registry) -> tuple[str, tuple[str, ...]]:
+    ctes, columns = _key_query(registry)
+    return _positional(f"WITH {ctes}\nSELECT {columns}")
+
+
+@cache
+def _device_bounds_sql(registry: Registry) -> tuple[str, tuple[str, ...]]:
+    """The key query with the device's token look-up beside it, in the same statement (so
+    the same snapshot): the device's five columns follow the key query's, NULL when the
+    token names no device."""
+    ctes, columns = _key_query(registry)
+    return _positional(f"WITH dev AS MATERIALIZED ({TOKEN_SCOPE_SQL}),\n     {ctes}\n"
+                       f"SELECT b.*, dev.* FROM (SELECT {columns}) b LEFT JOIN dev ON true")
 
 
 @cache
@@ -192,9 +210,29 @@ async def bounds(
 ) -> PageBounds:
     """The next ``limit`` changes after ``after`` below the snapshot's xmin, found from index
     keys alone (the transaction must be REPEATABLE READ: its rows are read next)."""
-    params = {**scope.params(), "after_txid": after.txid, "after_version": after.version,
-              "limit": limit}
-    present, t, v, more, xmin = (await _fetch(db, _bounds_sql(registry), params))[0]
+    row = (await _fetch(db, _bounds_sql(registry), _bounds_params(scope, after, limit)))[0]
+    return _page_bounds(registry, row)
+
+
+async def device_and_bounds(
+    db: Driver, registry: Registry, token_hash: str, scope: FeedScope, *, after: Position,
+    limit: int,
+) -> tuple[DeviceScope | None, PageBounds]:
+    """``bounds`` for the scope a device is expected to have, and in the same statement the
+    device its token names (whatever it is), so that a page costs one statement less: the
+    caller checks the device and uses the bounds only if its scope is the one expected."""
+    params = {**_bounds_params(scope, after, limit), "token_hash": token_hash}
+    row = (await _fetch(db, _device_bounds_sql(registry), params))[0]
+    return (None if row[5] is None else device_scope(row[5:])), _page_bounds(registry, row)
+
+
+def _bounds_params(scope: FeedScope, after: Position, limit: int) -> dict[str, Any]:
+    return {**scope.params(), "after_txid": after.txid, "after_version": after.version,
+            "limit": limit}
+
+
+def _page_bounds(registry: Registry, row: Any) -> PageBounds:
+    present, t, v, more, xmin = row[:5]
     if present is None:
         return PageBounds([], None, False, int(xmin))
     entities = [registry.entities[e] for e in sorted(present)]

@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.authz import COORDINATOR_ROLES, Principal
-from domain.db import Driver
 from domain.errors import Conflict, Forbidden, NotFound
 from domain.models.device import Device
 from domain.models.enums import Role
@@ -31,7 +30,6 @@ from domain.repositories.devices import (
     DeviceRepository,
     DeviceScope,
     DeviceView,
-    scope_by_token,
 )
 from domain.repositories.stations import StationRepository
 
@@ -143,12 +141,3 @@ def active_device(found: DeviceScope | None) -> DeviceScope | None:
 def token_hash_of(token: str) -> str | None:
     """What to look a bearer token up by; None when it cannot be a device token."""
     return hash_token(token) if token.startswith(TOKEN_PREFIX) else None
-
-
-async def authenticate_device(db: Driver, token: str) -> DeviceScope | None:
-    """The active device a bearer token names, or None (unknown or revoked: 401 alike); read
-    on the driver, in the caller's transaction (a pull page's snapshot)."""
-    token_hash = token_hash_of(token)
-    if token_hash is None:
-        return None
-    return active_device(await scope_by_token(db, token_hash))
