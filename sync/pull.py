@@ -109,8 +109,11 @@ async def _serve(
 ) -> tuple[PullResponse, FeedScope]:
     """Read one page in its own snapshot, ended before returning; the session then hands its
     connection back to the pool, so a long-poll holds none while it waits."""
+    token_hash = token_hash_of(token)
+    if token_hash is None:  # not a device token: nothing to read
+        raise Unauthenticated("unknown or revoked device token")
     async with feed.snapshot(session) as db:
-        served = await _read(db, token, request, registry, clock, key, hints)
+        served = await _read(db, token_hash, request, registry, clock, key, hints)
     await session.commit()  # nothing on the wire: the read was the driver's transaction
     return served
 
@@ -141,12 +144,9 @@ class ScopeHints:
 
 
 async def _read(
-    db: Driver, token: str, request: PullRequest, registry: Registry, clock: ServerClock,
+    db: Driver, token_hash: str, request: PullRequest, registry: Registry, clock: ServerClock,
     key: bytes, hints: ScopeHints | None,
 ) -> tuple[PullResponse, FeedScope]:
-    token_hash = token_hash_of(token)
-    if token_hash is None:
-        raise Unauthenticated("unknown or revoked device token")
     # The device's first statement takes the snapshot; with a hint of its scope it is the
     # page's key query too.
     hinted = hints.get(token_hash) if hints is not None else None
