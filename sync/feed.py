@@ -170,8 +170,10 @@ async def snapshot(session: AsyncSession) -> AsyncIterator[Driver]:
     its isolation level set at checkout and reset at checkin, ``BEGIN`` and ``COMMIT`` through
     SQLAlchemy's async adaptation. Here they are two bare round trips; SQLAlchemy's side of
     the session stays an empty transaction, so its commit sends nothing and only hands the
-    connection back to the pool. A connection that cannot even roll back is invalidated, as
-    SQLAlchemy would do, rather than pooled with a transaction open. A session whose
+    connection back to the pool. A read cut short anywhere (an error, or the request cancelled
+    while BEGIN, a query or COMMIT was in flight) is rolled back; a connection that cannot
+    even do that is closed and dropped from the pool, never pooled with a transaction open
+    (SQLAlchemy's reset on checkin cannot see a transaction it did not begin). A session whose
     connection is already in a transaction (a test's outer one, joined by savepoint) reads
     in it, and it is left for its owner to end."""
     conn = await session.connection()
@@ -180,16 +182,23 @@ async def snapshot(session: AsyncSession) -> AsyncIterator[Driver]:
     if adapted.driver_connection.is_in_transaction():
         yield db
         return
-    await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    ended = False
     try:
+        await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         yield db
-    except BaseException:
-        try:
-            await db.execute("ROLLBACK")
-        except Exception:
-            await conn.invalidate()
-        raise
-    await db.execute("COMMIT")
+        await db.execute("COMMIT")
+        ended = True
+    finally:
+        if not ended:  # failed or cancelled anywhere, BEGIN and COMMIT included
+            try:
+                await db.execute("ROLLBACK")
+            except BaseException as failed:
+                # Not even that (the link is gone, or the request was cancelled again):
+                # closed at once, so the pool never hands out a connection in a transaction.
+                if conn.sync_connection is not None:
+                    conn.sync_connection.invalidate()
+                if not isinstance(failed, Exception):
+                    raise  # a cancellation goes on; otherwise the first error is the one told
 
 
 async def _fetch(
