@@ -112,3 +112,26 @@ async def test_a_device_lists_as_seen_after_it_syncs(
     await d.push_ok(d.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id)))
     after = (await http.get(f"/api/devices/{d.id}", headers=unit.officer.headers)).json()
     assert after["last_seen_at"] is not None
+
+
+async def test_a_device_revoked_between_two_pages_gets_401_on_the_next(
+    unit: Unit, world: World, http: httpx.AsyncClient
+) -> None:
+    """A page after the first reads the device in the key query's own statement, from the
+    scope it last had (sync/pull.py, ScopeHints): a revocation in between still counts."""
+    d = unit.device
+    await d.push_ok(*[d.mutation("f0_case", uuid.uuid4(), new_case(unit.station_id))
+                      for _ in range(3)])
+    first = await d.pull(None, limit=1)
+    assert first["has_more"] and len(first["changes"]) == 1
+    second = await d.pull(first["cursor"], limit=1)
+    assert len(second["changes"]) == 1 and second["changes"] != first["changes"]
+    resp = await http.post(f"/api/devices/{d.id}/revoke", headers=unit.officer.headers)
+    assert resp.status_code == 200
+    pull = await d.post("/sync/v1/pull", {"protocol": 1, "device_id": str(d.id),
+                                          "cursor": second["cursor"], "limit": 1})
+    assert pull.status_code == 401 and pull.json()["status"] == 401
+    # The other device's id with this token is refused as before, whatever was hinted.
+    other = await d.post("/sync/v1/pull", {"protocol": 1, "device_id": str(uuid.uuid4()),
+                                           "cursor": second["cursor"], "limit": 1})
+    assert other.status_code == 401

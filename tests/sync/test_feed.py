@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import uuid
 from datetime import UTC, datetime
@@ -283,3 +284,22 @@ async def test_concurrent_writers_and_pullers_converge(unit: Unit, world: World)
     for p in pullers:
         await p.sync_down()
         assert set(p.of("observation")) == expected
+
+
+async def test_a_pull_cut_short_at_any_point_leaves_no_transaction_open(
+    unit: Unit, world: World
+) -> None:
+    """A page's snapshot is begun and ended on the driver (sync/feed.py, ``snapshot``), where
+    SQLAlchemy's reset on checkin cannot see it: a request cancelled while BEGIN, a query or
+    COMMIT is in flight must still not leave a pooled connection inside a transaction (the
+    next page on it would read a stale snapshot, and writers' table locks would wait)."""
+    d = unit.device
+    await cases(d, unit.station_id, 30)
+    for delay_ms in [0, 0.2, 0.5, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 25] * 2:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(d.pull(None, limit=10), delay_ms / 1000)
+    await asyncio.sleep(0.2)
+    assert await world.scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND application_name = 'fieldops' AND state LIKE 'idle in transaction%'") == 0
+    assert await d.sync_down(limit=7) >= 30

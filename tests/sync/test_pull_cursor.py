@@ -113,3 +113,21 @@ async def test_the_reference_client_rebootstraps_when_its_cursor_is_refused(
     await client.pull()
     assert store.cursor == good  # re-bootstrapped to the same position
     assert store.rows() == replica
+
+
+async def test_a_token_pulling_as_another_device_is_refused_once_it_has_pulled(
+    unit: Unit,
+) -> None:
+    """Its later pages read the device beside the key query (ScopeHints): the device the
+    token belongs to still decides, before the cursor is looked at."""
+    cursor = await caught_up(unit)
+    d = unit.device
+    resp = await d.post("/sync/v1/pull", {"protocol": 1, "device_id": str(uuid.uuid4()),
+                                          "cursor": cursor})
+    assert resp.status_code == 400 and resp.json()["field"] == "device_id"
+    resp = await d.post("/sync/v1/pull", {"protocol": 1, "device_id": str(uuid.uuid4()),
+                                          "cursor": cursor + "0"})
+    assert resp.status_code == 400 and resp.json()["field"] == "device_id"
+    assert refused(await pull_with(d, cursor[:-1] + ("0" if cursor[-1] != "0" else "1")))
+    page = await pull_with(d, cursor)
+    assert page.status_code == 200 and page.json()["changes"] == []
