@@ -37,7 +37,6 @@ from domain.db import create_engine, create_session_maker
 from domain.replica import Replica
 from domain.settings import Settings
 from sync.clock import ServerClock
-from sync.pull import ScopeHints
 
 API_VERSION = "0.1.0"
 
@@ -137,8 +136,6 @@ def create_app(
     app.state.migration_heads = migrations.heads()
     # Pulls read from the standby once it has caught up with the primary (domain/replica.py).
     app.state.replica = replica_of(settings)
-    # What scope each device token pulled last: a hint that saves a statement a page.
-    app.state.scope_hints = ScopeHints()
     if not owns_engine:
         app.state.engine = engine
         app.state.session_maker = session_maker or create_session_maker(engine)  # type: ignore[arg-type]

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
@@ -19,9 +18,8 @@ from typing import Any, cast
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.db import Driver
+from domain.db import driver
 from domain.geo import Point
-from domain.repositories.devices import TOKEN_SCOPE_SQL, DeviceScope, device_scope
 from domain.repositories.scope import escape_like
 from sync.cursor import Position
 from sync.registry import EntitySpec, FieldType, Registry, Scope
@@ -107,9 +105,8 @@ def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
 _XMIN = "(SELECT xmin FROM x)"
 
 
-def _key_query(registry: Registry) -> tuple[str, str]:
-    """The key query's CTEs and its select list: entities in the page, its last position,
-    whether more follow, the snapshot's xmin."""
+@cache
+def _bounds_sql(registry: Registry) -> tuple[str, tuple[str, ...]]:
     after = _AFTER.replace(":xmin", _XMIN)
     parts = [
         f"(SELECT {i} AS e, sync_txid AS t, sync_version AS v FROM {spec.table} "
@@ -117,31 +114,15 @@ def _key_query(registry: Registry) -> tuple[str, str]:
         f"ORDER BY sync_txid, sync_version LIMIT :limit + 1)"
         for i, spec in enumerate(registry.entities)
     ]
-    ctes = f"""x AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin),
+    return _positional(f"""
+WITH x AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin),
      k AS (SELECT e, t, v FROM ({' UNION ALL '.join(parts)}) u ORDER BY t, v LIMIT :limit + 1),
-     page AS (SELECT e, t, v FROM k ORDER BY t, v LIMIT :limit)"""
-    columns = f"""(SELECT array_agg(DISTINCT e) FROM page),
+     page AS (SELECT e, t, v FROM k ORDER BY t, v LIMIT :limit)
+SELECT (SELECT array_agg(DISTINCT e) FROM page),
        (SELECT t FROM page ORDER BY t DESC, v DESC LIMIT 1),
        (SELECT v FROM page ORDER BY t DESC, v DESC LIMIT 1),
        (SELECT count(*) FROM k) > :limit,
-       {_XMIN}"""
-    return ctes, columns
-
-
-@cache
-def _bounds_sql(registry: Registry) -> tuple[str, tuple[str, ...]]:
-    ctes, columns = _key_query(registry)
-    return _positional(f"WITH {ctes}\nSELECT {columns}")
-
-
-@cache
-def _device_bounds_sql(registry: Registry) -> tuple[str, tuple[str, ...]]:
-    """The key query with the device's token look-up beside it, in the same statement (so
-    the same snapshot): the device's five columns follow the key query's, NULL when the
-    token names no device."""
-    ctes, columns = _key_query(registry)
-    return _positional(f"WITH dev AS MATERIALIZED ({TOKEN_SCOPE_SQL}),\n     {ctes}\n"
-                       f"SELECT b.*, dev.* FROM (SELECT {columns}) b LEFT JOIN dev ON true")
+       {_XMIN}""")
 
 
 @cache
@@ -161,52 +142,12 @@ def _rows_sql(spec: EntitySpec) -> tuple[str, tuple[str, ...]]:
     )
 
 
-@asynccontextmanager
-async def snapshot(session: AsyncSession) -> AsyncIterator[Driver]:
-    """A page's read: one REPEATABLE READ READ ONLY transaction on the session's connection,
-    begun and ended on the driver.
-
-    Through the session the same transaction cost about 1.5 ms of CPU more a page of 500:
-    its isolation level set at checkout and reset at checkin, ``BEGIN`` and ``COMMIT`` through
-    SQLAlchemy's async adaptation. Here they are two bare round trips; SQLAlchemy's side of
-    the session stays an empty transaction, so its commit sends nothing and only hands the
-    connection back to the pool. A read cut short anywhere (an error, or the request cancelled
-    while BEGIN, a query or COMMIT was in flight) is rolled back; a connection that cannot
-    even do that is closed and dropped from the pool, never pooled with a transaction open
-    (SQLAlchemy's reset on checkin cannot see a transaction it did not begin). A session whose
-    connection is already in a transaction (a test's outer one, joined by savepoint) reads
-    in it, and it is left for its owner to end."""
-    conn = await session.connection()
-    adapted: Any = await conn.get_raw_connection()
-    db = Driver(adapted)
-    if adapted.driver_connection.is_in_transaction():
-        yield db
-        return
-    ended = False
-    try:
-        await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield db
-        await db.execute("COMMIT")
-        ended = True
-    finally:
-        if not ended:  # failed or cancelled anywhere, BEGIN and COMMIT included
-            try:
-                await db.execute("ROLLBACK")
-            except BaseException as failed:
-                # Not even that (the link is gone, or the request was cancelled again):
-                # closed at once, so the pool never hands out a connection in a transaction.
-                if conn.sync_connection is not None:
-                    conn.sync_connection.invalidate()
-                if not isinstance(failed, Exception):
-                    raise  # a cancellation goes on; otherwise the first error is the one told
-
-
 async def _fetch(
-    db: Driver, query: tuple[str, tuple[str, ...]], params: dict[str, Any]
+    session: AsyncSession, query: tuple[str, tuple[str, ...]], params: dict[str, Any]
 ) -> list[Any]:
-    """Run in the page's snapshot, skipping SQLAlchemy's rows."""
+    """Run on the session's own connection (same transaction), skipping SQLAlchemy's rows."""
     sql, names = query
-    return await db.fetch(sql, *(params[n] for n in names))
+    return await (await driver(session)).fetch(sql, *(params[n] for n in names))
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,33 +162,13 @@ class PageBounds:
 
 
 async def bounds(
-    db: Driver, registry: Registry, scope: FeedScope, *, after: Position, limit: int,
+    session: AsyncSession, registry: Registry, scope: FeedScope, *, after: Position, limit: int,
 ) -> PageBounds:
     """The next ``limit`` changes after ``after`` below the snapshot's xmin, found from index
     keys alone (the transaction must be REPEATABLE READ: its rows are read next)."""
-    row = (await _fetch(db, _bounds_sql(registry), _bounds_params(scope, after, limit)))[0]
-    return _page_bounds(registry, row)
-
-
-async def device_and_bounds(
-    db: Driver, registry: Registry, token_hash: str, scope: FeedScope, *, after: Position,
-    limit: int,
-) -> tuple[DeviceScope | None, PageBounds]:
-    """``bounds`` for the scope a device is expected to have, and in the same statement the
-    device its token names (whatever it is), so that a page costs one statement less: the
-    caller checks the device and uses the bounds only if its scope is the one expected."""
-    params = {**_bounds_params(scope, after, limit), "token_hash": token_hash}
-    row = (await _fetch(db, _device_bounds_sql(registry), params))[0]
-    return (None if row[5] is None else device_scope(row[5:])), _page_bounds(registry, row)
-
-
-def _bounds_params(scope: FeedScope, after: Position, limit: int) -> dict[str, Any]:
-    return {**scope.params(), "after_txid": after.txid, "after_version": after.version,
-            "limit": limit}
-
-
-def _page_bounds(registry: Registry, row: Any) -> PageBounds:
-    present, t, v, more, xmin = row[:5]
+    params = {**scope.params(), "after_txid": after.txid, "after_version": after.version,
+              "limit": limit}
+    present, t, v, more, xmin = (await _fetch(session, _bounds_sql(registry), params))[0]
     if present is None:
         return PageBounds([], None, False, int(xmin))
     entities = [registry.entities[e] for e in sorted(present)]
@@ -255,13 +176,13 @@ def _page_bounds(registry: Registry, row: Any) -> PageBounds:
 
 
 async def rows(
-    db: Driver, spec: EntitySpec, scope: FeedScope, *, after: Position,
+    session: AsyncSession, spec: EntitySpec, scope: FeedScope, *, after: Position,
     upto: Position, xmin: int,
 ) -> list[Any]:
     """Records of one entity in (after, upto]: txid, version, id, deleted, fields..."""
     params = {**scope.params(), "after_txid": after.txid, "after_version": after.version,
               "upto_txid": upto.txid, "upto_version": upto.version, "xmin": xmin}
-    return await _fetch(db, _rows_sql(spec), params)
+    return await _fetch(session, _rows_sql(spec), params)
 
 
 @cache

@@ -1,6 +1,6 @@
 """Serving a pull page: the device's scope in feed order, below the oldest running transaction.
 
-The page is read in one REPEATABLE READ READ ONLY transaction on the driver (``feed.snapshot``). Only rows whose writer finished before the
+The page is read in one REPEATABLE READ transaction. Only rows whose writer finished before the
 snapshot (sync_txid < snapshot xmin) are returned; a transaction still running then has a txid
 at or above xmin, so whatever it commits sorts after the cursor this page returns. That is why
 a cursor can never step over a late commit (sync/PROTOCOL.md, "Why a pull cannot skip").
@@ -23,10 +23,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.db import Driver
 from domain.replica import Replica
-from domain.repositories.devices import scope_by_token
-from domain.services.devices import active_device, token_hash_of
+from domain.services.devices import authenticate_device
 from sync import feed
 from sync.clock import ServerClock, server_time
 from sync.cursor import START, Cursor, InvalidCursor, LegacyCursor, Position, scope_fingerprint
@@ -62,18 +60,17 @@ class FeedWaiter(Protocol):
 async def pull(
     session: AsyncSession, token: str, request: PullRequest, *, registry: Registry,
     clock: ServerClock, key: bytes, waiter: FeedWaiter | None = None,
-    replica: Replica | None = None, hints: ScopeHints | None = None,
+    replica: Replica | None = None,
 ) -> PullResponse:
     """One page of changes after the request's cursor (or a reset when the scope changed);
     with ``wait_ms`` and a waiter, an empty page waits for a change in scope first.
 
     The server clock ticks once the page's snapshot is taken, alongside the page's reads, so
     the ``server_hlc`` a device observes is above every stamp of every row the page can
-    contain (each committed before the tick began). With ``hints`` (one per process), a
-    device's page after its first costs one statement less.
+    contain (each committed before the tick began).
     """
     deadline = time.monotonic() + request.wait_ms / 1000
-    page, scope = await _routed(session, replica, token, request, registry, clock, key, hints)
+    page, scope = await _routed(session, replica, token, request, registry, clock, key)
     if waiter is None or request.wait_ms == 0 or page.changes or page.reset or page.has_more:
         return page
     waiter.watch(scope, registry)
@@ -83,7 +80,7 @@ async def pull(
         wake = await waiter.wait(remaining if pause is None else min(pause, remaining))
         if wake is Wake.closed or (wake is Wake.timeout and pause is None):
             break
-        page, _ = await _routed(session, replica, token, request, registry, clock, key, hints)
+        page, _ = await _routed(session, replica, token, request, registry, clock, key)
         if page.changes or page.reset or page.has_more:
             return page
         if wake is Wake.changed:
@@ -94,110 +91,44 @@ async def pull(
 
 async def _routed(
     session: AsyncSession, replica: Replica | None, token: str, request: PullRequest,
-    registry: Registry, clock: ServerClock, key: bytes, hints: ScopeHints | None,
+    registry: Registry, clock: ServerClock, key: bytes,
 ) -> tuple[PullResponse, FeedScope]:
     """Read the page on the standby when it has caught up, on the primary otherwise."""
     if replica is not None and await replica.caught_up():
         async with replica.session_maker() as standby:
-            return await _serve(standby, token, request, registry, clock, key, hints)
-    return await _serve(session, token, request, registry, clock, key, hints)
+            return await _serve(standby, token, request, registry, clock, key)
+    return await _serve(session, token, request, registry, clock, key)
 
 
 async def _serve(
     session: AsyncSession, token: str, request: PullRequest, registry: Registry,
-    clock: ServerClock, key: bytes, hints: ScopeHints | None,
+    clock: ServerClock, key: bytes,
 ) -> tuple[PullResponse, FeedScope]:
-    """Read one page in its own snapshot, ended before returning; the session then hands its
-    connection back to the pool, so a long-poll holds none while it waits."""
-    token_hash = token_hash_of(token)
-    if token_hash is None:  # not a device token: nothing to read
-        raise Unauthenticated("unknown or revoked device token")
-    async with feed.snapshot(session) as db:
-        served = await _read(db, token_hash, request, registry, clock, key, hints)
-    await session.commit()  # nothing on the wire: the read was the driver's transaction
-    return served
-
-
-class ScopeHints:
-    """The feed scope each token had at its last pull, in this process: a hint that lets the
-    next page read the device and its key query in one statement. Never trusted: the device
-    read in that statement decides, and a hint that no longer matches (the device moved or
-    was revoked) costs the key query once more, in the same snapshot."""
-
-    def __init__(self, size: int = 20_000) -> None:
-        self._size = size
-        self._scopes: dict[str, FeedScope] = {}
-
-    def get(self, token_hash: str) -> FeedScope | None:
-        """The scope last seen for the token, if any."""
-        return self._scopes.get(token_hash)
-
-    def remember(self, token_hash: str, scope: FeedScope | None) -> None:
-        """Keep (or, with None, forget) the scope a token's device was read with."""
-        if scope is None:
-            self._scopes.pop(token_hash, None)
-            return
-        if self._scopes.get(token_hash) != scope:
-            if len(self._scopes) >= self._size:
-                del self._scopes[next(iter(self._scopes))]  # the oldest remembered
-            self._scopes[token_hash] = scope
-
-
-async def _read(
-    db: Driver, token_hash: str, request: PullRequest, registry: Registry, clock: ServerClock,
-    key: bytes, hints: ScopeHints | None,
-) -> tuple[PullResponse, FeedScope]:
-    # The device's first statement takes the snapshot; with a hint of its scope it is the
-    # page's key query too.
-    hinted = hints.get(token_hash) if hints is not None else None
-    guess = None if hinted is None else _guess(request, registry, key, hinted)
-    guessed: feed.PageBounds | None = None
-    if hinted is not None and guess is not None:
-        found, guessed = await feed.device_and_bounds(db, registry, token_hash, hinted,
-                                                      after=guess, limit=request.limit)
-    else:
-        found = await scope_by_token(db, token_hash)
-    device = active_device(found)
+    """Read one page in its own transaction, committed before returning (the connection goes
+    back to the pool, so a long-poll holds none while it waits)."""
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    device = await authenticate_device(session, token)
     if device is None:
-        if hints is not None:
-            hints.remember(token_hash, None)
         raise Unauthenticated("unknown or revoked device token")
     if request.device_id != device.device_id:
         raise BadSyncRequest("device_id is not the device the token belongs to",
                              field="device_id")
     scope = FeedScope(unit=device.unit_path, district=device.district_path)
-    if hints is not None:
-        hints.remember(token_hash, scope)
     fingerprint = scope_fingerprint(scope.unit, scope.district, registry.feed_shape)
     after = _after(request.cursor, key, device.device_id, fingerprint)
     if after is None:
+        await session.commit()
         return PullResponse(changes=[], cursor=Cursor(START, fingerprint).encode(
             key, device.device_id), has_more=True, server_hlc=await clock.tick(), reset=True,
             server_time=server_time()), scope
     # The device query took the snapshot: every row the page can show has committed, so the
     # tick may run on its own connection while the page is read (one round trip less to wait).
     tick = _tick_now(clock)
-    if guessed is not None and scope == hinted and after == guess:
-        page = guessed
-    else:
-        page = await feed.bounds(db, registry, scope, after=after, limit=request.limit)
-    changes, last, has_more = await _page(db, page, scope, after)
+    changes, last, has_more = await _page(session, registry, scope, after, request.limit)
+    await session.commit()
     return PullResponse(changes=changes, cursor=Cursor(last, fingerprint).encode(
         key, device.device_id), has_more=has_more, server_hlc=await tick, reset=False,
         server_time=server_time()), scope
-
-
-def _guess(
-    request: PullRequest, registry: Registry, key: bytes, hinted: FeedScope
-) -> Position | None:
-    """Where the page starts if the device is the one the request names and still has the
-    hinted scope; None when the cursor would not resume there (then nothing is guessed, and
-    its faults are reported once the device is known, as without a hint)."""
-    fingerprint = scope_fingerprint(hinted.unit, hinted.district, registry.feed_shape)
-    try:
-        return _after(request.cursor, key, request.device_id, fingerprint)
-    except BadSyncRequest:
-        return None
 
 
 def _tick_now(clock: ServerClock) -> asyncio.Future[str]:
@@ -223,10 +154,11 @@ def _after(
 
 
 async def _page(
-    db: Driver, page: feed.PageBounds, scope: FeedScope, after: Position
+    session: AsyncSession, registry: Registry, scope: FeedScope, after: Position, limit: int
 ) -> tuple[list[Change], Position, bool]:
+    page = await feed.bounds(session, registry, scope, after=after, limit=limit)
     if page.upto is None:
         return [], after, False
-    parts = [(spec, await feed.rows(db, spec, scope, after=after, upto=page.upto,
+    parts = [(spec, await feed.rows(session, spec, scope, after=after, upto=page.upto,
                                     xmin=page.xmin)) for spec in page.entities]
     return feed.changes(parts), page.upto, page.has_more

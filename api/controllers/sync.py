@@ -188,12 +188,10 @@ class SyncController(Controller):
         wanted = decode_pull(body, fmt)
         key = cursor_key(state.settings.jwt_secret)
         replica = state.get("replica")
-        hints = state.get("scope_hints")
         if wanted.wait_ms == 0:
             return await pull.pull(db_session, token, wanted, registry=REGISTRY,
-                                   clock=server_clock(state), key=key, replica=replica,
-                                   hints=hints)
+                                   clock=server_clock(state), key=key, replica=replica)
         async with long_poll(request) as waiter:
             return await pull.pull(db_session, token, wanted, registry=REGISTRY,
                                    clock=server_clock(state), key=key, waiter=waiter,
-                                   replica=replica, hints=hints)
+                                   replica=replica)

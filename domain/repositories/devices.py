@@ -6,13 +6,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.db import Driver
 from domain.models.device import Device, DeviceMove
 from domain.models.station import Station
 from domain.repositories.scope import in_scope
@@ -72,25 +70,14 @@ def _view_select() -> Select[Device, str, str]:
     )
 
 
-# The token look-up every pull page makes, as SQL: the pull runs it on the driver in the
-# page's snapshot (its first statement, which takes the snapshot), alone or folded into the
-# page's key query (sync/feed.py), so it costs no statement of its own.
-TOKEN_SCOPE_SQL = (
-    "SELECT d.id, d.station_id, s.scope_path, d.revoked_at IS NOT NULL, d.created_at "
-    "FROM device d JOIN station s ON s.id = d.station_id WHERE d.token_hash = :token_hash"
+# Built once: every sync request (each pull page) looks its token up, and building the
+# statement and running it through the ORM session cost more than the query itself.
+_SCOPE_BY_TOKEN = (
+    select(Device.id, Device.station_id, Station.scope_path, Device.revoked_at,
+           Device.created_at)
+    .join(Station, Station.id == Device.station_id)
+    .where(Device.token_hash == bindparam("token_hash"))
 )
-_TOKEN_SCOPE = TOKEN_SCOPE_SQL.replace(":token_hash", "$1")
-
-
-def device_scope(row: Sequence[Any]) -> DeviceScope:
-    """A DeviceScope from the five columns of TOKEN_SCOPE_SQL."""
-    return DeviceScope(row[0], row[1], row[2], revoked=row[3], enrolled_at=row[4])
-
-
-async def scope_by_token(db: Driver, token_hash: str) -> DeviceScope | None:
-    """The device a token hash names, read on the driver (inside the caller's transaction)."""
-    row = await db.fetchrow(_TOKEN_SCOPE, token_hash)
-    return None if row is None else device_scope(row)
 
 
 class DeviceRepository:
@@ -127,6 +114,15 @@ class DeviceRepository:
             .join(Station, Station.id == Device.station_id).where(*conds)
         )
         return [DeviceView(r[0], r[1], r[2]) for r in rows], int(total or 0)
+
+    async def scope_by_token(self, token_hash: str) -> DeviceScope | None:
+        """The device a token hash names (a push reads it with its moves, ``push_scope``)."""
+        conn = await self.session.connection()
+        row = (await conn.execute(_SCOPE_BY_TOKEN, {"token_hash": token_hash})).first()
+        if row is None:
+            return None
+        return DeviceScope(row[0], row[1], row[2], revoked=row[3] is not None,
+                           enrolled_at=row[4])
 
     async def push_scope(
         self, token_hash: str

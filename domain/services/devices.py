@@ -132,12 +132,9 @@ async def authenticate_push(
     return None if found is None or found[0].revoked else found
 
 
-def active_device(found: DeviceScope | None) -> DeviceScope | None:
-    """The device a token authenticates as, given the device its hash names (None: unknown
-    or revoked, 401 alike)."""
-    return None if found is None or found.revoked else found
-
-
-def token_hash_of(token: str) -> str | None:
-    """What to look a bearer token up by; None when it cannot be a device token."""
-    return hash_token(token) if token.startswith(TOKEN_PREFIX) else None
+async def authenticate_device(session: AsyncSession, token: str) -> DeviceScope | None:
+    """The active device a bearer token names, or None (unknown or revoked: 401 alike)."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    scope = await DeviceRepository(session).scope_by_token(hash_token(token))
+    return None if scope is None or scope.revoked else scope
