@@ -228,14 +228,16 @@ class RecordApplier:
             await savepoint.commit()
             return
         spec = checked[0].item.spec
-        rounds: dict[int, dict[uuid.UUID, list[tuple[uuid.UUID, dict[str, Any]]]]] = {}
+        # round -> author -> (an item of theirs, to name them in the audit trail; the writes)
+        rounds: dict[int, dict[uuid.UUID, tuple[Item, list[tuple[uuid.UUID, dict[str, Any]]]]]]
+        rounds = {}
         lost: dict[int, list[Checked]] = {}
         for c in checked:
             if c.changed is None:
                 lost.setdefault(c.round, []).append(c)
             else:
                 by_author = rounds.setdefault(c.round, {})
-                by_author.setdefault(c.item.mutation.author_id, []).append(
+                by_author.setdefault(c.item.mutation.author_id, (c.item, []))[1].append(
                     (c.item.mutation.row_id, c.changed))
         written: dict[uuid.UUID, dict[str, Any]] = {}  # per row, what earlier rounds wrote
         answers: list[tuple[Checked, Fields | None]] = []
@@ -245,9 +247,8 @@ class RecordApplier:
                     now = await queries.current_rows(
                         ctx.session, spec, list({c.item.mutation.row_id for c in lost[nth]}))
                     answers += [(c, now.get(c.item.mutation.row_id)) for c in lost[nth]]
-                for author, writes in rounds.get(nth, {}).items():
-                    await ctx.act_as(next(c.item for c in checked
-                                          if c.item.mutation.author_id == author))
+                for by, writes in rounds.get(nth, {}).values():
+                    await ctx.act_as(by)
                     try:  # one statement for the round: each row's other columns as they stand
                         await queries.write_values(ctx.session, spec,
                                                    _filled(writes, rows, written))

@@ -156,7 +156,7 @@ def mark_written(rows: Iterable[Any]) -> None:
     writes nothing of them again."""
     for row in rows:
         state = sa_inspect(row)
-        for key in set(state.committed_state) - state.unmodified:
+        for key in list(state.committed_state):  # the attributes changed since loaded
             set_committed_value(row, key, state.dict.get(key))
 
 

@@ -221,19 +221,9 @@ class CaseService:
         return by, [UnitCounts(code, names.get(code, code), statuses[code], risks[code])
                     for code in statuses]
 
-    async def create(
-        self, *, station_id: uuid.UUID, team_id: uuid.UUID | None = None,
-        case_code: str | None = None, home_position: tuple[float, float] | None = None,
-        confirm_not_duplicate: bool = False, flag_duplicate: bool = False,
-        registered_at: datetime | None = None, **person: Any,
-    ) -> CaseView:
-        """Enrol a case. The same person again is refused (DuplicateCase) unless
-        ``confirm_not_duplicate``; with ``flag_duplicate`` (a device's push) it is kept and
-        flagged instead. ``registered_at``: when a device recorded it (default now)."""
-        case = await self.enrol(
-            station_id=station_id, team_id=team_id, case_code=case_code,
-            home_position=home_position, confirm_not_duplicate=confirm_not_duplicate,
-            flag_duplicate=flag_duplicate, registered_at=registered_at, **person)
+    async def create(self, **fields: Any) -> CaseView:
+        """``enrol``, answered with the case's view (the API's answer)."""
+        case = await self.enrol(**fields)
         return await self.get(case.id)
 
     async def enrol(
@@ -242,8 +232,10 @@ class CaseService:
         confirm_not_duplicate: bool = False, flag_duplicate: bool = False,
         registered_at: datetime | None = None, **person: Any,
     ) -> F0Case:
-        """``create`` short of reading the case back as a view (a sync push answers with
-        the mutation's outcome, not the case)."""
+        """Enrol a case. The same person again is refused (DuplicateCase) unless
+        ``confirm_not_duplicate``; with ``flag_duplicate`` (a device's push) it is kept and
+        flagged instead. ``registered_at``: when a device recorded it (default now). A sync
+        push calls this directly: it answers with the mutation's outcome, not the case."""
         station = await StationRepository(self.session).row(station_id)
         if station is None or not self.principal.can_read(station.scope_path):
             raise NotFound("station not found", field="station_id")

@@ -26,6 +26,7 @@ Create Date: 2026-12-01 17:40:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 from domain.ddl import AUDIT_UPDATED_FUNCTION, NOTIFY_STATIONS_FUNCTION
@@ -35,8 +36,16 @@ down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# table -> the column naming the station a row belongs to (migration 0006)
-NOTIFYING = {"station": "id", "f0_case": "station_id", "alert": "station_id"}
+# table -> the column naming the station its rows belong to, for every table whose map
+# notification runs ``function`` (0006's row form, or this revision's statement form), read
+# from the catalog like the audited tables below.
+_NOTIFYING = """
+SELECT c.relname, convert_from(substring(t.tgargs from 1 for position('\\x00'::bytea in t.tgargs) - 1),
+                               'UTF8')
+  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+ WHERE t.tgname = c.relname || '_map_notify' AND t.tgfoid = CAST(:function AS regproc)
+ ORDER BY c.relname
+"""
 
 # Every table whose row trigger audit_row() audits inserts and updates, found in the catalog
 # so that no audited table is missed.
@@ -51,6 +60,11 @@ def _audited() -> list[str]:
     return [r[0] for r in op.get_bind().exec_driver_sql(_AUDITED)]
 
 
+def _notifying(function: str) -> dict[str, str]:
+    rows = op.get_bind().execute(sa.text(_NOTIFYING), {"function": function})
+    return {r[0]: r[1] for r in rows}
+
+
 def upgrade() -> None:
     op.execute(AUDIT_UPDATED_FUNCTION)
     op.execute(NOTIFY_STATIONS_FUNCTION)
@@ -61,7 +75,7 @@ def upgrade() -> None:
         op.execute(f"CREATE TRIGGER {table}_audit_update AFTER UPDATE ON {table} "
                    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
                    "FOR EACH STATEMENT EXECUTE FUNCTION audit_rows_updated()")
-    for table, column in NOTIFYING.items():
+    for table, column in _notifying("notify_station_changed").items():
         op.execute(f"DROP TRIGGER {table}_map_notify ON {table}")
         op.execute(f"CREATE TRIGGER {table}_map_notify AFTER INSERT ON {table} "
                    "REFERENCING NEW TABLE AS new_rows "
@@ -72,7 +86,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table, column in NOTIFYING.items():
+    for table, column in _notifying("notify_stations_changed").items():
         op.execute(f"DROP TRIGGER {table}_map_notify_update ON {table}")
         op.execute(f"DROP TRIGGER {table}_map_notify ON {table}")
         op.execute(f"CREATE TRIGGER {table}_map_notify AFTER INSERT OR UPDATE ON {table} "
