@@ -25,6 +25,7 @@ from litestar import Litestar
 from litestar.response import ServerSentEventMessage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from api.map_cache import MapCache
 from api.schemas.map import StationFeature
 from domain.admin_dataset import NATIONAL_CODE
 from domain.authz import within
@@ -36,6 +37,7 @@ CHANNEL = "station_changed"
 COALESCE_S = 0.25  # a burst of writes (a sync push) becomes one message per station
 HEARTBEAT_S = 15.0  # keeps proxies from closing an idle stream; ends it when the client left
 RECONNECT_MAX_S = 30.0
+BARRIER_TIMEOUT_S = 2.0  # a listener that does not answer a trivial query this fast is lost
 _encoder = msgspec.json.Encoder()
 
 
@@ -71,7 +73,10 @@ class LiveHub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._flush: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._barrier_lock = asyncio.Lock()
         self._closed = False
+        # the map's kept features, marked stale as notifications come (api/map_cache.py)
+        self.cache = MapCache(session_maker)
 
     async def start(self) -> None:
         """Open the listener connection; does nothing when it is already open."""
@@ -81,8 +86,29 @@ class LiveHub:
             self._conn = await open_listener(self.dsn, CHANNEL, "fieldops-live",
                                              self._notified, self._lost)
 
+    async def barrier(self) -> bool:
+        """Once this returns True, every notification of a transaction committed before the
+        call has been handled (PostgreSQL sends a listener its pending notifications ahead of
+        a query's result). False when the listener is down: nothing heard can be trusted."""
+        conn = self._conn
+        if conn is None or conn.is_closed() or self._closed:
+            return False
+        try:
+            async with self._barrier_lock:  # one query at a time on the connection
+                await conn.execute("SELECT 1", timeout=BARRIER_TIMEOUT_S)
+        except TimeoutError:
+            # a link that stopped answering: drop it, so the hub reconnects and resyncs
+            self.cache.forget()
+            conn.terminate()
+            return False
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return False
+        await asyncio.sleep(0)  # the notification callbacks scheduled before the result
+        return self._conn is conn
+
     async def stop(self) -> None:
         self._closed = True
+        self.cache.forget()
         for task in [*self._tasks, *([self._flush] if self._flush else [])]:
             task.cancel()
         conn, self._conn = self._conn, None
@@ -115,9 +141,11 @@ class LiveHub:
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:
-            self._changed.add(uuid.UUID(payload))
+            station_id = uuid.UUID(payload)
         except ValueError:
             return
+        self._changed.add(station_id)
+        self.cache.changed((station_id,))
         if self._flush is None or self._flush.done():
             self._flush = asyncio.get_running_loop().create_task(self._publish())
 
@@ -144,6 +172,7 @@ class LiveHub:
 
     def _lost(self, _conn: Any) -> None:
         self._conn = None
+        self.cache.forget()  # what commits until the listener is back goes unheard
         if not self._closed:
             log.warning("live listener connection lost; reconnecting")
             self._spawn(self._reconnect())

@@ -217,13 +217,13 @@ async def _raw_visits(conn: Any, batch: list[tuple[Any, ...]]) -> None:
 
 
 async def _postmaster(url: str) -> int | None:
-    """The pid of the PostgreSQL postmaster serving ``url`` (the parent of a backend)."""
+    """The pid of the PostgreSQL postmaster serving ``url`` (the parent of a backend), read
+    while the backend lives: once its connection is closed it has no parent to read."""
     conn = await raw_connect(url)
     try:
-        backend = await conn.fetchval("SELECT pg_backend_pid()")
+        return parent_of(int(await conn.fetchval("SELECT pg_backend_pid()")))
     finally:
         await conn.close()
-    return parent_of(int(backend))
 
 
 class CpuMeter:

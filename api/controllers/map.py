@@ -6,9 +6,10 @@ import functools
 import html
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from litestar import Controller, MediaType, Request, get, post
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
@@ -17,7 +18,8 @@ from litestar.response import ServerSentEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import UNIT_LOCKS, principal_of_user, provide_principal, refuse
-from api.live import live_hub
+from api.compression import OWN_COMPRESSION, accepts_gzip, encoding_headers, gzipped
+from api.live import LiveHub, live_hub
 from api.schemas.common import UnitCode
 from api.schemas.map import (
     StationFeature,
@@ -79,6 +81,7 @@ class MapController(Controller):
         "/stations",
         operation_id="list_map_stations",
         media_type=GEOJSON,
+        opt={OWN_COMPRESSION: True},
         summary="Stations in scope as a GeoJSON FeatureCollection with load, alerts and stock",
         description=(
             "Load is active F0 cases (not recovered, deceased or hospitalized) over capacity. "
@@ -88,17 +91,31 @@ class MapController(Controller):
     )
     async def list_map_stations(
         self,
+        request: Request[Any, Any, Any],
+        state: State,
         maps: NamedDependency[MapService],
         province: UnitCode = None,
         district: UnitCode = None,
         status: FromQuery[list[StationStatus] | None] = None,
         bbox: BBox = None,
-    ) -> StationFeatureCollection:
+    ) -> Response[StationFeatureCollection]:
         scope = await maps.scope_for(province=province, district=district)
-        views = await maps.stations(
-            scope, statuses=[s.value for s in status or ()], bbox=parse_bbox(bbox)
-        )
-        return StationFeatureCollection(features=[StationFeature.of(v) for v in views])
+        box = parse_bbox(bbox)
+        gzip = accepts_gzip(request)
+        hub: LiveHub | None = state.get("live_hub")
+        if scope is not None and not status and box is None and hub is not None \
+                and await hub.barrier():
+            # the whole scope, from the features kept between requests (api/map_cache.py)
+            body, compressed = await hub.cache.collection(scope, gzip=gzip)
+        else:
+            views = await maps.stations(scope, statuses=[s.value for s in status or ()],
+                                        bbox=box)
+            body = msgspec.json.encode(
+                StationFeatureCollection(features=[StationFeature.of(v) for v in views]))
+            small = gzipped(body) if gzip else None
+            body, compressed = (small, True) if small is not None else (body, False)
+        return cast(Response[StationFeatureCollection], Response(
+            body, media_type=GEOJSON, headers=encoding_headers(compressed)))
 
     @get(
         "/stations/{station_id:uuid}",

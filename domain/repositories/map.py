@@ -12,6 +12,7 @@ import msgspec
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.db import Driver, driver
 from domain.models.enums import Role
 from domain.models.supply import LocationKind, Requisition, StockLocation
 from domain.models.user import User
@@ -127,11 +128,10 @@ _KEY_COLUMNS_CTES = key_columns_ctes(KEY_ITEMS, window=CONSUMPTION_WINDOW_DAYS,
 # Everything the map draws of the stations ``{source}`` selects, in one statement and one row
 # per station: load (open cases from station_caseload, kept by triggers on f0_case), unresolved
 # alerts, the key supplies' state, quantity and days of cover as three columns per key in
-# KEY_ITEMS order (stock_sql.key_columns_ctes; a null state: the catalog has no such key),
-# and the ward's and district's names (looked up by code: LIMIT 1 keeps the planner from
-# hashing every unit of the country). One row per station instead of one per station and
-# key, and no second and third round trip: those statements and the Python that read them
-# were most of the map's time (bench/results/map_notes.md).
+# KEY_ITEMS order (stock_sql.key_columns_ctes; a null state: the catalog has no such key).
+# One row per station instead of one per station and key: those statements and the Python
+# that read them were most of the map's time (bench/results/map_notes.md). The ward's and
+# district's names come from a second statement, once per distinct unit (_NAMES_SQL).
 _STATIONS_SQL = """
 WITH st AS MATERIALIZED (
     SELECT s.id, s.code, s.name, s.status, s.commune_code, s.scope_path, s.position,
@@ -148,38 +148,35 @@ SELECT st.id, st.code, st.name, st.status::text, st.commune_code, st.scope_path,
        st.volunteers, coalesce(cl.open_cases, 0), coalesce(a.open_alerts, 0),
        coalesce(a.emergency_alerts, 0), coalesce(a.attention_alerts, 0),
        coalesce(a.acknowledged_alerts, 0), {distance},
-       cu.name, cu.unit_type, cu.short_name, cu.name_en,
-       du.name, du.unit_type, du.short_name, du.name_en,
        k.*
 FROM st
 LEFT JOIN station_caseload cl ON cl.station_id = st.id
 LEFT JOIN alerts a ON a.station_id = st.id
 LEFT JOIN key_columns k ON k.station_id = st.id
-LEFT JOIN LATERAL (
-    SELECT u.name, u.unit_type, u.short_name, u.name_en FROM admin_unit u
-    WHERE u.code = split_part(st.scope_path, '.', 4) LIMIT 1
-) cu ON true
-LEFT JOIN LATERAL (
-    SELECT u.name, u.unit_type, u.short_name, u.name_en FROM admin_unit u
-    WHERE u.code = split_part(st.scope_path, '.', 3) LIMIT 1
-) du ON true
 ORDER BY {order}
 """
 
 # Nearest neighbours by the GiST index (<->), then exact metres on the sphere for the few kept.
 _NEAREST_SOURCE = """
     SELECT s.* FROM station s WHERE NOT s.deleted AND {scope}
-    ORDER BY s.position <-> ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) LIMIT :k
+    ORDER BY s.position <-> ST_SetSRID(ST_MakePoint($1, $2), 4326) LIMIT $3
 """
 _DISTANCE = (
     "ST_Distance(st.position::geography, "
-    "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography)"
+    "ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography)"
 )
 # The few stations of a live update or a panel: their alerts by the station index.
 _ALERTS_OF_FEW = "al.station_id IN (SELECT id FROM st)"
 
 
-_KEYS_AT = 27  # the first key column: after the station's 18, the places' 8 and station_id
+_KEYS_AT = 19  # the first key column: after the station's 18 and station_id
+
+# The names of the wards and districts the stations lie in, once per unit: looked up per
+# station in the map's statement, 872 index probes and 3,500 repeated strings cost a third
+# of it (about 3.5 ms of 11; bench/results/map_notes.md, fourth pass).
+_NAMES_SQL = (
+    "SELECT code, name, unit_type, short_name, name_en FROM admin_unit WHERE code = ANY($1)"
+)
 
 
 def _sql(*, source: str, alert_filter: str, distance: str = "NULL::float", order: str) -> str:
@@ -187,21 +184,25 @@ def _sql(*, source: str, alert_filter: str, distance: str = "NULL::float", order
                                 order=order)
 
 
-def _unit_name(name: str | None, unit_type: str | None, short_name: str | None,
-               name_en: str | None) -> UnitName | None:
-    if name is None or unit_type is None or short_name is None:
-        return None
-    return UnitName(name=name, unit_type=unit_type, short_name=short_name, name_en=name_en)
-
-
-def _row(r: tuple[Any, ...]) -> MapStation:
+def _row(r: tuple[Any, ...], names: dict[str, UnitName]) -> MapStation:
     """One statement row: a plain tuple (a Row's item access costs more than the rest)."""
+    station = StationLoad(*r[:18])  # the columns in the order of its fields
+    parts = station.path.split(".")
     return MapStation(
-        StationLoad(*r[:18]),  # the columns in the order of its fields
+        station,
         r[_KEYS_AT:],
-        _unit_name(*r[18:22]),
-        _unit_name(*r[22:26]),
+        names.get(parts[3]) if len(parts) > 3 else None,
+        names.get(parts[2]) if len(parts) > 2 else None,
     )
+
+
+async def _stations(db: Driver, sql: str, *args: Any) -> list[MapStation]:
+    """The stations ``sql`` reads, with the names of their wards and districts."""
+    rows = [tuple(r) for r in await db.fetch(sql, *args)]
+    codes = {code for r in rows for code in r[5].split(".")[2:4]}  # r[5]: the scope path
+    names = {r[0]: UnitName(*r[1:]) for r in await db.fetch(_NAMES_SQL, list(codes))
+             if None not in r[1:4]} if codes else {}
+    return [_row(r, names) for r in rows]
 
 
 class MapRepository:
@@ -209,33 +210,36 @@ class MapRepository:
         self.session = session
 
     async def stations(self, where: StationFilter) -> list[MapStation]:
-        """Stations with their load, alerts, key supplies and places, in code order."""
+        """Stations with their load, alerts, key supplies and places, in code order. On the
+        driver: through SQLAlchemy the statement's 436 rows of 53 columns cost about 2 ms
+        more than the statement itself (bench/results/map_notes.md, fourth pass)."""
         conds = ["NOT s.deleted", scope_sql("s.scope_path", where.scope_path)]
-        params: dict[str, Any] = {}
+        args: list[Any] = []
+
+        def arg(value: Any) -> str:
+            args.append(value)
+            return f"${len(args)}"
+
         if where.statuses:
-            conds.append("s.status::text = ANY(:statuses)")
-            params["statuses"] = list(where.statuses)
+            conds.append(f"s.status::text = ANY({arg(list(where.statuses))}::text[])")
         if where.bbox is not None:
-            conds.append("s.position && ST_MakeEnvelope(:w, :s, :e, :n, 4326)")
-            params.update(zip(("w", "s", "e", "n"), where.bbox, strict=True))
+            w, s, e, n = (arg(float(c)) for c in where.bbox)
+            conds.append(f"s.position && ST_MakeEnvelope({w}, {s}, {e}, {n}, 4326)")
         if where.ids is not None:
-            conds.append("s.id = ANY(:ids)")
-            params["ids"] = list(where.ids)
+            conds.append(f"s.id = ANY({arg(list(where.ids))}::uuid[])")
         # a whole scope counts its alerts in one scan under the scope's path prefix (alerts
         # carry their station's path) and hash-joins them; a few stations look theirs up
         alert_filter = (scope_sql("al.scope_path", where.scope_path) if where.ids is None
                         else _ALERTS_OF_FEW)
         sql = _sql(source=f"SELECT * FROM station s WHERE {' AND '.join(conds)}",
-                   alert_filter=alert_filter, order="st.code")
-        rows = await self.session.execute(text(sql), params)
-        return [_row(tuple(r)) for r in rows.all()]
+                   alert_filter=alert_filter, order='st.code COLLATE "C"')
+        return await _stations(await driver(self.session), sql, *args)
 
     async def nearest(self, *, scope_path: str, lon: float, lat: float, k: int) -> list[MapStation]:
         """The ``k`` stations nearest to a point, nearest first, with their distance in metres."""
         sql = _sql(source=_NEAREST_SOURCE.format(scope=scope_sql("s.scope_path", scope_path)),
-                   alert_filter=_ALERTS_OF_FEW, distance=_DISTANCE, order="18, st.code")
-        rows = await self.session.execute(text(sql), {"lon": lon, "lat": lat, "k": k})
-        return [_row(tuple(r)) for r in rows.all()]
+                   alert_filter=_ALERTS_OF_FEW, distance=_DISTANCE, order='18, st.code COLLATE "C"')
+        return await _stations(await driver(self.session), sql, float(lon), float(lat), k)
 
     async def staff(self, station_id: uuid.UUID) -> list[StaffMember]:
         rows = await self.session.execute(

@@ -14,7 +14,7 @@ from domain.models.station import Station
 from domain.models.user import User
 from domain.passwords import hash_password
 from domain.repositories.admin_units import AdminUnitRepository
-from domain.repositories.users import UserRepository
+from domain.repositories.users import MemberRow, UserRepository
 
 # The deepest unit level (path depth: 0 national … 3 commune) each role may belong to.
 ROLE_LEVELS: dict[Role, set[int]] = {
@@ -65,17 +65,17 @@ class UserService:
     ) -> dict[uuid.UUID, Principal]:
         """The active members of ``units`` among ``user_ids``, as Principals acting through
         the device, in one query whatever their number (what a sync push needs)."""
-        return {u.id: Principal(
-            user_id=u.id, username=u.username, role=u.role, unit_code=u.unit_code,
-            unit_path=u.unit_path, station_id=u.station_id, device_id=device_id,
-            team_ids=u.team_ids) for u in await self.repo.active_members(user_ids, units)}
+        return {u.id: _acting(u, device_id)
+                for u in await self.repo.active_members(user_ids, units)}
 
-    async def principal(self, user_id: uuid.UUID, device_id: uuid.UUID | None = None) -> Principal | None:
-        user = await self.repo.by_id(user_id)
-        if user is None or not user.active:
-            return None
-        return Principal(
-            user_id=user.id, username=user.username, role=user.role, unit_code=user.unit_code,
-            unit_path=user.unit_path, station_id=user.station_id, device_id=device_id,
-            team_ids=await self.repo.team_ids(user.id),
-        )
+    async def principal(self, user_id: uuid.UUID) -> Principal | None:
+        """The active user as a Principal (None when unknown or disabled)."""
+        rows = await self.repo.active_members([user_id])
+        return _acting(rows[0], None) if rows else None
+
+
+def _acting(u: MemberRow, device_id: uuid.UUID | None) -> Principal:
+    return Principal(
+        user_id=u.id, username=u.username, role=u.role, unit_code=u.unit_code,
+        unit_path=u.unit_path, station_id=u.station_id, device_id=device_id,
+        team_ids=u.team_ids)
