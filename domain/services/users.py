@@ -68,10 +68,13 @@ class UserService:
         return {u.id: _acting(u, device_id)
                 for u in await self.repo.active_members(user_ids, units)}
 
-    async def principal(self, user_id: uuid.UUID) -> Principal | None:
-        """The active user as a Principal (None when unknown or disabled)."""
+    async def principal(
+        self, user_id: uuid.UUID, device_id: uuid.UUID | None = None
+    ) -> Principal | None:
+        """The active user as a Principal, acting through ``device_id`` when given (None when
+        unknown or disabled)."""
         rows = await self.repo.active_members([user_id])
-        return _acting(rows[0], None) if rows else None
+        return _acting(rows[0], device_id) if rows else None
 
 
 def _acting(u: MemberRow, device_id: uuid.UUID | None) -> Principal:
