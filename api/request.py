@@ -125,7 +125,7 @@ def declared_query_parameters(app: Litestar) -> dict[HTTPRouteHandler, frozenset
     return declared
 
 
-def check_parameters(request: Request[Any, Any, Any]) -> None:
+async def check_parameters(request: Request[Any, Any, Any]) -> None:
     """App-wide ``before_request``: no NUL in a query or path parameter (PostgreSQL refuses it),
     and no query parameter an ``/api`` route does not declare (400 naming it)."""
     declared = request.app.state.get("query_parameters", {}).get(request.route_handler)
