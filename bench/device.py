@@ -94,10 +94,25 @@ def _decode(data: bytes, type_: type[Any], fmt: str) -> Any:
         data, type=type_)
 
 
+# A kept-alive connection the server closes after its idle timeout (uvicorn's 5 s) while the
+# client is sending on it fails before any answer: the request is sent again once on a fresh
+# connection, as a device does (a push and a pull are safe to repeat: sync/PROTOCOL.md §14).
+_CLOSED_UNDER_US = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+
+async def post(http: httpx.AsyncClient, path: str, content: bytes,
+               headers: dict[str, str]) -> httpx.Response:
+    """POST, once more if the kept-alive connection was closed under the request."""
+    try:
+        return await http.post(path, content=content, headers=headers)
+    except _CLOSED_UNDER_US:
+        return await http.post(path, content=content, headers=headers)
+
+
 async def push(http: httpx.AsyncClient, body: Body, fmt: str) -> tuple[list[_Result], float]:
     """Send one push; returns the per-mutation results and the round trip in seconds."""
     t0 = time.perf_counter()
-    resp = await http.post(PUSH, content=body.content, headers=body.headers)
+    resp = await post(http, PUSH, body.content, body.headers)
     elapsed = time.perf_counter() - t0
     if resp.status_code != 200:
         raise RuntimeError(f"push answered {resp.status_code}: {resp.text[:500]}")
@@ -127,7 +142,7 @@ async def pull_all(
         body = _encode({"protocol": PROTOCOL_VERSION, "device_id": str(device.id),
                         "cursor": cursor, "limit": limit}, fmt)
         t0 = time.perf_counter()
-        resp = await http.post(PULL, content=body, headers=headers)
+        resp = await post(http, PULL, body, headers)
         tally.seconds.append(time.perf_counter() - t0)
         if resp.status_code != 200:
             raise RuntimeError(f"pull answered {resp.status_code}: {resp.text[:500]}")
