@@ -1,7 +1,9 @@
 """Live map updates: PostgreSQL LISTEN/NOTIFY fanned out to server-sent-event subscribers.
 
 One listener connection per process hears ``station_changed`` (sent by the triggers of
-migration 0006 on every committed write, through the API or through sync). Notifications are
+migrations 0006 and 0022 on every committed write, through the API or through sync, with the
+station's id; ``all`` when the catalog or a unit's name changed, migration 0023, which every
+station's feature may show: the kept features go and every open map reloads). Notifications are
 gathered for a short window, the changed stations are read once, and each subscriber gets the
 features inside its scope. A subscriber keeps only the latest feature per station, so a slow
 browser costs bounded memory and still ends up with the current state.
@@ -34,6 +36,7 @@ from domain.services.map import station_views
 log = logging.getLogger("fieldops.live")
 
 CHANNEL = "station_changed"
+EVERY_STATION = "all"  # the payload of a change no station's row shows (migration 0023)
 COALESCE_S = 0.25  # a burst of writes (a sync push) becomes one message per station
 HEARTBEAT_S = 15.0  # keeps proxies from closing an idle stream; ends it when the client left
 RECONNECT_MAX_S = 30.0
@@ -140,6 +143,10 @@ class LiveHub:
             self.subscriptions.discard(sub)
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload == EVERY_STATION:
+            self.cache.forget()
+            self._broadcast_resync()
+            return
         try:
             station_id = uuid.UUID(payload)
         except ValueError:

@@ -6,19 +6,20 @@ its alerts, its stock balances) sends ``station_changed`` with the station's id 
 0006 and 0022), and the process's live hub hears it (api/live.py). The hub marks that station
 stale in every kept scope; the next request for a scope re-reads only its stale stations,
 with the statement and the rules of a full read (``station_views``), and answers the kept
-features, in code order, encoded and compressed once.
+features, in code order, encoded and compressed once. A change of the catalog or of a unit's
+name sends ``all`` (migration 0023): the hub drops every kept scope (``forget``).
 
-Never staler than a fresh read, up to the two things no notification announces:
+Never staler than a fresh read, up to what no notification announces:
 - Before answering, the request runs a round trip on the hub's listener connection
   (``LiveHub.barrier``). PostgreSQL sends a listener every notification of the transactions
   committed before that query, ahead of its result, so every write committed before the
   request arrived has marked its stations before the kept features are read. A write the
   caller just made is in the answer.
-- What changes with time or outside those tables is not announced: the week's issues leaving
-  the consumption window as the clock moves, the catalog's minimums and daily use, the
-  units' names. A scope read ``REFRESH_S`` ago is read whole again in the background (the
-  request answers what is kept, its stale stations re-read); one read ``MAX_AGE_S`` ago is
-  read whole before the answer. So those figures are never more than ``MAX_AGE_S`` late.
+- What changes with time alone is not announced: the week's issues leaving the consumption
+  window as the clock moves (and a write by a session that turned triggers off). A scope read
+  ``REFRESH_S`` ago is read whole again in the background (the request answers what is kept,
+  its stale stations re-read); one read ``MAX_AGE_S`` ago is read whole before the answer.
+  So those figures are never more than ``MAX_AGE_S`` late.
 
 When the listener is down, or was down since a scope was read (notifications lost), nothing
 is kept: requests read everything, as without the cache, until it is back.

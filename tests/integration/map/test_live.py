@@ -111,6 +111,15 @@ async def test_stock_running_out_reaches_the_map(
     assert (await next_event(stream))[0] == "ready"
     maker = create_session_maker(engine)
     async with maker() as s:
+        oxygen = CatalogItem(
+            id=uuid.uuid4(), code="O2-10L", name="Bình oxy 10 lít", scope_path="VN",
+            category=ItemCategory.oxygen_cylinder, unit_of_issue="bình", map_key="oxygen",
+            min_station_stock=2, durable=True,
+        )
+        s.add(oxygen)
+        await s.commit()
+    assert (await next_event(stream))[0] == "resync"  # a new key item: every map reloads
+    async with maker() as s:
         station = station_row("LIVE-3", "26764", StationStatus.active, 20)
         s.add(station)
         await s.flush()
@@ -118,12 +127,7 @@ async def test_stock_running_out_reaches_the_map(
             id=uuid.uuid4(), code="LOC-LIVE-3", name="Kho trạm", kind=LocationKind.station,
             unit_code="26764", station_id=station.id, scope_path=station.scope_path,
         )
-        oxygen = CatalogItem(
-            id=uuid.uuid4(), code="O2-10L", name="Bình oxy 10 lít", scope_path="VN",
-            category=ItemCategory.oxygen_cylinder, unit_of_issue="bình", map_key="oxygen",
-            min_station_stock=2, durable=True,
-        )
-        s.add_all([location, oxygen])
+        s.add(location)
         await s.flush()
         balance = StockBalance(location_id=location.id, item_id=oxygen.id,
                                scope_path=station.scope_path, qty=5)
@@ -182,3 +186,27 @@ async def test_an_acknowledged_emergency_stays_on_the_live_map_until_resolved(
         await s.commit()
     assert await figures() == (0, 0, 0, 0)
     await stream.aclose()  # type: ignore[attr-defined]
+
+
+async def test_a_catalog_change_tells_every_open_map_to_reload(
+    hub: LiveHub, committed_app: Any, engine: AsyncEngine
+) -> None:
+    """A key item's minimum decides every station's stock state without changing any
+    station's row (migration 0023): every open map, whatever its scope, is told to reload."""
+    city_map, hanoi_map = hub.stream("VN.79"), hub.stream("VN.01")
+    assert (await next_event(city_map))[0] == (await next_event(hanoi_map))[0] == "ready"
+    async with create_session_maker(engine)() as s:
+        item = CatalogItem(
+            id=uuid.uuid4(), code=f"LIVE-CAT-{uuid.uuid4().hex[:6]}", name="SpO2", scope_path="VN",
+            category=ItemCategory.spo2_meter, unit_of_issue="cái", map_key="spo2_meter",
+            min_station_stock=2, durable=True)
+        s.add(item)
+        await s.commit()
+    assert (await next_event(city_map))[0] == (await next_event(hanoi_map))[0] == "resync"
+    async with create_session_maker(engine)() as s:
+        await s.execute(update(CatalogItem).where(CatalogItem.id == item.id)
+                        .values(min_station_stock=10))
+        await s.commit()
+    assert (await next_event(city_map))[0] == (await next_event(hanoi_map))[0] == "resync"
+    await city_map.aclose()  # type: ignore[attr-defined]
+    await hanoi_map.aclose()  # type: ignore[attr-defined]

@@ -205,21 +205,43 @@ async def test_a_deaf_listener_keeps_nothing(
     await assert_fresh(committed_client, headers, "KC-0", 78)
 
 
+async def raise_minimum(engine: AsyncEngine, item: CatalogItem, *, announced: bool) -> None:
+    """A key item's minimum goes from 2 to 10: every station's state may change, no station's
+    row does. Unannounced, it is written with triggers off (as the week's window moving with
+    the clock is: nothing notifies it)."""
+    async with create_session_maker(engine)() as s:
+        if not announced:
+            await s.execute(text("SET LOCAL session_replication_role = replica"))
+        await s.execute(update(CatalogItem).where(CatalogItem.id == item.id)
+                        .values(min_station_stock=10))
+        await s.commit()
+
+
+async def test_a_catalog_change_is_in_the_very_next_answer(
+    hub: LiveHub, committed_client: AsyncClient, engine: AsyncEngine, headers: dict[str, str],
+) -> None:
+    """The catalog notifies every station at once (migration 0023): no age limit waited for."""
+    station = (await seeded(engine))[2]
+    item, _ = await stock(engine, station, ItemCategory.spo2_meter, "spo2_meter", qty=3)
+    kept, _ = await kept_and_fresh(committed_client, headers)
+    assert by_code(kept)["KC-2"]["stock"]["spo2_meter"] == "ok"
+    await raise_minimum(engine, item, announced=True)
+    kept, fresh = await kept_and_fresh(committed_client, headers)
+    assert kept == fresh and by_code(kept)["KC-2"]["stock"]["spo2_meter"] == "low"
+
+
 async def test_what_no_write_announces_is_read_again_within_max_age(
     hub: LiveHub, committed_client: AsyncClient, engine: AsyncEngine, headers: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A catalog minimum changes every station's state and notifies none of them: the kept
-    scope is read whole again once MAX_AGE_S old."""
+    """A change nothing notifies: the kept scope is read whole again once MAX_AGE_S old."""
     station = (await seeded(engine))[2]
-    maker = create_session_maker(engine)
     item, _ = await stock(engine, station, ItemCategory.spo2_meter, "spo2_meter", qty=3)
     kept, _ = await kept_and_fresh(committed_client, headers)
     assert by_code(kept)["KC-2"]["stock"]["spo2_meter"] == "ok"
-    async with maker() as s:
-        await s.execute(update(CatalogItem).where(CatalogItem.id == item.id)
-                        .values(min_station_stock=10))
-        await s.commit()
+    await raise_minimum(engine, item, announced=False)
+    again, _ = await kept_and_fresh(committed_client, headers)
+    assert by_code(again)["KC-2"]["stock"]["spo2_meter"] == "ok"  # unheard: still kept
     monkeypatch.setattr(map_cache, "MAX_AGE_S", 0.0)
     kept, fresh = await kept_and_fresh(committed_client, headers)
     assert kept == fresh and by_code(kept)["KC-2"]["stock"]["spo2_meter"] == "low"
@@ -232,10 +254,7 @@ async def test_a_kept_scope_is_read_again_in_the_background_after_refresh_s(
     station = (await seeded(engine))[2]
     item, _ = await stock(engine, station, ItemCategory.spo2_meter, "spo2_meter", qty=3)
     await kept_and_fresh(committed_client, headers)
-    async with create_session_maker(engine)() as s:
-        await s.execute(update(CatalogItem).where(CatalogItem.id == item.id)
-                        .values(min_station_stock=10))
-        await s.commit()
+    await raise_minimum(engine, item, announced=False)
     monkeypatch.setattr(map_cache, "REFRESH_S", 0.0)
     states = []
     for _ in range(50):  # the first answer starts the read; a later one has it
