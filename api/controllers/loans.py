@@ -12,7 +12,9 @@ from litestar.params import FromQuery, PathParameter, RequestBody
 from api.paging import Paging
 from api.schemas.loans import EquipmentPage, EquipmentUnit, Loan, LoanCreate, LoanPage, LoanReturn
 from api.services import service_dependency
+from domain.models.dispensing import DispensingKind
 from domain.models.supply import EquipmentStatus, LoanStatus
+from domain.services.dispensing import DispensingService
 from domain.services.loans import LoanService
 
 
@@ -20,7 +22,8 @@ class LoanController(Controller):
     path = "/api/loans"
     tags = ["Supplies: equipment loans"]
     security = [{"BearerToken": []}]
-    dependencies = {"loans": service_dependency(LoanService)}
+    dependencies = {"loans": service_dependency(LoanService),
+                    "dispensing": service_dependency(DispensingService)}
 
     @get("/", operation_id="list_loans", summary="Loans in scope, earliest due first",
          description="`overdue=true` keeps open loans past their due date.")
@@ -44,15 +47,23 @@ class LoanController(Controller):
         return Loan.of(loan, await loans.serial_of(loan))
 
     @post("/", operation_id="create_loan",
-          summary="Lend a device from the station's shelf to an F0 household")
+          summary="Lend a device from the station's shelf to an F0 household",
+          description="The loan is also a dispensing of the case (`GET /api/dispensings`), "
+                      "as a loan a tablet pushes or `POST /api/dispensings` with kind `loan` "
+                      "is: the same `id` is the loan's and the dispensing's. The same `id` "
+                      "again returns the loan (200); with other content it is a 409.")
     async def create_loan(
         self, loans: NamedDependency[LoanService],
+        dispensing: NamedDependency[DispensingService],
         data: RequestBody[LoanCreate],
     ) -> Response[Loan]:
-        loan, created = await loans.lend(
-            serial_no=data.serial_no, case_id=data.case_id, due_on=data.due_on, note=data.note,
-            loan_id=data.id,
+        row, created = await dispensing.dispense(
+            dispensing_id=data.id or uuid.uuid4(), case_id=data.case_id,
+            kind=DispensingKind.loan, serial_no=data.serial_no, due_on=data.due_on,
+            note=data.note,
         )
+        assert row.loan_id is not None  # a loan's dispensing names it
+        loan = await loans.get(row.loan_id)
         serial = await loans.serial_of(loan)
         return Response(Loan.of(loan, serial), status_code=201 if created else 200)
 

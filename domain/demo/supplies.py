@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.demo.supplies_ledger import DemoLedger, Place, Stock
+from domain.models.dispensing import Dispensing, DispensingKind
 from domain.models.enums import Role
 from domain.models.supply import (
     DiscrepancyStatus,
@@ -389,13 +390,22 @@ async def _insert(d: SuppliesDemo, repo: SupplySeedRepository) -> None:
     households = {x["id"] for x in rows.locations if x["kind"] is LocationKind.household}
     units = d.ledger.units({p.id: p.scope_path for p in d.places.values()}, households)
     unit_of = {u["serial_no"]: u["id"] for u in units}
+    dispensings = []  # every loan is a dispensing of its case, as the service records it
     for loan in rows.loans:
-        loan["unit_id"] = unit_of[loan.pop("serial")]
+        serial = loan.pop("serial")
+        loan["unit_id"] = unit_of[serial]
+        dispensings.append({
+            "id": loan["id"], "case_id": loan["case_id"], "kind": DispensingKind.loan,
+            "given_at": loan["lent_at"], "location_id": loan["station_location_id"],
+            "item_id": loan["item_id"], "serial_no": serial, "due_on": loan["due_on"],
+            "loan_id": loan["id"], "recorded_by": loan["lent_by"], "offline": False,
+            "scope_path": loan["scope_path"]})
     for model, batch in ((ItemLot, rows.lots), (StockLocation, rows.locations),
                          (Requisition, rows.requisitions), (RequisitionLine, rows.lines),
                          (RequisitionEvent, rows.events), (Shipment, rows.shipments),
                          (ShipmentLine, rows.shipment_lines), (EquipmentUnit, units),
-                         (EquipmentLoan, rows.loans), (StockMovement, d.ledger.movements),
+                         (EquipmentLoan, rows.loans), (Dispensing, dispensings),
+                         (StockMovement, d.ledger.movements),
                          (StockDiscrepancy, rows.discrepancies)):
         if batch:
             await repo.insert(model, batch)

@@ -85,9 +85,10 @@ class DispensingService:
         self, *, dispensing_id: uuid.UUID, case_id: uuid.UUID, kind: DispensingKind,
         given_at: datetime | None = None, lot_id: uuid.UUID | None = None,
         serial_no: str | None = None, due_on: date | None = None, offline: bool = False,
-        device_id: uuid.UUID | None = None,
+        device_id: uuid.UUID | None = None, note: str | None = None,
     ) -> tuple[Dispensing, bool]:
-        """Record the giving and move its stock; (dispensing, created)."""
+        """Record the giving and move its stock; (dispensing, created). ``note`` goes with a
+        loan (``POST /api/loans`` lends through here, so every loan is a dispensing too)."""
         existing = await self.repo.get(dispensing_id)
         if existing is not None:
             if not self.principal.can_read(existing.scope_path) or _differs(
@@ -102,10 +103,12 @@ class DispensingService:
         at = given_at or datetime.now(UTC)
         if kind is DispensingKind.loan:
             return await self._lend(dispensing_id, case_id, at, serial_no, due_on, lot_id,
-                                    offline, device_id), True
-        if serial_no is not None or due_on is not None:
-            raise ValidationFailed("a medicine bag carries no serial number or due date",
-                                   field="serial_no" if serial_no is not None else "due_on")
+                                    offline, device_id, note)
+        if serial_no is not None or due_on is not None or note is not None:
+            raise ValidationFailed(
+                "a medicine bag carries no serial number, due date or note",
+                field="serial_no" if serial_no is not None else "due_on" if due_on is not None
+                else "note")
         return await self._give_bag(dispensing_id, case_id, kind, at, lot_id, offline,
                                     device_id), True
 
@@ -142,17 +145,19 @@ class DispensingService:
     async def _lend(
         self, dispensing_id: uuid.UUID, case_id: uuid.UUID, at: datetime,
         serial_no: str | None, due_on: date | None, lot_id: uuid.UUID | None, offline: bool,
-        device_id: uuid.UUID | None,
-    ) -> Dispensing:
+        device_id: uuid.UUID | None, note: str | None,
+    ) -> tuple[Dispensing, bool]:
+        """The loan and its dispensing; not created when the loan already was (one lent
+        through ``POST /api/loans`` before loans were dispensings gets its row now)."""
         if serial_no is None:
             raise ValidationFailed("a loan names the device's serial number", field="serial_no")
         if due_on is None:
             raise ValidationFailed("a loan says when the device is due back", field="due_on")
         if lot_id is not None:
             raise ValidationFailed("lent devices are tracked by serial, not lot", field="lot_id")
-        loan, _ = await LoanService(self.session, self.principal).lend(
+        loan, created = await LoanService(self.session, self.principal).lend(
             serial_no=serial_no, case_id=case_id, due_on=due_on, loan_id=dispensing_id,
-            lent_at=at,
+            lent_at=at, note=note,
         )
         return await self.repo.add(Dispensing(
             id=dispensing_id, case_id=case_id, kind=DispensingKind.loan, given_at=at,
@@ -160,7 +165,7 @@ class DispensingService:
             due_on=due_on, loan_id=loan.id, recorded_by=self.principal.user_id,
             device_id=device_id or self.principal.device_id, offline=offline,
             scope_path=loan.scope_path,
-        ))
+        )), created
 
     async def _station_location(self, case: F0Case) -> StockLocation:
         location = await LocationRepository(self.session).of_station(case.station_id)

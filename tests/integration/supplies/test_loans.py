@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from httpx import AsyncClient
-from sqlalchemy import update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.models.case import F0Case
+from domain.models.dispensing import Dispensing
 from domain.models.supply import EquipmentLoan
 from tests.integration.supplies.conftest import Depot, Move, case_row
 
 People = dict[str, dict[str, str]]
+loan_dispensings = importlib.import_module("migrations.versions.2026_12_01_0024_loan_dispensings")
 
 
 async def meters_on_shelf(client: AsyncClient, people: People, depot: Depot) -> int:
@@ -107,3 +111,51 @@ async def test_only_the_station_lends_its_devices(
     wrong = await client.post("/api/loans", headers=people["td_staff"],
                               json={**body, "case_id": str(other_case.id)})
     assert wrong.status_code == 404  # Đa Kao's patient is outside Tân Định's ward
+
+
+async def test_a_loan_is_a_dispensing_of_the_case_whichever_way_it_is_made(
+    client: AsyncClient, depot: Depot, people: People, move: Move, db_session: AsyncSession
+) -> None:
+    """Online through ``POST /api/loans`` as through a dispensing (what a tablet pushes): the
+    case's dispensings show what its household holds; the same id again adds nothing."""
+    case = await setup(db_session, move, people, depot)
+    due = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
+    loan_id = str(uuid.uuid4())
+    body = {"id": loan_id, "serial_no": "OXI-1", "case_id": str(case.id), "due_on": due,
+            "note": "for the grandmother"}
+    r = await client.post("/api/loans", headers=people["td_staff"], json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["id"] == loan_id and r.json()["note"] == "for the grandmother"
+    again = await client.post("/api/loans", headers=people["td_staff"], json=body)
+    assert again.status_code == 200 and again.json() == r.json()
+    given = await client.get("/api/dispensings", params={"case_id": str(case.id)},
+                             headers=people["td_staff"])
+    assert given.status_code == 200, given.text
+    assert [(d["id"], d["kind"], d["serial_no"], d["due_on"], d["loan_id"])
+            for d in given.json()["items"]] == [(loan_id, "loan", "OXI-1", due, loan_id)]
+    other = await client.post("/api/loans", headers=people["td_staff"],
+                              json={**body, "serial_no": "OXI-2"})
+    assert other.status_code == 409 and other.json()["field"] == "id"
+    assert await meters_on_shelf(client, people, depot) == 1
+
+
+async def test_loans_made_before_have_their_dispensing_written_once(
+    client: AsyncClient, depot: Depot, people: People, move: Move, db_session: AsyncSession
+) -> None:
+    """Migration 0024: a loan without its dispensing (``POST /api/loans`` before) gets one,
+    the loan's own figures, and running it again writes nothing more."""
+    case = await setup(db_session, move, people, depot)
+    due = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
+    r = await client.post("/api/loans", headers=people["td_staff"],
+                          json={"serial_no": "OXI-2", "case_id": str(case.id), "due_on": due})
+    loan = r.json()
+    await db_session.execute(delete(Dispensing).where(Dispensing.loan_id == uuid.UUID(loan["id"])))
+    await db_session.commit()
+    for _ in range(2):
+        await db_session.execute(text(loan_dispensings.BACKFILL))
+        await db_session.commit()
+    rows = (await db_session.execute(
+        select(Dispensing).where(Dispensing.case_id == case.id))).scalars().all()
+    assert [(str(d.id), d.kind.value, d.serial_no, d.due_on.isoformat(), str(d.loan_id),
+             d.location_id == depot.td_loc.id) for d in rows] == [
+        (loan["id"], "loan", "OXI-2", due, loan["id"], True)]
