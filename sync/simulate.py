@@ -136,9 +136,10 @@ async def _server_views(
 async def simulate(
     engine: AsyncEngine, settings: Settings, *, devices: int, mutations: int, seed: int,
     url: str | None = None, stations: int | None = None, faults: bool = True,
-    progress: bool = True, concurrency: int = 8,
+    progress: bool = True, concurrency: int = 8, rates: FaultRates | None = None,
 ) -> Summary:
-    """Run one simulation and return its summary (``summary.ok`` tells whether it held)."""
+    """Run one simulation and return its summary (``summary.ok`` tells whether it held).
+    ``rates``: how often each fault strikes a request (``FaultRates()`` by default)."""
     n_stations = stations or max(1, devices // 8)
     tag = f"{seed}-{random.Random().randrange(16**6):06x}"
     sim_stations, sims = await world.build(engine, stations=n_stations, devices=devices, tag=tag)
@@ -165,7 +166,7 @@ async def simulate(
         fleet: list[SimulatedDevice] = []
         for i, sim in enumerate(sims):
             rng = random.Random(f"{seed}:{i}")
-            injector = FaultInjector(rng, summary.injected, FaultRates(), restart)
+            injector = FaultInjector(rng, summary.injected, rates or FaultRates(), restart)
             injector.enabled = faults
 
             def connect(clock: HybridClock, i: int = i, sim: world.SimDevice = sim,
@@ -188,8 +189,10 @@ async def simulate(
         await asyncio.gather(*(d.sync(limit) for d in fleet))
         with tqdm(total=devices * mutations, desc="mutations", unit="mut",
                   disable=not progress) as bar:
-            await asyncio.gather(*(d.run(mutations, limit, lambda: bar.update(1))
-                                   for d in fleet))
+            # one device in eight pushes a malformed value half-way, whatever else happens
+            await asyncio.gather(*(d.run(mutations, limit, lambda: bar.update(1),
+                                         malformed_at=mutations // 2 if i % 8 == 0 else None)
+                                   for i, d in enumerate(fleet)))
         for dev in fleet:  # back in coverage; wrong clocks are corrected by the client itself
             dev.faults.enabled = False
         await asyncio.gather(*(_drain(d, limit) for d in fleet))

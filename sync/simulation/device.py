@@ -76,12 +76,18 @@ class SimulatedDevice:
             except RetriesExhausted:
                 return
 
-    async def run(self, steps: int, limit: asyncio.Semaphore, tick: Callable[[], object]) -> None:
-        """Make ``steps`` edits, going offline and online and syncing now and then."""
-        for _ in range(steps):
+    async def run(self, steps: int, limit: asyncio.Semaphore, tick: Callable[[], object],
+                  *, malformed_at: int | None = None) -> None:
+        """Make ``steps`` edits, going offline and online and syncing now and then; edit
+        ``malformed_at`` is a value the app should not have let through, whatever the dice
+        say (how many draws the faults took, and so what the dice say, depends on timing)."""
+        for step in range(steps):
             if self.rng.random() < 0.2:
                 self.online = not self.online
-            await self.edit()
+            if step == malformed_at and (cases := self._cases()):
+                await self._malformed(cases)
+            else:
+                await self.edit()
             tick()
             if self.online and self.rng.random() < 0.35:
                 await self.sync(limit)
@@ -89,10 +95,18 @@ class SimulatedDevice:
 
     # -- edits -----------------------------------------------------------------------------
 
+    def _cases(self) -> list[tuple[uuid.UUID, dict[str, Any]]]:
+        """The station's cases in the device's replica."""
+        return [(rid, f) for (_, rid), f in self.client.store.rows("f0_case").items()
+                if f.get("station_id") == str(self.sim.station.id)]
+
+    async def _malformed(self, cases: list[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+        await self._mutate("f0_case", self.rng.choice(cases)[0],
+                           {"vaccine_doses": self.rng.choice(["two", -1, 99])})
+
     async def edit(self) -> None:
         """One edit chosen the way a ward's day goes, from the device's own replica."""
-        cases = [(rid, f) for (_, rid), f in self.client.store.rows("f0_case").items()
-                 if f.get("station_id") == str(self.sim.station.id)]
+        cases = self._cases()
         r = self.rng.random()
         if not cases or r < 0.05:
             await self.new_case()
@@ -108,8 +122,7 @@ class SimulatedDevice:
             if not await self._alert():
                 await self._reading(self.rng.choice(cases)[0])
         elif r < 0.995:  # a value the app should not have let through
-            await self._mutate("f0_case", self.rng.choice(cases)[0],
-                               {"vaccine_doses": self.rng.choice(["two", -1, 99])})
+            await self._malformed(cases)
         else:  # a case entered twice
             await self._mutate("f0_case", self.rng.choice(cases)[0], None)
 

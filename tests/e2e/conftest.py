@@ -7,28 +7,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
-from sqlalchemy import func, make_url, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import func, select
 
 from api.app import create_app
-from api.live import stop_live
-from domain import migrations
 from domain.db import create_engine, create_session_maker
 from domain.demo.operations import load_operations_demo
 from domain.demo.supplies import load_supplies_demo
 from domain.models.enums import Role
 from domain.models.station import Station
 from domain.settings import Settings
+from tests.servers import fresh_database, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -96,32 +90,9 @@ async def _seed(url: str, seed: int) -> tuple[tuple[str, str], list[SeededStatio
 @pytest.fixture(scope="session")
 def e2e_database(database_url: str) -> Iterator[tuple[str, tuple[str, str], list[SeededStation]]]:
     """A database of its own: the server commits for real, the shared test database stays clean."""
-    url = make_url(database_url)
-
-    async def admin(sql: str) -> None:
-        eng = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        async with eng.connect() as conn:
-            await conn.execute(text(sql))
-        await eng.dispose()
-
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{E2E_DB}" WITH (FORCE)'))
-    asyncio.run(admin(f'CREATE DATABASE "{E2E_DB}"'))
-    e2e_url = url.set(database=E2E_DB).render_as_string(hide_password=False)
-    try:
-        migrations.upgrade(e2e_url)
-        from domain.services.admin_units import load_admin_units
-
-        asyncio.run(load_admin_units(e2e_url))
-        login, stations = asyncio.run(_seed(e2e_url, seed=2021))
-        yield e2e_url, login, stations
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{E2E_DB}" WITH (FORCE)'))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    with fresh_database(database_url, E2E_DB) as url:
+        login, stations = asyncio.run(_seed(url, seed=2021))
+        yield url, login, stations
 
 
 @pytest.fixture(scope="session")
@@ -129,24 +100,8 @@ def live_server(
     e2e_database: tuple[str, tuple[str, str], list[SeededStation]], settings: Settings
 ) -> Iterator[LiveServer]:
     url, login, stations = e2e_database
-    app = create_app(dataclasses.replace(settings, database_url=url))
-    app.on_shutdown.append(stop_live)  # the listener must not outlive the server
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2,
-    ))
-    thread = threading.Thread(target=server.run, name="e2e-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield LiveServer(base_url=f"http://127.0.0.1:{port}", login=login, stations=stations)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serving(create_app(dataclasses.replace(settings, database_url=url))) as base_url:
+        yield LiveServer(base_url=base_url, login=login, stations=stations)
 
 
 @pytest.fixture

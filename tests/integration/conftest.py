@@ -6,22 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import uvicorn
-from sqlalchemy import make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.app import create_app
 from api.auth import issue_token
-from api.live import stop_live
-from domain import migrations
 from domain.admin_dataset import NATIONAL_CODE
 from domain.db import create_engine, create_session_maker
 from domain.models.enums import Role
@@ -30,6 +22,7 @@ from domain.repositories.admin_units import AdminUnitRepository
 from domain.services.devices import DeviceService
 from domain.services.users import UserService
 from domain.settings import Settings
+from tests.servers import fresh_database, serving
 
 LIVE_DB = "fieldops_live_api"
 WARD = "26734"  # Phường Tân Định, Quận 1
@@ -43,19 +36,6 @@ class LiveApi:
     admin_id: uuid.UUID
     admin_headers: dict[str, str]
     device_headers: dict[str, str]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _admin_sql(url: str, sql: str) -> None:
-    eng = create_async_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with eng.connect() as conn:
-        await conn.execute(text(sql))
-    await eng.dispose()
 
 
 async def _create_callers(url: str, password_hash: str) -> tuple[uuid.UUID, str]:
@@ -91,38 +71,13 @@ async def _create_callers(url: str, password_hash: str) -> tuple[uuid.UUID, str]
 
 @pytest.fixture(scope="session")
 def live_api(database_url: str, settings: Settings, password_hash: str) -> Iterator[LiveApi]:
-    asyncio.run(_admin_sql(database_url, f'DROP DATABASE IF EXISTS "{LIVE_DB}" WITH (FORCE)'))
-    asyncio.run(_admin_sql(database_url, f'CREATE DATABASE "{LIVE_DB}"'))
-    url = make_url(database_url).set(database=LIVE_DB).render_as_string(hide_password=False)
-    try:
-        migrations.upgrade(url)
-        from domain.services.admin_units import load_admin_units
-
-        asyncio.run(load_admin_units(url))
+    with fresh_database(database_url, LIVE_DB) as url:
         admin_id, device_token = asyncio.run(_create_callers(url, password_hash))
         live_settings = dataclasses.replace(settings, database_url=url)
-        app = create_app(live_settings)
-        app.on_shutdown.append(stop_live)
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2,
-        ))
-        thread = threading.Thread(target=server.run, name="live-api-uvicorn", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("the live test server did not start")
-            time.sleep(0.05)
         token, _ = issue_token(live_settings, admin_id, Role.administrator.value)
-        try:
+        with serving(create_app(live_settings)) as base_url:
             yield LiveApi(
-                base_url=f"http://127.0.0.1:{port}", database_url=url, settings=live_settings,
+                base_url=base_url, database_url=url, settings=live_settings,
                 admin_id=admin_id, admin_headers={"Authorization": f"Bearer {token}"},
                 device_headers={"Authorization": f"Bearer {device_token}"},
             )
-        finally:
-            server.should_exit = True
-            thread.join(timeout=15)
-    finally:
-        asyncio.run(_admin_sql(database_url, f'DROP DATABASE IF EXISTS "{LIVE_DB}" WITH (FORCE)'))
