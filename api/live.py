@@ -73,6 +73,7 @@ class LiveHub:
         self.subscriptions: set[Subscription] = set()
         self._conn: asyncpg.Connection | None = None
         self._changed: set[uuid.UUID] = set()
+        self._resyncs = 0  # ``all`` heard so far: a read that one overtook is not sent
         self._tasks: set[asyncio.Task[None]] = set()
         self._flush: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -144,6 +145,7 @@ class LiveHub:
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         if payload == EVERY_STATION:
+            self._resyncs += 1
             self.cache.forget()
             self._broadcast_resync()
             return
@@ -163,12 +165,17 @@ class LiveHub:
             ids, self._changed = self._changed, set()
             if not self.subscriptions:
                 continue
+            resyncs = self._resyncs
             try:
                 async with self.session_maker() as session:
                     views = await station_views(session, NATIONAL_CODE, ids=sorted(ids))
             except Exception:
                 log.exception("could not read %d changed stations", len(ids))
                 self._broadcast_resync()
+                continue
+            if resyncs != self._resyncs:
+                # maps were told to reload while this read ran, maybe from an older snapshot:
+                # sent after their reload, these features could undo it
                 continue
             features = [
                 (str(v.station.id), v.station.path, _encoder.encode(StationFeature.of(v)))

@@ -94,9 +94,10 @@ def _decode(data: bytes, type_: type[Any], fmt: str) -> Any:
         data, type=type_)
 
 
-# A kept-alive connection the server closes after its idle timeout (uvicorn's 5 s) while the
-# client is sending on it fails before any answer: the request is sent again once on a fresh
-# connection, as a device does (a push and a pull are safe to repeat: sync/PROTOCOL.md §14).
+# A kept-alive connection the server closes after its idle timeout (uvicorn's 5 s) just as
+# the client sends on it fails without an answer: the request is sent again once on a fresh
+# connection, as a device does (a push and a pull are safe to repeat, whether or not the
+# server saw the first: sync/PROTOCOL.md §14). Any other failure, or a second one, counts.
 _CLOSED_UNDER_US = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 
 

@@ -51,7 +51,8 @@ class LoanController(Controller):
           description="The loan is also a dispensing of the case (`GET /api/dispensings`), "
                       "as a loan a tablet pushes or `POST /api/dispensings` with kind `loan` "
                       "is: the same `id` is the loan's and the dispensing's. The same `id` "
-                      "again returns the loan (200); with other content it is a 409.")
+                      "again returns the loan (200; its note stays the first one); with "
+                      "another device, case or due date it is a 409.")
     async def create_loan(
         self, loans: NamedDependency[LoanService],
         dispensing: NamedDependency[DispensingService],
@@ -62,8 +63,7 @@ class LoanController(Controller):
             kind=DispensingKind.loan, serial_no=data.serial_no, due_on=data.due_on,
             note=data.note,
         )
-        assert row.loan_id is not None  # a loan's dispensing names it
-        loan = await loans.get(row.loan_id)
+        loan = await loans.get(row.id)  # a loan and its dispensing share their id
         serial = await loans.serial_of(loan)
         return Response(Loan.of(loan, serial), status_code=201 if created else 200)
 

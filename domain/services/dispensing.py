@@ -147,8 +147,9 @@ class DispensingService:
         serial_no: str | None, due_on: date | None, lot_id: uuid.UUID | None, offline: bool,
         device_id: uuid.UUID | None, note: str | None,
     ) -> tuple[Dispensing, bool]:
-        """The loan and its dispensing; not created when the loan already was (one lent
-        through ``POST /api/loans`` before loans were dispensings gets its row now)."""
+        """The loan and its dispensing, both with the dispensing's id. A loan that already
+        was (lent before loans were dispensings, or by a request racing this one) keeps its
+        own time and lender, and is not created again."""
         if serial_no is None:
             raise ValidationFailed("a loan names the device's serial number", field="serial_no")
         if due_on is None:
@@ -160,9 +161,11 @@ class DispensingService:
             lent_at=at, note=note,
         )
         return await self.repo.add(Dispensing(
-            id=dispensing_id, case_id=case_id, kind=DispensingKind.loan, given_at=at,
+            id=dispensing_id, case_id=case_id, kind=DispensingKind.loan,
+            given_at=at if created else loan.lent_at,
             location_id=loan.station_location_id, item_id=loan.item_id, serial_no=serial_no,
-            due_on=due_on, loan_id=loan.id, recorded_by=self.principal.user_id,
+            due_on=due_on, loan_id=loan.id,
+            recorded_by=self.principal.user_id if created else loan.lent_by,
             device_id=device_id or self.principal.device_id, offline=offline,
             scope_path=loan.scope_path,
         )), created

@@ -78,10 +78,12 @@ class LoanService:
         loan_id: uuid.UUID | None = None, lent_at: datetime | None = None,
     ) -> tuple[EquipmentLoan, bool]:
         """Lend a device on the station's shelf to an F0 of that station; the same loan id
-        again returns the loan (created=False). ``lent_at``: when it happened (a dispensing
-        pushed later), by default now."""
+        again, for the same case, device and due date, returns the loan (created=False).
+        ``lent_at``: when it happened (a dispensing pushed later), by default now."""
         if loan_id is not None and (old := await self.repo.loan(loan_id)) is not None:
-            if old.case_id != case_id or not self.principal.can_read(old.scope_path):
+            if (old.case_id != case_id or old.due_on != due_on
+                    or not self.principal.can_read(old.scope_path)
+                    or await self.serial_of(old) != serial_no):
                 raise Conflict(f"loan {loan_id} already exists", field="id")
             return old, False
         unit = await self.repo.unit_by_serial(serial_no)

@@ -4,7 +4,8 @@ A loan pushed by a tablet, or made with ``POST /api/dispensings``, was recorded 
 the loan and the dispensing of the case (what the household received, and when). One made
 with ``POST /api/loans`` had the loan only, so the case's dispensings did not show it. That
 endpoint now lends through the dispensing service; this revision writes the missing rows for
-the loans before it, as the service would have: the dispensing's id is the loan's.
+the loans before it, as the service would have: the dispensing's id is the loan's, and a
+deleted loan's dispensing is deleted too.
 
 Revision ID: 0024
 Revises: 0023
@@ -22,11 +23,12 @@ depends_on: str | Sequence[str] | None = None
 
 BACKFILL = """
 INSERT INTO dispensing (id, case_id, kind, given_at, location_id, item_id, serial_no, due_on,
-                        loan_id, recorded_by, offline, scope_path)
+                        loan_id, recorded_by, offline, scope_path, deleted)
 SELECT l.id, l.case_id, 'loan', l.lent_at, l.station_location_id, l.item_id, u.serial_no,
-       l.due_on, l.id, l.lent_by, false, l.scope_path
+       l.due_on, l.id, l.lent_by, false, l.scope_path, l.deleted
   FROM equipment_loan l JOIN equipment_unit u ON u.id = l.unit_id
- WHERE NOT EXISTS (SELECT 1 FROM dispensing d WHERE d.loan_id = l.id OR d.id = l.id)
+ WHERE NOT EXISTS (SELECT 1 FROM dispensing d WHERE d.loan_id = l.id)
+   AND NOT EXISTS (SELECT 1 FROM dispensing d WHERE d.id = l.id)
 """
 
 

@@ -1,8 +1,8 @@
 """domain/db.py's ``driver``: statements on the asyncpg connection are the session's own.
 
-When the driver is the first thing a session uses, it begins the transaction itself (the
-adapter's BEGIN, no statement of its own); the session's commit and rollback must end
-exactly that transaction, and the connection must go back to the pool outside any.
+When the driver is the first thing a session uses, it has SQLAlchemy begin the transaction
+first; the session's commit and rollback must end exactly that transaction, and the
+connection must go back to the pool outside any.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from domain.db import create_session_maker, driver
 
@@ -46,13 +46,18 @@ async def test_rollback_and_commit_end_what_ran_on_the_driver(engine: AsyncEngin
             await conn.execute(text(f"DROP TABLE {table}"))
 
 
-async def test_a_pooled_connection_comes_back_outside_a_transaction(engine: AsyncEngine) -> None:
-    maker = create_session_maker(engine)
-    for end in ("commit", "rollback", "close"):
-        async with maker() as session:
-            await (await driver(session)).fetchrow("SELECT 1")
-            if end != "close":
-                await getattr(session, end)()
-        async with engine.connect() as conn:
-            raw = (await conn.get_raw_connection()).driver_connection
-            assert raw is not None and not raw.is_in_transaction(), end
+async def test_a_pooled_connection_comes_back_outside_a_transaction(database_url: str) -> None:
+    one = create_async_engine(database_url, pool_size=1, max_overflow=0)  # one connection
+    maker = create_session_maker(one)
+    try:
+        for end in ("commit", "rollback", "close"):
+            async with maker() as session:
+                used = (await (await driver(session)).fetchrow("SELECT pg_backend_pid()"))[0]
+                if end != "close":
+                    await getattr(session, end)()
+            async with one.connect() as conn:
+                raw = (await conn.get_raw_connection()).driver_connection
+                assert raw is not None and not raw.is_in_transaction(), end
+                assert (await raw.fetchval("SELECT pg_backend_pid()")) == used, end
+    finally:
+        await one.dispose()

@@ -1,6 +1,6 @@
 """Nothing a request runs waits for Litestar's thread pool.
 
-A plain ``def`` hook (``before_request``, ``after_request``, ``after_response``), a handler
+A plain ``def`` hook (``before_request``, ``after_request``, ``after_response``) or guard, a handler
 declared ``sync_to_thread=True`` or a dependency provided with it runs in a worker thread:
 every request then hands over to a thread and back. On two cores that cost a sync pull
 page 5–6 ms of its 11 ms (``check_parameters`` was such a hook). A synchronous handler or
@@ -34,6 +34,8 @@ def _threaded(app: Any) -> list[str]:
             for hook in ("before_request", "after_request", "after_response"):
                 found += [f"{name}: {hook}" for layer in handler.ownership_layers
                           if isinstance(getattr(layer, hook, None), AsyncCallable)]
+            found += [f"{name}: guard" for guard in handler.resolve_guards()
+                      if isinstance(guard, AsyncCallable)]
             found += [f"{name}: dependency {key}"
                       for key, provide in handler.resolve_dependencies().items()
                       if isinstance(provide.dependency, AsyncCallable)]

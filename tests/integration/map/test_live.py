@@ -208,5 +208,11 @@ async def test_a_catalog_change_tells_every_open_map_to_reload(
                         .values(min_station_stock=10))
         await s.commit()
     assert (await next_event(city_map))[0] == (await next_event(hanoi_map))[0] == "resync"
+    async with create_session_maker(engine)() as s:  # a statement that changes no row
+        await s.execute(update(CatalogItem).where(CatalogItem.id == uuid.uuid4())
+                        .values(min_station_stock=10))
+        await s.commit()
+    with pytest.raises(TimeoutError):  # ... tells no map to reload
+        await next_event(city_map, within_s=0.6)
     await city_map.aclose()  # type: ignore[attr-defined]
     await hanoi_map.aclose()  # type: ignore[attr-defined]

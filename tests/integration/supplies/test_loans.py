@@ -159,3 +159,29 @@ async def test_loans_made_before_have_their_dispensing_written_once(
     assert [(str(d.id), d.kind.value, d.serial_no, d.due_on.isoformat(), str(d.loan_id),
              d.location_id == depot.td_loc.id) for d in rows] == [
         (loan["id"], "loan", "OXI-2", due, loan["id"], True)]
+
+
+async def test_a_loan_made_before_and_sent_again_keeps_its_own_record(
+    client: AsyncClient, depot: Depot, people: People, move: Move, db_session: AsyncSession
+) -> None:
+    """A loan without its dispensing (made before loans were dispensings) sent again: with
+    other content it is refused; with the same, its dispensing is the loan's own (its time
+    and lender), not the request's."""
+    case = await setup(db_session, move, people, depot)
+    due = (datetime.now(UTC).date() + timedelta(days=10)).isoformat()
+    body = {"id": str(uuid.uuid4()), "serial_no": "OXI-1", "case_id": str(case.id),
+            "due_on": due}
+    first = (await client.post("/api/loans", headers=people["td_staff"], json=body)).json()
+    await db_session.execute(delete(Dispensing).where(Dispensing.id == uuid.UUID(body["id"])))
+    await db_session.commit()
+    later = (datetime.now(UTC).date() + timedelta(days=12)).isoformat()
+    for other in ({"due_on": later}, {"serial_no": "OXI-2"}):
+        r = await client.post("/api/loans", headers=people["td_officer"], json={**body, **other})
+        assert r.status_code == 409 and r.json()["field"] == "id", (other, r.text)
+    again = await client.post("/api/loans", headers=people["td_officer"], json=body)
+    assert again.status_code == 200 and again.json() == first
+    row = (await db_session.execute(
+        select(Dispensing).where(Dispensing.id == uuid.UUID(body["id"])))).scalar_one()
+    loan = await db_session.get(EquipmentLoan, uuid.UUID(body["id"]))
+    assert loan is not None
+    assert (row.given_at, row.recorded_by, row.serial_no) == (loan.lent_at, loan.lent_by, "OXI-1")
