@@ -164,13 +164,15 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         if settings.workers == 1:
             app = create_app(dataclasses.replace(settings, database_url=url))
             gc.freeze()
-            uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+            uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                        timeout_keep_alive=settings.keep_alive_s)
         else:
             # Worker processes build their own app from the environment (api/asgi.py): the
             # database this process started and the key it signs tokens with go with it.
             os.environ.update(DATABASE_URL=url, JWT_SECRET=settings.jwt_secret)
             uvicorn.run("api.asgi:app_from_env", factory=True, workers=settings.workers,
-                        host=settings.host, port=settings.port, log_level="warning")
+                        host=settings.host, port=settings.port, log_level="warning",
+                        timeout_keep_alive=settings.keep_alive_s)
     return 0
 
 

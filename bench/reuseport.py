@@ -16,6 +16,7 @@ import sys
 import uvicorn
 
 from api.asgi import app_from_env
+from domain.settings import Settings
 
 
 class _Announcing(uvicorn.Server):
@@ -35,7 +36,8 @@ def main(argv: list[str]) -> int:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(("127.0.0.1", port))
     sock.listen(1024)
-    config = uvicorn.Config(app_from_env(), log_level="warning", lifespan="on")
+    config = uvicorn.Config(app_from_env(), log_level="warning", lifespan="on",
+                            timeout_keep_alive=Settings.from_env().keep_alive_s)
     asyncio.run(_Announcing(config).serve(sockets=[sock]))
     return 0
 

@@ -40,6 +40,11 @@ class Settings:
     thresholds: VitalThresholds = field(default_factory=VitalThresholds)
     db_pool_size: int = 10
     workers: int = 1
+    # How long the server holds an idle kept-alive connection: above a load balancer's idle
+    # timeout (60 s is common), so the server never closes one the balancer is about to
+    # reuse (a 502), and a tablet back within a minute reuses its connection. uvicorn's own
+    # 5 s made a request sent just as it closed fail without an answer.
+    keep_alive_s: int = 75
 
     @classmethod
     def from_env(
@@ -71,6 +76,7 @@ class Settings:
             thresholds=th,
             db_pool_size=int(env.get("DB_POOL_SIZE", 10)),
             workers=max(1, int(env.get("WEB_CONCURRENCY", 1))),
+            keep_alive_s=int(env.get("KEEP_ALIVE_S", 75)),
         )
 
 

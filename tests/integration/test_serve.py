@@ -122,3 +122,47 @@ async def test_a_service_stopped_by_sigterm_stops_its_private_database(
     finally:
         await _stop(proc)
     assert not cluster.running()
+
+
+async def _answer(reader: asyncio.StreamReader) -> bytes:
+    """One HTTP/1.1 answer off a raw connection: its head, then Content-Length bytes."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    await reader.readexactly(length)
+    return head
+
+
+async def test_an_idle_kept_alive_connection_outlives_uvicorns_five_seconds(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A client back after 6 s reuses its connection (``KEEP_ALIVE_S``, 75 s by default):
+    with uvicorn's own 5 s the server had closed it, and a request sent just as it closed
+    failed without an answer. ``KEEP_ALIVE_S=1`` closes it, so the check can fail."""
+    request = b"GET /health HTTP/1.1\r\nHost: test\r\n\r\n"
+    for keep_alive, still_open in ((None, True), ("1", False)):
+        port = _free_port()
+        env = {k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "KEEP_ALIVE_S")}
+        env.update(DATABASE_URL=database_url, PORT=str(port), FIELDOPS_DATA_DIR=str(tmp_path),
+                   DB_POOL_SIZE="2")
+        if keep_alive is not None:
+            env["KEEP_ALIVE_S"] = keep_alive
+        proc = await _serve(env)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=2) as http:
+                await _until_ready(proc, http)
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                writer.write(request)
+                assert (await _answer(reader)).startswith(b"HTTP/1.1 200")
+                await asyncio.sleep(6)
+                writer.write(request)
+                try:
+                    again = await asyncio.wait_for(_answer(reader), 5)
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    again = b""  # the server had closed it
+                assert again.startswith(b"HTTP/1.1 200") is still_open, keep_alive
+            finally:
+                writer.close()
+        finally:
+            await _stop(proc)
