@@ -205,6 +205,16 @@ async def test_a_deaf_listener_keeps_nothing(
     await assert_fresh(committed_client, headers, "KC-0", 78)
 
 
+async def spo2_kept_ok(engine: AsyncEngine, client: AsyncClient,
+                       headers: dict[str, str]) -> CatalogItem:
+    """Station KC-2 holds 3 SpO2 meters against a minimum of 2; the city's map is kept."""
+    station = (await seeded(engine))[2]
+    item, _ = await stock(engine, station, ItemCategory.spo2_meter, "spo2_meter", qty=3)
+    kept, _ = await kept_and_fresh(client, headers)
+    assert by_code(kept)["KC-2"]["stock"]["spo2_meter"] == "ok"
+    return item
+
+
 async def raise_minimum(engine: AsyncEngine, item: CatalogItem, *, announced: bool) -> None:
     """A key item's minimum goes from 2 to 10: every station's state may change, no station's
     row does. Unannounced, it is written with triggers off (as the week's window moving with
@@ -221,10 +231,7 @@ async def test_a_catalog_change_is_in_the_very_next_answer(
     hub: LiveHub, committed_client: AsyncClient, engine: AsyncEngine, headers: dict[str, str],
 ) -> None:
     """The catalog notifies every station at once (migration 0023): no age limit waited for."""
-    station = (await seeded(engine))[2]
-    item, _ = await stock(engine, station, ItemCategory.spo2_meter, "spo2_meter", qty=3)
-    kept, _ = await kept_and_fresh(committed_client, headers)
-    assert by_code(kept)["KC-2"]["stock"]["spo2_meter"] == "ok"
+    item = await spo2_kept_ok(engine, committed_client, headers)
     await raise_minimum(engine, item, announced=True)
     kept, fresh = await kept_and_fresh(committed_client, headers)
     assert kept == fresh and by_code(kept)["KC-2"]["stock"]["spo2_meter"] == "low"
@@ -235,10 +242,7 @@ async def test_what_no_write_announces_is_read_again_within_max_age(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A change nothing notifies: the kept scope is read whole again once MAX_AGE_S old."""
-    station = (await seeded(engine))[2]
-    item, _ = await stock(engine, station, ItemCategory.spo2_meter, "spo2_meter", qty=3)
-    kept, _ = await kept_and_fresh(committed_client, headers)
-    assert by_code(kept)["KC-2"]["stock"]["spo2_meter"] == "ok"
+    item = await spo2_kept_ok(engine, committed_client, headers)
     await raise_minimum(engine, item, announced=False)
     again, _ = await kept_and_fresh(committed_client, headers)
     assert by_code(again)["KC-2"]["stock"]["spo2_meter"] == "ok"  # unheard: still kept
@@ -251,9 +255,7 @@ async def test_a_kept_scope_is_read_again_in_the_background_after_refresh_s(
     hub: LiveHub, committed_client: AsyncClient, engine: AsyncEngine, headers: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    station = (await seeded(engine))[2]
-    item, _ = await stock(engine, station, ItemCategory.spo2_meter, "spo2_meter", qty=3)
-    await kept_and_fresh(committed_client, headers)
+    item = await spo2_kept_ok(engine, committed_client, headers)
     await raise_minimum(engine, item, announced=False)
     monkeypatch.setattr(map_cache, "REFRESH_S", 0.0)
     states = []
