@@ -104,7 +104,8 @@ END
 $$;
 """
 
-# The map's live updates once per statement (migration 0022; 0006 has the row form): one
+# The map's live updates once per statement as migration 0022 made them (0006 has the row
+# form; 0025 names the column instead of turning the row into JSON): one
 # ``station_changed`` per distinct station the statement's rows name, before and after.
 # TG_ARGV[0] is the column naming the station.
 NOTIFY_STATIONS_FUNCTION = """

@@ -109,3 +109,62 @@ async def test_the_map_hears_every_station_a_statement_touched(
         await listener.close()
     named = {str(world.stations[k]) for k in ("A", "A2", "B")}
     assert set(heard[:3]) == named and len(heard[:3]) == 3
+
+
+async def _heard_after(database_url: str, statements: list[str], count: int) -> list[str]:
+    """The ``station_changed`` payloads heard once ``statements`` commit in one transaction."""
+    dsn = database_url.replace("postgresql+asyncpg", "postgresql")
+    heard: list[str] = []
+    listener, writer = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    try:
+        await listener.add_listener("station_changed", lambda *args: heard.append(args[3]))
+        async with writer.transaction():
+            for sql in statements:
+                await writer.execute(sql)
+        for _ in range(50):
+            if len(heard) >= count:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)  # and nothing more
+    finally:
+        await listener.close()
+        await writer.close()
+    return heard
+
+
+async def test_a_station_written_names_itself(database_url: str, world: World) -> None:
+    """The station table's own rows name the station by ``id`` (0025's other branch)."""
+    a, b = world.stations["A"], world.stations["B"]
+    heard = await _heard_after(database_url, [
+        f"UPDATE station SET updated_at = updated_at WHERE id IN ('{a}', '{b}')"], 2)
+    assert sorted(heard) == sorted([str(a), str(b)])
+
+
+async def test_a_station_column_no_branch_names_is_still_heard(
+    database_url: str, world: World
+) -> None:
+    """A table whose station column the function has no branch for still notifies, by the
+    row's JSON: on insert its station, on update the station before and after."""
+    a, b = world.stations["A"], world.stations["B"]
+    table = f"pt_{uuid.uuid4().hex[:8]}"
+    create = [
+        f"CREATE TABLE {table} (id uuid PRIMARY KEY, home_station uuid)",
+        f"CREATE TRIGGER {table}_map_notify AFTER INSERT ON {table} "
+        "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+        "EXECUTE FUNCTION notify_stations_changed('home_station')",
+        f"CREATE TRIGGER {table}_map_notify_update AFTER UPDATE ON {table} "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+        "EXECUTE FUNCTION notify_stations_changed('home_station')",
+    ]
+    row = uuid.uuid4()
+    try:
+        inserted = await _heard_after(database_url, [
+            *create, f"INSERT INTO {table} VALUES ('{row}', '{a}'), ('{uuid.uuid4()}', NULL)"], 1)
+        moved = await _heard_after(database_url, [
+            f"UPDATE {table} SET home_station = '{b}' WHERE id = '{row}'"], 2)
+    finally:
+        conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
+        await conn.execute(f"DROP TABLE IF EXISTS {table}")
+        await conn.close()
+    assert inserted == [str(a)]
+    assert sorted(moved) == sorted([str(a), str(b)])
