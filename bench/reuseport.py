@@ -28,9 +28,8 @@ class _Announcing(uvicorn.Server):
             print("ready", flush=True)
 
 
-def main(argv: list[str]) -> int:
-    """``PORT``: serve on PORT, alongside the other processes bound to it."""
-    port = int(argv[0])
+def listening_socket(port: int) -> socket.socket:
+    """127.0.0.1:PORT bound with SO_REUSEPORT beside the other processes, listening."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -41,6 +40,12 @@ def main(argv: list[str]) -> int:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", port))
     sock.listen(1024)
+    return sock
+
+
+def main(argv: list[str]) -> int:
+    """``PORT``: serve on PORT, alongside the other processes bound to it."""
+    sock = listening_socket(int(argv[0]))
     config = uvicorn.Config(app_from_env(), log_level="warning", lifespan="on",
                             timeout_keep_alive=Settings.from_env().keep_alive_s)
     asyncio.run(_Announcing(config).serve(sockets=[sock]))
