@@ -422,6 +422,16 @@ def _results(
                    f"down {_per(ours.bytes_down, ours.count)} / "
                    f"{_per(theirs.bytes_down, theirs.count)}; server CPU "
                    f"{ours.server_cpu_s:.2f} / {theirs.server_cpu_s:.2f} s ({cpu_ratio:.1f}x)"),
+            short_by=None if not pushing or name == "many_devices" or ours.rate >= theirs.rate
+            else f"{1 - ours.rate / theirs.rate:.2f} of the peer's rate "
+                 f"({theirs.rate - ours.rate:,.0f} mutations/s)",
+            limited_by="" if not pushing or ours.rate >= theirs.rate else (
+                f"A request of ours took {1000 * ours.seconds / ours.requests:.0f} ms for "
+                f"{ours.count // ours.requests:,} mutations, of which "
+                f"{1000 * ours.server_cpu_s / ours.requests:.0f} ms of our server's CPU ({1e6 * ours.server_cpu_s / ours.count:.0f} µs a "
+                f"mutation against the peer's {1e6 * theirs.server_cpu_s / theirs.count:.0f}); "
+                "the rest is PostgreSQL writing each row with its indexes, audit row and "
+                "log row to disk, which the peer, in memory, does not do"),
             extra={"ours": vars(ours), "peer": vars(theirs),
                    **({"rounds": {"ours": rates[name][0], "peer": rates[name][1]}}
                       if name in rates else {})},

@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from bench import harness
+from bench.dataset import raw_connect
+
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -49,3 +52,25 @@ def tree_cpu_s(root: int) -> float:
         total += cpu.get(pid, 0.0)
         todo += children.get(pid, [])
     return total
+
+
+async def postmaster_of(url: str) -> int | None:
+    """The pid of the PostgreSQL postmaster serving ``url`` (the parent of a backend), read
+    while the backend lives: once its connection is closed it has no parent to read."""
+    conn = await raw_connect(url)
+    try:
+        return parent_of(int(await conn.fetchval("SELECT pg_backend_pid()")))
+    finally:
+        await conn.close()
+
+
+class CpuMeter:
+    """CPU seconds spent by the app server and by PostgreSQL while a block runs."""
+
+    def __init__(self, postmaster: int | None) -> None:
+        self.postmaster = postmaster
+
+    def now(self) -> tuple[float, float]:
+        app = tree_cpu_s(harness.SERVER_PID) if harness.SERVER_PID else 0.0
+        db = tree_cpu_s(self.postmaster) if self.postmaster else 0.0
+        return app, db

@@ -35,7 +35,9 @@ class Result:
     """One figure and the baseline it is read against.
 
     ``ratio`` is value / baseline; ``higher_is_better`` says which way is good (throughput
-    versus latency), so the table can say whether a target was met.
+    versus latency), so the table can say whether a target was met. A missed target carries
+    ``short_by`` (how far, in the target's own terms) and ``limited_by`` (what the run measured
+    as the bound: where the CPU went, the profile to read), so every run's table says both.
     """
 
     name: str
@@ -48,6 +50,8 @@ class Result:
     met: bool | None = None
     notes: str = ""
     extra: dict[str, object] = field(default_factory=dict)
+    short_by: str | None = None
+    limited_by: str = ""
 
     @property
     def ratio(self) -> float:
@@ -160,6 +164,13 @@ def rewrite_readme_table(results: list[Result]) -> None:
             f"| {r.name} | {r.value:,.1f} {r.metric} | {r.baseline_name}: "
             f"{r.baseline_value:,.1f} {r.metric} | {r.ratio:.2f} | {r.target or '—'} | {met} |"
         )
+    missed = [r for r in results if r.met is False]
+    if missed:
+        lines += ["", "Missed in this run: by how much, and what the run measured as the bound.",
+                  ""]
+        lines += [f"- `{r.name}`: {r.value:,.1f} {r.metric}, target {r.target}"
+                  + (f"; short by {r.short_by}" if r.short_by else "")
+                  + (f". {r.limited_by}" if r.limited_by else "") for r in missed]
     table = "\n".join(lines)
     text = README.read_text() if README.exists() else f"# Benchmarks\n\n{TABLE_START}\n{TABLE_END}\n"
     head, _, rest = text.partition(TABLE_START)

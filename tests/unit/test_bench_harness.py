@@ -43,7 +43,8 @@ def _results() -> list[Result]:
                target=">= 30% of raw", met=True, extra={"bench": "push"}),
         Result(name="map_stations_p99", metric="ms", value=80.0, baseline_name="GET /health p99",
                baseline_value=4.0, higher_is_better=False, target="p99 < 50 ms", met=False,
-               extra={"bench": "map"}),
+               extra={"bench": "map"}, short_by="30.0 ms",
+               limited_by="CPU: the statement 60 ms of it (profile: results/map.txt)"),
         Result(name="wire_pull_msgpack", metric="bytes/change", value=150.0,
                baseline_name="plain JSON", baseline_value=300.0, higher_is_better=False,
                extra={"bench": "wire"}),
@@ -73,6 +74,17 @@ def test_table_is_replaced_between_the_markers_only(bench_dir: Path) -> None:
     assert "| 0.40 | >= 30% of raw | yes |" in text
     assert "| 20.00 | p99 < 50 ms | **no** |" in text  # a missed target stands out
     assert "| 0.50 | — | — |" in text  # no target: nothing to meet
+
+
+def test_a_missed_target_says_by_how_much_and_what_limits_it(bench_dir: Path) -> None:
+    """Every run's table ends with its missed targets, each with its shortfall and bound;
+    a met target is not listed."""
+    harness.rewrite_readme_table(_results())
+    text = (bench_dir / "README.md").read_text()
+    table = text[text.index(harness.TABLE_START):text.index(harness.TABLE_END)]
+    missed = [line for line in table.splitlines() if line.startswith("- `")]
+    assert missed == ["- `map_stations_p99`: 80.0 ms, target p99 < 50 ms; short by 30.0 ms. "
+                      "CPU: the statement 60 ms of it (profile: results/map.txt)"]
 
 
 def test_results_of_benches_not_run_are_read_back(bench_dir: Path) -> None:
