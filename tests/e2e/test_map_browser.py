@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from playwright.async_api import Page, async_playwright
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from domain.db import create_engine, create_session_maker
 from domain.models.station import Station
@@ -252,6 +252,57 @@ async def test_coordinator_map_at_city_zoom_then_a_station_live_and_in_english(
             assert errors == []
         finally:
             await browser.close()
+
+
+async def test_a_renamed_district_reaches_the_open_map_where_it_stands(
+    chromium: Path, live_server: LiveServer, artifacts: Path,
+    e2e_database: tuple[str, Any, Any],
+) -> None:
+    """A unit's name changes while a coordinator has the map open: the district filter takes
+    the new name without a reload (the units are read again with the stations on the
+    ``resync`` every station's change sends), and the map stays where the coordinator put it."""
+    district = live_server.stations[0].district
+    option = f"#district-filter option[value='{district}']"
+    engine = create_engine(e2e_database[0])
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1400, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            await sign_in(page, live_server)
+            before = await page.locator(option).text_content()
+            assert before
+            await page.evaluate("FieldOpsMap.map.setZoom(FieldOpsMap.map.getZoom() + 1)")
+            await page.wait_for_selector(SETTLED, state="attached")
+            view = await page.evaluate("[FieldOpsMap.map.getZoom(), FieldOpsMap.map.getCenter()]")
+            renamed = f"{before} (tên mới)"
+            async with engine.begin() as conn:
+                await conn.execute(text("UPDATE admin_unit SET name = :name WHERE code = :code"),
+                                   {"name": renamed, "code": district})
+            try:
+                await page.wait_for_function(
+                    "([sel, name]) => document.querySelector(sel)?.textContent === name",
+                    arg=[option, renamed], timeout=10_000)
+                await page.wait_for_selector(
+                    f"body[data-stations='{STATIONS}'][data-live='on']")
+                await page.screenshot(path=str(artifacts / "map-renamed-district.png"))
+                assert await page.evaluate(
+                    "[FieldOpsMap.map.getZoom(), FieldOpsMap.map.getCenter()]") == view
+            finally:
+                async with engine.begin() as conn:
+                    await conn.execute(
+                        text("UPDATE admin_unit SET name = :name WHERE code = :code"),
+                        {"name": before, "code": district})
+            await page.wait_for_function(
+                "([sel, name]) => document.querySelector(sel)?.textContent === name",
+                arg=[option, before], timeout=10_000)
+            assert errors == []
+        finally:
+            await browser.close()
+            await engine.dispose()
 
 
 async def test_the_map_on_a_390_px_phone(

@@ -432,7 +432,9 @@
     }));
   }
 
-  async function loadOutlines() {
+  // On a resync the outlines are read again for their names, and the view stays where the
+  // coordinator put it; only the first load fits the map to them.
+  async function loadOutlines(fit = true) {
     const collection = await api("/api/map/units");
     state.units = collection.features;
     outlineLayer.clearLayers();
@@ -441,7 +443,7 @@
       onEachFeature: (feature, layer) => layer.bindTooltip(esc(unitLabel(feature.properties)), { sticky: true }),
     }).addTo(outlineLayer);
     const bounds = L.geoJSON(collection).getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+    if (fit && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
   }
 
   function setLive(on) {
@@ -467,7 +469,11 @@
       render();
       if (changed.some((f) => f.id === state.selected)) showPanel(state.selected);
     });
-    source.addEventListener("resync", () => loadStations());
+    // Every station changed at once (the catalog, a unit's name): the units and the stations
+    // are read again, the units first so the district filter takes their new names.
+    source.addEventListener("resync", () => {
+      loadOutlines(false).then(loadStations).catch((err) => console.error(err));
+    });
     source.onerror = () => {
       setLive(false);
       // A refused ticket closes the stream for good (a reconnect reuses the spent one): while
