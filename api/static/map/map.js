@@ -34,6 +34,7 @@
     stations: new Map(), // id -> GeoJSON feature
     markers: new Map(), // id -> L.CircleMarker of a station drawn on its own
     units: [],
+    resyncs: 0, // resyncs begun: only the latest draws its answers
     selected: null,
     events: null,
     stationListeners: [],
@@ -419,7 +420,10 @@
 
   // -- loading and live updates ------------------------------------------------------------
   async function loadStations() {
-    const collection = await api("/api/map/stations");
+    drawStations(await api("/api/map/stations"));
+  }
+
+  function drawStations(collection) {
     state.stations = new Map(collection.features.map((f) => [f.id, f]));
     fillDistricts();
     render();
@@ -432,10 +436,13 @@
     }));
   }
 
-  // On a resync the outlines are read again for their names, and the view stays where the
+  async function loadOutlines() {
+    drawOutlines(await api("/api/map/units"), true);
+  }
+
+  // On a resync the outlines are drawn again for their names, and the view stays where the
   // coordinator put it; only the first load fits the map to them.
-  async function loadOutlines(fit = true) {
-    const collection = await api("/api/map/units");
+  function drawOutlines(collection, fit) {
     state.units = collection.features;
     outlineLayer.clearLayers();
     L.geoJSON(collection, {
@@ -455,6 +462,21 @@
     document.body.dataset.live = on ? "on" : "off";
   }
 
+  // Every station changed at once (the catalog, a unit's name): the units and the stations
+  // are read again, together. Only the latest resync draws (an earlier one's answers may come
+  // last), the units first so the district filter takes their new names; the stations are
+  // drawn even when the units could not be read.
+  async function resync() {
+    const mine = ++state.resyncs;
+    const [units, stations] = await Promise.all([
+      api("/api/map/units").catch((err) => { console.error(err); return null; }),
+      api("/api/map/stations"),
+    ]);
+    if (mine !== state.resyncs) return;
+    if (units) drawOutlines(units, false);
+    drawStations(stations);
+  }
+
   // The API token never goes in a URL (URLs end up in logs): each stream opens with a
   // single-use ticket valid for a minute, asked for with the token in a header.
   async function listen() {
@@ -469,11 +491,7 @@
       render();
       if (changed.some((f) => f.id === state.selected)) showPanel(state.selected);
     });
-    // Every station changed at once (the catalog, a unit's name): the units and the stations
-    // are read again, the units first so the district filter takes their new names.
-    source.addEventListener("resync", () => {
-      loadOutlines(false).then(loadStations).catch((err) => console.error(err));
-    });
+    source.addEventListener("resync", () => resync().catch((err) => console.error(err)));
     source.onerror = () => {
       setLive(false);
       // A refused ticket closes the stream for good (a reconnect reuses the spent one): while

@@ -133,7 +133,9 @@ async def _heard_after(database_url: str, statements: list[str], count: int) -> 
 
 
 async def test_a_station_written_names_itself(database_url: str, world: World) -> None:
-    """The station table's own rows name the station by ``id`` (0025's other branch)."""
+    """The station table's own rows name the station by ``id`` (0025's other branch). The
+    update commits (a notification is sent only then): A and B are rewritten as they are,
+    which moves them up the change feed and nothing else."""
     a, b = world.stations["A"], world.stations["B"]
     heard = await _heard_after(database_url, [
         f"UPDATE station SET updated_at = updated_at WHERE id IN ('{a}', '{b}')"], 2)
