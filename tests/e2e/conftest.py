@@ -8,11 +8,14 @@ import asyncio
 import dataclasses
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.async_api import Page, async_playwright
 from sqlalchemy import func, select
 
 from api.app import create_app
@@ -33,6 +36,25 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 E2E_DB = "fieldops_e2e"
 STATIONS = 436
 CASES = 500
+
+
+DESKTOP = {"width": 1400, "height": 900}  # a coordinator's screen
+
+
+@asynccontextmanager
+async def chromium_page(chromium: Path, **context: Any) -> AsyncIterator[tuple[Page, list[str]]]:
+    """A page of a fresh headless Chromium (``context``: viewport, touch...), and the errors
+    its scripts raise, for the test to assert none."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = await (await browser.new_context(**context)).new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            yield page, errors
+        finally:
+            await browser.close()
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 from sqlalchemy import delete, select, text
 
 from domain.db import create_engine, create_session_maker
 from domain.models.station import Station
 from domain.models.supply import LocationKind, StockBalance, StockLocation
 from domain.services.catalog import ensure_standard_catalog, item_id
-from tests.e2e.conftest import CHROMIUM_ARGS, STATIONS, LiveServer, SeededStation
+from tests.e2e.conftest import DESKTOP, STATIONS, LiveServer, SeededStation, chromium_page
 
 pytestmark = pytest.mark.browser
 
@@ -136,122 +136,113 @@ async def test_coordinator_map_at_city_zoom_then_a_station_live_and_in_english(
     in_district = [s for s in live_server.stations if s.district == district]
     await stock_the_station(e2e_database[0], target)
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
+    async with chromium_page(chromium, viewport=DESKTOP) as (page, errors):
+        origins: set[str] = set()
+        page.on("request", lambda req: origins.add(
+            "{0.scheme}://{0.netloc}".format(urlsplit(req.url))))
+        await sign_in(page, live_server)
+
+        # City zoom: clusters with counts, each coloured by the worst station in it
+        clusters = await page.locator(CLUSTERS).count()
+        lone = await page.locator(MARKERS).count()
+        assert clusters > 0 and clusters + lone < STATIONS / 3, (clusters, lone)
+        assert await represented(page) == STATIONS
+        token = await page.evaluate("sessionStorage.getItem('fieldops.token')")
+        async with httpx.AsyncClient(base_url=live_server.base_url) as api:
+            features = (await api.get("/api/map/stations", headers={
+                "Authorization": f"Bearer {token}"})).json()["features"]
+        by_code = {f["properties"]["code"]: f["properties"] for f in features}
+        shown = await page.locator(CLUSTERS).evaluate_all(
+            "els => els.map(e => [e.dataset.worst, e.dataset.codes, e.textContent])")
+        for worst, codes, label in shown:
+            members = codes.split()
+            assert label == str(len(members))
+            assert worst == max((severity(by_code[c]) for c in members), key=SEVERITY.get)
+        assert any(w == "emergency" for w, _, _ in shown)  # the demo has open emergencies
+        # The offline base layer is drawn, and nothing came from anywhere but the server
+        assert await page.locator("path.basemap-coast").count() >= 1
+        assert await page.locator("path.basemap-land").count() >= 1
+        assert origins == {live_server.base_url}, origins
+        # The legend sits beside the map, not on it
+        assert await box_overlap(page, "#legend", "#map") == 0
+        await page.screenshot(path=str(artifacts / "map-city.png"))
+
+        # A district, then the station: its panel names the district and shows quantities
+        await page.select_option("#district-filter", district)
+        await page.wait_for_selector(f"body[data-shown='{len(in_district)}']")
+        await page.wait_for_selector(SETTLED, state="attached")
+        assert await represented(page) == len(in_district)
+        await zoom_to_marker(page, target.code)
+        marker = page.locator(f"{MARKERS}[data-code='{target.code}']")
+        assert await marker.get_attribute("data-status") == "active"
+        active_fill = await marker.get_attribute("fill")
+        await marker.click()
+        await page.wait_for_selector(f"#panel[data-loaded='{target.id}']")
+        props = by_code[target.code]
+        place = await page.text_content("#panel [data-field=place]")
+        assert place is not None and props["district_name"] in place
+        assert props["commune_name"] in place
+        bag_a = page.locator("#panel tr[data-item=bag_a] [data-field=on_hand]")
+        assert (await bag_a.text_content()) == "-4"
+        assert "negative" in ((await bag_a.get_attribute("class")) or "")
+        assert (await page.text_content(
+            "#panel tr[data-item=rapid_test] [data-field=on_hand]")) == "120"
+        cover = await page.text_content("#panel tr[data-item=rapid_test] [data-field=cover]")
+        assert cover is not None and "ngày" in cover
+        members = await page.locator("#panel ul.members li").all_text_contents()
+        assert any("Nhân viên trạm" in m for m in members), members
+        assert not any("station_staff" in m or "doctor)" in m for m in members), members
+        await page.screenshot(path=str(artifacts / "map-station.png"))
+
+        async with httpx.AsyncClient(base_url=live_server.base_url) as api:
+            resp = await api.patch(
+                f"/api/stations/{target.id}", json={"status": "suspended"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        assert resp.status_code == 200, resp.text
+        await page.wait_for_selector(
+            f"{MARKERS}[data-code='{target.code}'][data-status='suspended']", timeout=10_000
         )
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            origins: set[str] = set()
-            page.on("request", lambda req: origins.add(
-                "{0.scheme}://{0.netloc}".format(urlsplit(req.url))))
-            await sign_in(page, live_server)
+        assert await marker.get_attribute("fill") != active_fill
+        assert await represented(page) == len(in_district)  # no reload
 
-            # City zoom: clusters with counts, each coloured by the worst station in it
-            clusters = await page.locator(CLUSTERS).count()
-            lone = await page.locator(MARKERS).count()
-            assert clusters > 0 and clusters + lone < STATIONS / 3, (clusters, lone)
-            assert await represented(page) == STATIONS
-            token = await page.evaluate("sessionStorage.getItem('fieldops.token')")
-            async with httpx.AsyncClient(base_url=live_server.base_url) as api:
-                features = (await api.get("/api/map/stations", headers={
-                    "Authorization": f"Bearer {token}"})).json()["features"]
-            by_code = {f["properties"]["code"]: f["properties"] for f in features}
-            shown = await page.locator(CLUSTERS).evaluate_all(
-                "els => els.map(e => [e.dataset.worst, e.dataset.codes, e.textContent])")
-            for worst, codes, label in shown:
-                members = codes.split()
-                assert label == str(len(members))
-                assert worst == max((severity(by_code[c]) for c in members), key=SEVERITY.get)
-            assert any(w == "emergency" for w, _, _ in shown)  # the demo has open emergencies
-            # The offline base layer is drawn, and nothing came from anywhere but the server
-            assert await page.locator("path.basemap-coast").count() >= 1
-            assert await page.locator("path.basemap-land").count() >= 1
-            assert origins == {live_server.base_url}, origins
-            # The legend sits beside the map, not on it
-            assert await box_overlap(page, "#legend", "#map") == 0
-            await page.screenshot(path=str(artifacts / "map-city.png"))
-
-            # A district, then the station: its panel names the district and shows quantities
-            await page.select_option("#district-filter", district)
-            await page.wait_for_selector(f"body[data-shown='{len(in_district)}']")
-            await page.wait_for_selector(SETTLED, state="attached")
-            assert await represented(page) == len(in_district)
-            await zoom_to_marker(page, target.code)
-            marker = page.locator(f"{MARKERS}[data-code='{target.code}']")
-            assert await marker.get_attribute("data-status") == "active"
-            active_fill = await marker.get_attribute("fill")
-            await marker.click()
-            await page.wait_for_selector(f"#panel[data-loaded='{target.id}']")
-            props = by_code[target.code]
-            place = await page.text_content("#panel [data-field=place]")
-            assert place is not None and props["district_name"] in place
-            assert props["commune_name"] in place
-            bag_a = page.locator("#panel tr[data-item=bag_a] [data-field=on_hand]")
-            assert (await bag_a.text_content()) == "-4"
-            assert "negative" in ((await bag_a.get_attribute("class")) or "")
-            assert (await page.text_content(
-                "#panel tr[data-item=rapid_test] [data-field=on_hand]")) == "120"
-            cover = await page.text_content("#panel tr[data-item=rapid_test] [data-field=cover]")
-            assert cover is not None and "ngày" in cover
-            members = await page.locator("#panel ul.members li").all_text_contents()
-            assert any("Nhân viên trạm" in m for m in members), members
-            assert not any("station_staff" in m or "doctor)" in m for m in members), members
-            await page.screenshot(path=str(artifacts / "map-station.png"))
-
-            async with httpx.AsyncClient(base_url=live_server.base_url) as api:
-                resp = await api.patch(
-                    f"/api/stations/{target.id}", json={"status": "suspended"},
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-            assert resp.status_code == 200, resp.text
-            await page.wait_for_selector(
-                f"{MARKERS}[data-code='{target.code}'][data-status='suspended']", timeout=10_000
-            )
-            assert await marker.get_attribute("fill") != active_fill
-            assert await represented(page) == len(in_district)  # no reload
-
-            # English: one language at a time
-            await page.click("#lang")
-            assert await page.text_content("#panel-close") == "Close"
-            await page.wait_for_function(
-                "document.querySelector('#panel [data-field=place]')"
-                f".textContent.includes({props['district_name_en']!r})"
-            )
-            untranslated = await page.evaluate("""() => {
-                const en = window.MAP_I18N.en, vi = window.MAP_I18N.vi, out = [];
-                document.querySelectorAll('[data-i18n]').forEach(el => {
-                    if (el.textContent !== en[el.dataset.i18n]) out.push(el.textContent);
-                });
-                const labels = [...document.querySelectorAll(
-                    '#panel h3, #panel th, #panel tr[data-item] td:first-child, .badge')];
-                const viValues = new Set(Object.values(vi));
-                const enValues = new Set(Object.values(en).map(v => v.toUpperCase()));
-                for (const el of labels) {
-                    const text = el.textContent.replace(/\\s*[0-9%]+$/, '').trim();
-                    if (viValues.has(text) || !(enValues.has(text.toUpperCase())
-                        || Object.values(en).includes(text))) out.push(text);
-                }
-                return out;
-            }""")
-            assert untranslated == []
-            members = await page.locator("#panel ul.members li").all_text_contents()
-            assert any("Station staff" in m for m in members), members
-            title = await page.text_content("#panel h2")
-            assert title is not None and title.startswith("Mobile health station"), title
-            listed = await page.locator("#attention-list .name").all_text_contents()
-            assert listed and not any(name.startswith("Trạm") for name in listed), listed
-            options = await page.locator("#district-filter option").all_text_contents()
-            assert not any(o.startswith(("Quận ", "Huyện ")) for o in options), options
-            cover = await page.text_content("#panel tr[data-item=rapid_test] [data-field=cover]")
-            assert cover is not None and "days" in cover
-            await page.screenshot(path=str(artifacts / "map-en.png"))
-            await page.click("#lang")  # leave the stored language as the next visit expects
-            assert errors == []
-        finally:
-            await browser.close()
+        # English: one language at a time
+        await page.click("#lang")
+        assert await page.text_content("#panel-close") == "Close"
+        await page.wait_for_function(
+            "document.querySelector('#panel [data-field=place]')"
+            f".textContent.includes({props['district_name_en']!r})"
+        )
+        untranslated = await page.evaluate("""() => {
+            const en = window.MAP_I18N.en, vi = window.MAP_I18N.vi, out = [];
+            document.querySelectorAll('[data-i18n]').forEach(el => {
+                if (el.textContent !== en[el.dataset.i18n]) out.push(el.textContent);
+            });
+            const labels = [...document.querySelectorAll(
+                '#panel h3, #panel th, #panel tr[data-item] td:first-child, .badge')];
+            const viValues = new Set(Object.values(vi));
+            const enValues = new Set(Object.values(en).map(v => v.toUpperCase()));
+            for (const el of labels) {
+                const text = el.textContent.replace(/\\s*[0-9%]+$/, '').trim();
+                if (viValues.has(text) || !(enValues.has(text.toUpperCase())
+                    || Object.values(en).includes(text))) out.push(text);
+            }
+            return out;
+        }""")
+        assert untranslated == []
+        members = await page.locator("#panel ul.members li").all_text_contents()
+        assert any("Station staff" in m for m in members), members
+        title = await page.text_content("#panel h2")
+        assert title is not None and title.startswith("Mobile health station"), title
+        listed = await page.locator("#attention-list .name").all_text_contents()
+        assert listed and not any(name.startswith("Trạm") for name in listed), listed
+        options = await page.locator("#district-filter option").all_text_contents()
+        assert not any(o.startswith(("Quận ", "Huyện ")) for o in options), options
+        cover = await page.text_content("#panel tr[data-item=rapid_test] [data-field=cover]")
+        assert cover is not None and "days" in cover
+        await page.screenshot(path=str(artifacts / "map-en.png"))
+        await page.click("#lang")  # leave the stored language as the next visit expects
+        assert errors == []
 
 
 async def test_a_renamed_district_reaches_the_open_map_where_it_stands(
@@ -264,14 +255,8 @@ async def test_a_renamed_district_reaches_the_open_map_where_it_stands(
     district = live_server.stations[0].district
     option = f"#district-filter option[value='{district}']"
     engine = create_engine(e2e_database[0])
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 900})
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        async with chromium_page(chromium, viewport=DESKTOP) as (page, errors):
             await sign_in(page, live_server)
             before = await page.locator(option).text_content()
             assert before
@@ -303,55 +288,43 @@ async def test_a_renamed_district_reaches_the_open_map_where_it_stands(
                 "([sel, name]) => document.querySelector(sel)?.textContent === name",
                 arg=[option, before], timeout=10_000)
             assert errors == []
-        finally:
-            await browser.close()
-            await engine.dispose()
+    finally:
+        await engine.dispose()
 
 
 async def test_the_map_on_a_390_px_phone(
     chromium: Path, live_server: LiveServer, artifacts: Path
 ) -> None:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            context = await browser.new_context(
-                viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                has_touch=True,
-            )
-            page = await context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            await sign_in(page, live_server)
-            assert await page.evaluate("document.scrollingElement.scrollWidth") <= 390
-            box = await page.locator("#map").bounding_box()
-            assert box is not None and box["width"] <= 390 and box["height"] >= 300
-            for control in ("#lang", "#logout", "#live"):
-                b = await page.locator(control).bounding_box()
-                assert b is not None and b["x"] + b["width"] <= 390, control
-            assert await box_overlap(page, "#legend", "#map") == 0
-            assert await box_overlap(page, "#sidebar", "#map") == 0
-            assert await page.locator(CLUSTERS).count() > 0
-            assert await represented(page) == STATIONS
-            await page.screenshot(path=str(artifacts / "map-phone.png"))
+    async with chromium_page(chromium, viewport={"width": 390, "height": 844},
+                             device_scale_factor=2, is_mobile=True,
+                             has_touch=True) as (page, errors):
+        await sign_in(page, live_server)
+        assert await page.evaluate("document.scrollingElement.scrollWidth") <= 390
+        box = await page.locator("#map").bounding_box()
+        assert box is not None and box["width"] <= 390 and box["height"] >= 300
+        for control in ("#lang", "#logout", "#live"):
+            b = await page.locator(control).bounding_box()
+            assert b is not None and b["x"] + b["width"] <= 390, control
+        assert await box_overlap(page, "#legend", "#map") == 0
+        assert await box_overlap(page, "#sidebar", "#map") == 0
+        assert await page.locator(CLUSTERS).count() > 0
+        assert await represented(page) == STATIONS
+        await page.screenshot(path=str(artifacts / "map-phone.png"))
 
-            # Another layer plugs in through the documented hook and is listed with the others
-            listed = await page.evaluate("""() => {
-                const m = window.FieldOpsMap;
-                m.addLabels({vi: {test_layer: 'Lớp thử'}, en: {test_layer: 'Test layer'}});
-                m.addOverlay('test', m.L.layerGroup(), {label: 'test_layer'});
-                return [m.stations().length, document.querySelector(
-                    '.leaflet-control-layers-overlays').textContent];
-            }""")
-            assert listed[0] == STATIONS and "Lớp thử" in listed[1]
+        # Another layer plugs in through the documented hook and is listed with the others
+        listed = await page.evaluate("""() => {
+            const m = window.FieldOpsMap;
+            m.addLabels({vi: {test_layer: 'Lớp thử'}, en: {test_layer: 'Test layer'}});
+            m.addOverlay('test', m.L.layerGroup(), {label: 'test_layer'});
+            return [m.stations().length, document.querySelector(
+                '.leaflet-control-layers-overlays').textContent];
+        }""")
+        assert listed[0] == STATIONS and "Lớp thử" in listed[1]
 
-            await page.locator("#attention-list li[data-id]").first.tap()
-            await page.wait_for_selector("#panel[data-loaded]")
-            panel = await page.locator("#panel").bounding_box()
-            assert panel is not None and panel["x"] >= 0 and panel["x"] + panel["width"] <= 390
-            assert await page.evaluate("document.scrollingElement.scrollWidth") <= 390
-            await page.screenshot(path=str(artifacts / "map-phone-panel.png"))
-            assert errors == []
-        finally:
-            await browser.close()
+        await page.locator("#attention-list li[data-id]").first.tap()
+        await page.wait_for_selector("#panel[data-loaded]")
+        panel = await page.locator("#panel").bounding_box()
+        assert panel is not None and panel["x"] >= 0 and panel["x"] + panel["width"] <= 390
+        assert await page.evaluate("document.scrollingElement.scrollWidth") <= 390
+        await page.screenshot(path=str(artifacts / "map-phone-panel.png"))
+        assert errors == []
