@@ -64,6 +64,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.dataset import BenchStation, EnrolledDevice, enrol, reading_fields
 from bench.device import PUSH, Body, Outbox, http_client, pull_all, push_body
 from bench.harness import RESULTS, ROOT, Result
+from bench.lean_http import LeanClient
 from bench.scale_out import cpu_ticks, servers
 from sync.wire import JSON, PROTOCOL_VERSION
 
@@ -151,7 +152,7 @@ def _doc(entity: str, row_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     return {"_id": f"{entity}:{row_id}", "type": entity, **fields}
 
 
-async def _scope_docs(http: httpx.AsyncClient, device: EnrolledDevice) -> list[dict[str, Any]]:
+async def _scope_docs(http: LeanClient, device: EnrolledDevice) -> list[dict[str, Any]]:
     """Every row of the device's scope as documents, read through our own pull (JSON)."""
     docs, cursor = [], None
     headers = {"Authorization": f"Bearer {device.token}", "Content-Type": JSON,
@@ -223,7 +224,7 @@ def visits(device: EnrolledDevice, cases: list[uuid.UUID], rng: random.Random) -
 
 
 async def _our_pushes(
-    http: httpx.AsyncClient, bodies: list[Body], pid: int
+    http: LeanClient, bodies: list[Body], pid: int
 ) -> tuple[float, int, int, float, float]:
     """Push bodies in order: (seconds, bytes up, bytes down, server CPU, client CPU)."""
     ticks, cpu0, t0 = cpu_ticks([pid])[pid], time.process_time(), time.perf_counter()
@@ -354,7 +355,7 @@ async def run(
 
 
 async def _push_phase(
-    http: httpx.AsyncClient, peer: PeerServer, device: PeerDevice, peer_base: str,
+    http: LeanClient, peer: PeerServer, device: PeerDevice, peer_base: str,
     pusher: EnrolledDevice, pid: int, station_docs: list[dict[str, Any]], box: Visits,
     batch: int, db: str,
 ) -> tuple[Phase, Phase]:

@@ -1,4 +1,4 @@
-"""A lean device for the benchmarks: the outbox encoded once, sent over a shared httpx client.
+"""A lean device for the benchmarks: the outbox encoded once, sent over a shared lean client.
 
 Real tablets encode, decompress and store on their own CPUs. Here every client shares two
 cores with the server, so a bench device does no more than the protocol requires: it sends
@@ -11,18 +11,37 @@ import gzip
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
 import msgspec
 
 from bench.dataset import EnrolledDevice
+from bench.lean_http import LeanClient
 from sync.hlc import HybridClock
 from sync.wire import JSON, MSGPACK, PROTOCOL_VERSION
 
 PUSH = "/sync/v1/push"
 PULL = "/sync/v1/pull"
 FORMATS = {"json": JSON, "msgpack": MSGPACK}
+
+
+class Answer(Protocol):
+    """What a bench device reads of an answer (the lean client's, or httpx's in-process)."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def num_bytes_downloaded(self) -> int: ...
+
+
+class Client(Protocol):
+    """The lean client over real HTTP; httpx over the ASGI transport for in-process profiles."""
+
+    async def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> Answer: ...
 
 
 class _Result(msgspec.Struct):
@@ -94,26 +113,10 @@ def _decode(data: bytes, type_: type[Any], fmt: str) -> Any:
         data, type=type_)
 
 
-# A kept-alive connection the server closes after its idle timeout (uvicorn's 5 s) just as
-# the client sends on it fails without an answer: the request is sent again once on a fresh
-# connection, as a device does (a push and a pull are safe to repeat, whether or not the
-# server saw the first: sync/PROTOCOL.md §14). Any other failure, or a second one, counts.
-_CLOSED_UNDER_US = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
-
-
-async def post(http: httpx.AsyncClient, path: str, content: bytes,
-               headers: dict[str, str]) -> httpx.Response:
-    """POST, once more if the kept-alive connection was closed under the request."""
-    try:
-        return await http.post(path, content=content, headers=headers)
-    except _CLOSED_UNDER_US:
-        return await http.post(path, content=content, headers=headers)
-
-
-async def push(http: httpx.AsyncClient, body: Body, fmt: str) -> tuple[list[_Result], float]:
+async def push(http: Client, body: Body, fmt: str) -> tuple[list[_Result], float]:
     """Send one push; returns the per-mutation results and the round trip in seconds."""
     t0 = time.perf_counter()
-    resp = await post(http, PUSH, body.content, body.headers)
+    resp = await http.post(PUSH, content=body.content, headers=body.headers)
     elapsed = time.perf_counter() - t0
     if resp.status_code != 200:
         raise RuntimeError(f"push answered {resp.status_code}: {resp.text[:500]}")
@@ -133,7 +136,7 @@ class PullTally:
 
 
 async def pull_all(
-    http: httpx.AsyncClient, device: EnrolledDevice, *, cursor: str | None = None,
+    http: Client, device: EnrolledDevice, *, cursor: str | None = None,
     limit: int = 500, fmt: str = "msgpack", compressed: bool = False,
 ) -> tuple[str, PullTally]:
     """Pull pages until the device is caught up; returns the final cursor and a tally."""
@@ -143,7 +146,7 @@ async def pull_all(
         body = _encode({"protocol": PROTOCOL_VERSION, "device_id": str(device.id),
                         "cursor": cursor, "limit": limit}, fmt)
         t0 = time.perf_counter()
-        resp = await post(http, PULL, body, headers)
+        resp = await http.post(PULL, content=body, headers=headers)
         tally.seconds.append(time.perf_counter() - t0)
         if resp.status_code != 200:
             raise RuntimeError(f"pull answered {resp.status_code}: {resp.text[:500]}")
@@ -159,7 +162,6 @@ async def pull_all(
             return cursor, tally
 
 
-def http_client(base: str, connections: int) -> httpx.AsyncClient:
+def http_client(base: str, connections: int) -> LeanClient:
     """One pooled client for all bench devices; ``connections`` bounds what is in flight."""
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    return httpx.AsyncClient(base_url=base, limits=limits, timeout=httpx.Timeout(300.0))
+    return LeanClient(base, connections, timeout_s=300.0)

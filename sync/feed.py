@@ -117,8 +117,10 @@ def _bounds_sql(registry: Registry) -> tuple[str, tuple[str, ...]]:
     return _positional(f"""
 WITH x AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin),
      k AS (SELECT e, t, v FROM ({' UNION ALL '.join(parts)}) u ORDER BY t, v LIMIT :limit + 1),
-     page AS (SELECT e, t, v FROM k ORDER BY t, v LIMIT :limit)
-SELECT (SELECT array_agg(DISTINCT e) FROM page),
+     page AS (SELECT e, t, v FROM k ORDER BY t, v LIMIT :limit),
+     per AS (SELECT e, count(*)::int AS n FROM page GROUP BY e)
+SELECT (SELECT array_agg(e ORDER BY e) FROM per),
+       (SELECT array_agg(n ORDER BY e) FROM per),
        (SELECT t FROM page ORDER BY t DESC, v DESC LIMIT 1),
        (SELECT v FROM page ORDER BY t DESC, v DESC LIMIT 1),
        (SELECT count(*) FROM k) > :limit,
@@ -132,13 +134,19 @@ def _rows_sql(spec: EntitySpec) -> tuple[str, tuple[str, ...]]:
     PostgreSQL's ``uuid::text`` prints, so the page's bytes are the same, but a row costs less
     (asyncpg builds a str faster than its UUID object, and msgspec writes a str as it is
     instead of formatting the UUID): about a third of a microsecond per uuid, and a row has
-    two to six of them. Nothing on the server reads these values back; they only go out."""
+    two to six of them. Nothing on the server reads these values back; they only go out.
+
+    The LIMIT is the entity's count in the page (the key query's): the range's upper bound
+    is a row comparison, which a B-tree scan uses to stop only on its first column, so
+    without it the scan ran on over every later key of the scope (half the time of a
+    page of 500 readings in the middle of a bootstrap), and the planner, misjudging the
+    range's size, read it as a bitmap and sorted it."""
     return _positional(
         f"SELECT sync_txid, sync_version, id::text, deleted, "
         f"{column_sql(spec, uuid_text=True)} FROM {spec.table} "
         f"WHERE {SCOPE_SQL[spec.scope]} AND {_AFTER} "
         f"AND (sync_txid, sync_version) <= (:upto_txid, :upto_version) "
-        f"ORDER BY sync_txid, sync_version"
+        f"ORDER BY sync_txid, sync_version LIMIT :count"
     )
 
 
@@ -152,10 +160,12 @@ async def _fetch(
 
 @dataclass(frozen=True, slots=True)
 class PageBounds:
-    """Where a page ends: its last position, the entities in it, whether more follow, and the
-    snapshot's xmin (the page's rows must be read in the same snapshot, below it)."""
+    """Where a page ends: its last position, the entities in it and how many rows of each,
+    whether more follow, and the snapshot's xmin (the page's rows must be read in the same
+    snapshot, below it)."""
 
     entities: list[EntitySpec]
+    counts: list[int]
     upto: Position | None
     has_more: bool
     xmin: int
@@ -168,20 +178,22 @@ async def bounds(
     keys alone (the transaction must be REPEATABLE READ: its rows are read next)."""
     params = {**scope.params(), "after_txid": after.txid, "after_version": after.version,
               "limit": limit}
-    present, t, v, more, xmin = (await _fetch(session, _bounds_sql(registry), params))[0]
+    present, counts, t, v, more, xmin = (await _fetch(session, _bounds_sql(registry), params))[0]
     if present is None:
-        return PageBounds([], None, False, int(xmin))
-    entities = [registry.entities[e] for e in sorted(present)]
-    return PageBounds(entities, Position(t, v), more, int(xmin))
+        return PageBounds([], [], None, False, int(xmin))
+    return PageBounds([registry.entities[e] for e in present], counts, Position(t, v), more,
+                      int(xmin))
 
 
 async def rows(
     session: AsyncSession, spec: EntitySpec, scope: FeedScope, *, after: Position,
-    upto: Position, xmin: int,
+    upto: Position, xmin: int, count: int,
 ) -> list[Any]:
-    """Records of one entity in (after, upto]: txid, version, id, deleted, fields..."""
+    """The ``count`` records of one entity in (after, upto]: txid, version, id, deleted,
+    fields..."""
     params = {**scope.params(), "after_txid": after.txid, "after_version": after.version,
-              "upto_txid": upto.txid, "upto_version": upto.version, "xmin": xmin}
+              "upto_txid": upto.txid, "upto_version": upto.version, "xmin": xmin,
+              "count": count}
     return await _fetch(session, _rows_sql(spec), params)
 
 

@@ -160,5 +160,6 @@ async def _page(
     if page.upto is None:
         return [], after, False
     parts = [(spec, await feed.rows(session, spec, scope, after=after, upto=page.upto,
-                                    xmin=page.xmin)) for spec in page.entities]
+                                    xmin=page.xmin, count=n))
+             for spec, n in zip(page.entities, page.counts, strict=True)]
     return feed.changes(parts), page.upto, page.has_more

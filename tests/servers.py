@@ -54,12 +54,14 @@ def fresh_database(database_url: str, name: str) -> Iterator[str]:
 
 
 @contextmanager
-def serving(app: Litestar) -> Iterator[str]:
-    """``app`` served by uvicorn on a free loopback port, in a thread; its base URL."""
+def serving(app: Litestar, *, keep_alive_s: int = 5) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread; its base URL (idle
+    kept-alive connections are closed after ``keep_alive_s``, uvicorn's default 5 s)."""
     app.on_shutdown.append(stop_live)  # the listener must not outlive the server
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2,
+        timeout_keep_alive=keep_alive_s,
     ))
     thread = threading.Thread(target=server.run, name=f"test-uvicorn-{port}", daemon=True)
     thread.start()

@@ -8,11 +8,25 @@ import random
 import uuid
 from datetime import UTC, datetime
 
+import httpx
 import msgspec
 from sqlalchemy import text
 
+from domain.db import create_session_maker, driver
+from sync import feed
+from sync.cursor import START, Position
+from sync.entities import REGISTRY
+from sync.feed import FeedScope
 from sync.wire import MSGPACK, PROTOCOL_VERSION
-from tests.sync.conftest import ELSEWHERE, NEIGHBOUR, RawDevice, Unit, World, make_unit, new_case
+from tests.sync.conftest import (
+    ELSEWHERE,
+    NEIGHBOUR,
+    RawDevice,
+    Unit,
+    World,
+    make_unit,
+    new_case,
+)
 
 
 async def cases(d: RawDevice, station_id: uuid.UUID, n: int) -> list[uuid.UUID]:
@@ -303,3 +317,50 @@ async def test_a_pull_cut_short_at_any_point_leaves_no_transaction_open(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
         "AND application_name = 'fieldops' AND state LIKE 'idle in transaction%'") == 0
     assert await d.sync_down(limit=7) >= 30
+
+
+async def test_a_page_reads_in_proportion_to_itself_not_to_what_follows(
+    world: World, http: httpx.AsyncClient
+) -> None:
+    """A page of 100 readings at the start of an 8,000-reading scope touches about as many
+    pages of the table and its index as the last page does. The range's upper bound alone
+    did not stop the B-tree scan: the first page read on over every later key."""
+    commune = await world.scalar(
+        "SELECT code FROM admin_unit WHERE parent_code = '760' AND code NOT IN "
+        "(SELECT commune_code FROM station) ORDER BY code LIMIT 1")
+    mine = await make_unit(world, http, commune)
+    (case_id,) = await cases(mine.device, mine.station_id, 1)
+    path = await world.scalar("SELECT scope_path FROM station WHERE id = :s", s=mine.station_id)
+    await world.execute(
+        "INSERT INTO observation (id, case_id, scope_path, kind, loinc, value, unit, "
+        "measured_at, measured_by) SELECT gen_random_uuid(), :case, :path, 'temperature', "
+        "'8310-5', 37.0, 'Cel', now() - make_interval(secs => g), :staff "
+        "FROM generate_series(1, 8000) AS g",
+        case=case_id, path=path, staff=mine.staff.id)
+    await world.execute("ANALYZE observation")
+    spec = next(s for s in REGISTRY.entities if s.table == "observation")
+    scope = FeedScope(unit=path, district=path.rsplit(".", 1)[0])
+    async with create_session_maker(world.engine)() as session:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        keys = await (await driver(session)).fetch(
+            "SELECT sync_txid, sync_version FROM observation WHERE scope_path = $1 "
+            "ORDER BY sync_txid, sync_version", path)
+        first, last = START, Position(keys[-101][0], keys[-101][1])
+        touched = []
+        for after in (first, last):
+            page = await feed.bounds(session, REGISTRY, scope, after=after, limit=100)
+            assert page.upto is not None and spec in page.entities
+            n = page.counts[page.entities.index(spec)]
+            assert (await feed.rows(session, spec, scope, after=after, upto=page.upto,
+                                    xmin=page.xmin, count=n))[-1][:2] == (page.upto.txid, page.upto.version)
+            sql, names = feed._rows_sql(spec)
+            params = {**scope.params(), "after_txid": after.txid,
+                      "after_version": after.version, "upto_txid": page.upto.txid,
+                      "upto_version": page.upto.version, "xmin": page.xmin, "count": n}
+            (plan,) = (await (await driver(session)).fetchrow(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql,
+                *(params[k] for k in names)))
+            top = plan[0]["Plan"]  # the session's connection decodes json
+            touched.append(top["Shared Hit Blocks"] + top["Shared Read Blocks"])
+        await session.rollback()
+    assert touched[0] <= 2 * touched[1] + 5, touched
