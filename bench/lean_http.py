@@ -10,7 +10,7 @@ the server's cores; this client comes closer to that than httpx does on a shared
 It speaks what the sync endpoints answer: a status line, headers, then a body of
 ``Content-Length`` bytes or in chunks, gzip-decoded when the answer says so. A kept-alive
 connection the server closed while idle fails the next request before any answer: that
-request is sent once more on a fresh connection, as ``bench.device.post`` did with httpx (a
+request is sent once more on a fresh connection, as the bench devices did with httpx (a
 push and a pull are safe to repeat: sync/PROTOCOL.md §14). Anything else is raised.
 """
 
@@ -61,9 +61,7 @@ class _Connection:
 
     async def exchange(self, head: bytes, body: bytes) -> tuple[Response, bool]:
         """Send one request; the answer and whether the connection may be used again."""
-        self.writer.write(head + body if len(body) < 65536 else head)
-        if len(body) >= 65536:
-            self.writer.write(body)
+        self.writer.write(head + body)
         try:
             status = await self.reader.readuntil(b"\r\n")
         except (asyncio.IncompleteReadError, ConnectionError) as exc:

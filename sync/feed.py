@@ -160,12 +160,11 @@ async def _fetch(
 
 @dataclass(frozen=True, slots=True)
 class PageBounds:
-    """Where a page ends: its last position, the entities in it and how many rows of each,
+    """Where a page ends: its last position, the entities in it with how many rows of each,
     whether more follow, and the snapshot's xmin (the page's rows must be read in the same
     snapshot, below it)."""
 
-    entities: list[EntitySpec]
-    counts: list[int]
+    entities: list[tuple[EntitySpec, int]]
     upto: Position | None
     has_more: bool
     xmin: int
@@ -180,9 +179,9 @@ async def bounds(
               "limit": limit}
     present, counts, t, v, more, xmin = (await _fetch(session, _bounds_sql(registry), params))[0]
     if present is None:
-        return PageBounds([], [], None, False, int(xmin))
-    return PageBounds([registry.entities[e] for e in present], counts, Position(t, v), more,
-                      int(xmin))
+        return PageBounds([], None, False, int(xmin))
+    return PageBounds([(registry.entities[e], n) for e, n in zip(present, counts, strict=True)],
+                      Position(t, v), more, int(xmin))
 
 
 async def rows(

@@ -160,6 +160,5 @@ async def _page(
     if page.upto is None:
         return [], after, False
     parts = [(spec, await feed.rows(session, spec, scope, after=after, upto=page.upto,
-                                    xmin=page.xmin, count=n))
-             for spec, n in zip(page.entities, page.counts, strict=True)]
+                                    xmin=page.xmin, count=n)) for spec, n in page.entities]
     return feed.changes(parts), page.upto, page.has_more
