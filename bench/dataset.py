@@ -54,6 +54,21 @@ async def raw_connect(url: str) -> asyncpg.Connection:
     return await asyncpg.connect(asyncpg_dsn(url))
 
 
+async def settle(url: str) -> None:
+    """Write back every dirty buffer (CHECKPOINT) before a timed round, outside its timing.
+
+    Without it a round pays for the write-back of the round before it (a backend that finds
+    no clean buffer writes one out itself), so whichever round follows the largest writer
+    looks slower: MessagePack pushes, always timed right after the two COPY baselines, ran
+    behind the same pushes in JSON in every batch size.
+    """
+    conn = await raw_connect(url)
+    try:
+        await conn.execute("CHECKPOINT")
+    finally:
+        await conn.close()
+
+
 @dataclass(frozen=True, slots=True)
 class BenchStation:
     """A bench station: its ward, the staff member who authors pushes, its open cases."""
