@@ -61,7 +61,7 @@ import httpx
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.dataset import BenchStation, EnrolledDevice, enrol, reading_fields
+from bench.dataset import BenchStation, EnrolledDevice, enrol, reading_fields, settle
 from bench.device import PUSH, Body, Outbox, http_client, pull_all, push_body
 from bench.harness import RESULTS, ROOT, Result
 from bench.lean_http import LeanClient
@@ -316,7 +316,7 @@ async def run(
             for batch, n in sizes.items():
                 def push_round(label: str, visits_n: int, batch: int = batch) -> Any:
                     cases = rng.sample(push_station.case_ids, visits_n)
-                    return _push_phase(http, peer, device, peer_base, pusher, pid,
+                    return _push_phase(url, http, peer, device, peer_base, pusher, pid,
                                        station_docs, visits(pusher, cases, rng), batch,
                                        f"station{batch}_{label}")
                 await push_round("warm", max(1, batch // (READINGS_PER_VISIT + 1)))
@@ -338,6 +338,7 @@ async def run(
             for name, box in zip(names, boxes, strict=True):
                 await device.call(op="pull", remote=f"{peer_base}/many", name=name, batch=1000,
                                   doc_ids=box.case_docs)
+            await settle(url)
             ticks, cpu0, t0 = cpu_ticks([pid])[pid], time.process_time(), time.perf_counter()
             done = await asyncio.gather(*(_our_pushes(http, _bodies(d, b.mutations, 100), pid)
                                           for d, b in zip(fleet[:n], boxes, strict=True)))
@@ -355,16 +356,19 @@ async def run(
 
 
 async def _push_phase(
-    http: LeanClient, peer: PeerServer, device: PeerDevice, peer_base: str,
+    url: str, http: LeanClient, peer: PeerServer, device: PeerDevice, peer_base: str,
     pusher: EnrolledDevice, pid: int, station_docs: list[dict[str, Any]], box: Visits,
     batch: int, db: str,
 ) -> tuple[Phase, Phase]:
     """One outbox pushed by both sides. The peer starts from the station's documents as they
     were loaded; our server from its rows as earlier rounds left them (a round may edit a
-    patient an earlier one edited: the peer keeps only the latest phone either way)."""
+    patient an earlier one edited: the peer keeps only the latest phone either way).
+    Our round starts after a checkpoint (the peer keeps nothing on disk), so it does not pay
+    for the write-back of the rounds before it."""
     await peer.load(db, station_docs)
     await device.call(op="pull", remote=f"{peer_base}/{db}", name=db, batch=1000,
                       doc_ids=box.case_docs)
+    await settle(url)
     seconds, up, down, scpu, ccpu = await _our_pushes(
         http, _bodies(pusher, box.mutations, batch), pid)
     ours = Phase(len(box.mutations), seconds, -(-len(box.mutations) // batch), up, down,
