@@ -6,15 +6,14 @@ CLI prepared (the database it started, the token signing key) and builds its app
 
 from __future__ import annotations
 
-import gc
-
 from litestar import Litestar
 
 from api.app import create_app
+from api.collector import prepare_collector
 from domain.settings import Settings
 
 
 def app_from_env() -> Litestar:
     app = create_app(Settings.from_env())
-    gc.freeze()  # as in the single-process server: start-up objects out of the collector's way
+    prepare_collector()  # as in the single-process server
     return app

@@ -126,12 +126,12 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    import gc
     import time
 
     import uvicorn
 
     from api.app import create_app
+    from api.collector import prepare_collector
     from domain import migrations
 
     t0 = time.monotonic()
@@ -155,15 +155,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
             for username, password, role in logins:
                 print(f"    {username:<24} {password:<16} {role}")
         sys.stdout.flush()
-        # The ~160,000 objects alive after start-up (modules, the app, SQLAlchemy's caches)
-        # never die; left in the collector, each full collection walks them all: a 65 ms stall
-        # every few map requests (bench/README.md). Frozen, only new objects are scanned.
         # uvicorn re-raises the signal that stopped it; SIGTERM's default action would end the
         # process there, skipping the private cluster's shutdown on the way out of database().
         signal.signal(signal.SIGTERM, _exit_on_sigterm)
         if settings.workers == 1:
             app = create_app(dataclasses.replace(settings, database_url=url))
-            gc.freeze()
+            prepare_collector()
             uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
                         timeout_keep_alive=settings.keep_alive_s)
         else:
