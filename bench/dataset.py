@@ -60,7 +60,7 @@ async def settle(url: str) -> None:
     Without it a round pays for the write-back of the round before it (a backend that finds
     no clean buffer writes one out itself), so whichever round follows the largest writer
     looks slower: MessagePack pushes, always timed right after the two COPY baselines, ran
-    behind the same pushes in JSON in every batch size.
+    15-20% behind the same pushes in JSON in quick runs before rounds were settled.
     """
     conn = await raw_connect(url)
     try:

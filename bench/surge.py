@@ -290,7 +290,7 @@ async def run(
     total = len(sent.mutations)
     log(f"  {total:,} mutations queued on {n:,} devices; all reconnect, {CONCURRENCY} served "
         "at a time")
-    await settle(url)  # neither the surge nor its baseline pays the set-up's write-back
+    await settle(url)  # the surge does not pay for the set-up's write-back
     meter = CpuMeter(await postmaster_of(url))
     before, client0 = meter.now(), time.process_time()
     t = await _surge(base, queued, sent)
@@ -299,7 +299,7 @@ async def run(
     check = await _check(url, [d.id for d, _ in fleet], sent)
     log(f"  drained in {t.drain_s:.1f} s; answers {dict(Counter(sent.answers.values()))}; "
         f"check {check}")
-    await settle(url)
+    await settle(url)  # nor its baseline for the surge's
     raw = await _raw_drain(url, fleet)
     setting = (f"{n:,} devices on {len(stations)} stations in {wards} wards, {MUTATIONS} "
                f"mutations each ({', '.join(f'{k} {v}%' for k, v in MIX.items())}), "
