@@ -28,8 +28,9 @@ patient. The same row ids go both ways; documents are ``<entity>:<row id>`` with
 fields. Both sides start from the same state: the peer's device first replicates the cases it
 will edit (untimed), as ours holds them from its bootstrap.
 
-Figures: mutations (or rows) per second, requests and body bytes each way, server CPU and
-client CPU, per phase: push of a realistic outbox in batches of 100 and of 1,000 (PouchDB's
+Figures: mutations (or rows) per second, requests and body bytes each way, server CPU
+(ours: the app process and PostgreSQL's, apart and together; the peer's documents live in its
+one process, so its server CPU is that process) and client CPU, per phase: push of a realistic outbox in batches of 100 and of 1,000 (PouchDB's
 ``batch_size``), bootstrap (ours in pages of 5,000, the reference client's; PouchDB's default
 batches of 100), catch-up after 100 visits by another device (ours pages of 500), and several
 devices of one station pushing at once. The pushes of one outbox are measured in 3 rounds
@@ -61,6 +62,7 @@ import httpx
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.cpu import postmaster_of, tree_cpu_s
 from bench.dataset import BenchStation, EnrolledDevice, enrol, reading_fields, settle
 from bench.device import PUSH, Body, Outbox, http_client, pull_all, push_body
 from bench.harness import RESULTS, ROOT, Result
@@ -88,12 +90,44 @@ class Phase:
     requests: int
     bytes_up: int
     bytes_down: int
-    server_cpu_s: float
+    server_cpu_s: float  # the app server's process (the peer's: its one node process)
     client_cpu_s: float
+    db_cpu_s: float = 0.0  # ours: PostgreSQL's processes; the peer keeps its data in-process
 
     @property
     def rate(self) -> float:
         return self.count / self.seconds if self.seconds else float("nan")
+
+    @property
+    def all_server_cpu_s(self) -> float:
+        """What the server side spent in all: the app and its database."""
+        return self.server_cpu_s + self.db_cpu_s
+
+
+@dataclass
+class _Meter:
+    """Seconds, our server's CPU, PostgreSQL's CPU and this process's (the client's) CPU
+    from when it was made, read by ``read``."""
+
+    pid: int
+    postmaster: int | None
+    t0: float = 0.0
+    ticks: int = 0
+    db0: float = 0.0
+    cpu0: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.ticks, self.db0 = cpu_ticks([self.pid])[self.pid], self._db()
+        self.cpu0, self.t0 = time.process_time(), time.perf_counter()
+
+    def _db(self) -> float:
+        return tree_cpu_s(self.postmaster) if self.postmaster else 0.0
+
+    def read(self) -> tuple[float, float, float, float]:
+        """(seconds, app server CPU s, PostgreSQL CPU s, client CPU s)."""
+        seconds = time.perf_counter() - self.t0
+        app = (cpu_ticks([self.pid])[self.pid] - self.ticks) / os.sysconf("SC_CLK_TCK")
+        return seconds, app, self._db() - self.db0, time.process_time() - self.cpu0
 
 
 def ensure_peer() -> bool:
@@ -224,10 +258,11 @@ def visits(device: EnrolledDevice, cases: list[uuid.UUID], rng: random.Random) -
 
 
 async def _our_pushes(
-    http: LeanClient, bodies: list[Body], pid: int
-) -> tuple[float, int, int, float, float]:
-    """Push bodies in order: (seconds, bytes up, bytes down, server CPU, client CPU)."""
-    ticks, cpu0, t0 = cpu_ticks([pid])[pid], time.process_time(), time.perf_counter()
+    http: LeanClient, bodies: list[Body], pid: int, postmaster: int | None
+) -> tuple[float, int, int, float, float, float]:
+    """Push bodies in order: (seconds, bytes up, bytes down, app server CPU, client CPU,
+    PostgreSQL CPU)."""
+    meter = _Meter(pid, postmaster)
     up = down = 0
     for body in bodies:
         resp = await http.post(PUSH, content=body.content, headers=body.headers)
@@ -235,10 +270,8 @@ async def _our_pushes(
             raise RuntimeError(f"push answered {resp.status_code}: {resp.text[:300]}")
         up += len(body.content)
         down += resp.num_bytes_downloaded
-    seconds = time.perf_counter() - t0
-    hz = os.sysconf("SC_CLK_TCK")
-    return (seconds, up, down, (cpu_ticks([pid])[pid] - ticks) / hz,
-            time.process_time() - cpu0)
+    seconds, app, db, client = meter.read()
+    return seconds, up, down, app, client, db
 
 
 def _bodies(device: EnrolledDevice, mutations: list[dict[str, Any]], batch: int) -> list[Body]:
@@ -271,8 +304,7 @@ async def run(
     phases: dict[str, tuple[Phase, Phase]] = {}
     rates: dict[str, tuple[list[float], list[float]]] = {}
     with servers(url, 1) as (base, pids), peer_server() as peer_base:
-        pid = pids[0]
-        hz = os.sysconf("SC_CLK_TCK")
+        pid, postmaster = pids[0], await postmaster_of(url)
         (reader, catcher, pusher, *fleet) = await enrol(
             engine, [(pull_station.id, pull_station.staff_id)] * 2
             + [(push_station.id, push_station.staff_id)] * (1 + DEVICES), "couch peer")
@@ -285,11 +317,9 @@ async def run(
                             if d["type"] == "f0_case"]
 
             # bootstrap: the whole ward from nothing
-            ticks, cpu0, t0 = cpu_ticks([pid])[pid], time.process_time(), time.perf_counter()
+            meter = _Meter(pid, postmaster)
             cursor, tally = await pull_all(http, reader, limit=5000, compressed=True)
-            ours = Phase(tally.changes, time.perf_counter() - t0, tally.pages,
-                         tally.pages * _pull_request_bytes(reader), tally.wire_bytes,
-                         (cpu_ticks([pid])[pid] - ticks) / hz, time.process_time() - cpu0)
+            ours = _pulled(tally, reader, meter)
             theirs = await _peer_phase(peer, len(ward), device.call(
                 op="pull", remote=f"{peer_base}/ward", name="ward", batch=PEER_PULL_BATCH))
             phases["bootstrap"] = (ours, theirs)
@@ -297,16 +327,14 @@ async def run(
             # catch-up: another device's visits, then each reader pulls from where it was
             pull_cases = list(pull_station.case_ids)[:CATCH_UP_VISITS]
             made = visits(catcher, pull_cases, rng)
-            await _our_pushes(http, _bodies(catcher, made.mutations, 1000), pid)
+            await _our_pushes(http, _bodies(catcher, made.mutations, 1000), pid, postmaster)
             await peer.load("ward", [{"_id": w["_id"], **w["fields"]} for w in made.writes
                                      if not w.get("edit")])
             await peer.edit("ward", {w["_id"]: w["fields"] for w in made.writes
                                      if w.get("edit")})
-            ticks, cpu0, t0 = cpu_ticks([pid])[pid], time.process_time(), time.perf_counter()
+            meter = _Meter(pid, postmaster)
             _, tally = await pull_all(http, reader, cursor=cursor, limit=500, compressed=True)
-            ours = Phase(tally.changes, time.perf_counter() - t0, tally.pages,
-                         tally.pages * _pull_request_bytes(reader), tally.wire_bytes,
-                         (cpu_ticks([pid])[pid] - ticks) / hz, time.process_time() - cpu0)
+            ours = _pulled(tally, reader, meter)
             theirs = await _peer_phase(peer, len(made.writes), device.call(
                 op="pull", remote=f"{peer_base}/ward", name="ward", batch=PEER_PULL_BATCH))
             phases["catch_up"] = (ours, theirs)
@@ -316,8 +344,8 @@ async def run(
             for batch, n in sizes.items():
                 def push_round(label: str, visits_n: int, batch: int = batch) -> Any:
                     cases = rng.sample(push_station.case_ids, visits_n)
-                    return _push_phase(url, http, peer, device, peer_base, pusher, pid,
-                                       station_docs, visits(pusher, cases, rng), batch,
+                    return _push_phase(url, http, peer, device, peer_base, pusher,
+                                       (pid, postmaster), station_docs, visits(pusher, cases, rng), batch,
                                        f"station{batch}_{label}")
                 await push_round("warm", max(1, batch // (READINGS_PER_VISIT + 1)))
                 rounds = [await push_round(str(r), n) for r in range(1 if quick else ROUNDS)]
@@ -339,14 +367,14 @@ async def run(
                 await device.call(op="pull", remote=f"{peer_base}/many", name=name, batch=1000,
                                   doc_ids=box.case_docs)
             await settle(url)
-            ticks, cpu0, t0 = cpu_ticks([pid])[pid], time.process_time(), time.perf_counter()
-            done = await asyncio.gather(*(_our_pushes(http, _bodies(d, b.mutations, 100), pid)
-                                          for d, b in zip(fleet[:n], boxes, strict=True)))
+            meter = _Meter(pid, postmaster)
+            done = await asyncio.gather(*(
+                _our_pushes(http, _bodies(d, b.mutations, 100), pid, postmaster)
+                for d, b in zip(fleet[:n], boxes, strict=True)))
             total = sum(len(b.mutations) for b in boxes)
-            ours = Phase(total, time.perf_counter() - t0,
-                         sum(-(-len(b.mutations) // 100) for b in boxes),
-                         sum(x[1] for x in done), sum(x[2] for x in done),
-                         (cpu_ticks([pid])[pid] - ticks) / hz, time.process_time() - cpu0)
+            seconds, app, db, client = meter.read()
+            ours = Phase(total, seconds, sum(-(-len(b.mutations) // 100) for b in boxes),
+                         sum(x[1] for x in done), sum(x[2] for x in done), app, client, db)
             theirs = await _peer_phase(peer, sum(len(b.writes) for b in boxes), device.call(
                 op="push_many", remote=f"{peer_base}/many", names=names,
                 outbox_files=[_outbox_file(b.writes) for b in boxes], batch=100))
@@ -357,7 +385,8 @@ async def run(
 
 async def _push_phase(
     url: str, http: LeanClient, peer: PeerServer, device: PeerDevice, peer_base: str,
-    pusher: EnrolledDevice, pid: int, station_docs: list[dict[str, Any]], box: Visits,
+    pusher: EnrolledDevice, server: tuple[int, int | None],
+    station_docs: list[dict[str, Any]], box: Visits,
     batch: int, db: str,
 ) -> tuple[Phase, Phase]:
     """One outbox pushed by both sides. The peer starts from the station's documents as they
@@ -369,15 +398,22 @@ async def _push_phase(
     await device.call(op="pull", remote=f"{peer_base}/{db}", name=db, batch=1000,
                       doc_ids=box.case_docs)
     await settle(url)
-    seconds, up, down, scpu, ccpu = await _our_pushes(
-        http, _bodies(pusher, box.mutations, batch), pid)
+    seconds, up, down, scpu, ccpu, dcpu = await _our_pushes(
+        http, _bodies(pusher, box.mutations, batch), *server)
     ours = Phase(len(box.mutations), seconds, -(-len(box.mutations) // batch), up, down,
-                 scpu, ccpu)
+                 scpu, ccpu, dcpu)
     theirs = await _peer_phase(peer, len(box.writes), device.call(
         op="push", remote=f"{peer_base}/{db}", name=db,
         outbox_file=_outbox_file(box.writes), batch=batch))
     await peer.drop(db)
     return ours, theirs
+
+
+def _pulled(tally: Any, reader: EnrolledDevice, meter: _Meter) -> Phase:
+    """Our side of a pull phase, measured by ``meter`` from its start."""
+    seconds, app, db, client = meter.read()
+    return Phase(tally.changes, seconds, tally.pages, tally.pages * _pull_request_bytes(reader),
+                 tally.wire_bytes, app, client, db)
 
 
 def _median_phase(rounds: list[Phase]) -> Phase:
@@ -415,7 +451,9 @@ def _results(
     for name, (ours, theirs) in phases.items():
         metric, what = _WHAT[name]
         pushing = name.startswith("push") or name == "many_devices"
-        cpu_ratio = ours.server_cpu_s / theirs.server_cpu_s if theirs.server_cpu_s else 0.0
+        # Ours with its database: the peer's one process holds its documents itself.
+        cpu_ratio = (ours.all_server_cpu_s / theirs.server_cpu_s if theirs.server_cpu_s
+                     else 0.0)
         met = (ours.rate >= theirs.rate and (not pushing or cpu_ratio <= 2)
                if name != "many_devices" else None)
         results.append(Result(
@@ -428,8 +466,9 @@ def _results(
                    f"{ours.requests:,} / {theirs.requests:,}; bytes per change up "
                    f"{_per(ours.bytes_up, ours.count)} / {_per(theirs.bytes_up, theirs.count)}, "
                    f"down {_per(ours.bytes_down, ours.count)} / "
-                   f"{_per(theirs.bytes_down, theirs.count)}; server CPU "
-                   f"{ours.server_cpu_s:.2f} / {theirs.server_cpu_s:.2f} s ({cpu_ratio:.1f}x)"),
+                   f"{_per(theirs.bytes_down, theirs.count)}; server CPU (ours: app + "
+                   f"PostgreSQL) {ours.server_cpu_s:.2f} + {ours.db_cpu_s:.2f} / "
+                   f"{theirs.server_cpu_s:.2f} s ({cpu_ratio:.1f}x)"),
             short_by=_short_by(ours, theirs, cpu_ratio, pushing) if met is False else None,
             limited_by=_limited_by(ours, theirs) if met is False else "",
             extra={"ours": vars(ours), "peer": vars(theirs),
@@ -446,19 +485,21 @@ def _short_by(ours: Phase, theirs: Phase, cpu_ratio: float, pushing: bool) -> st
         parts.append(f"{1 - ours.rate / theirs.rate:.2f} of the peer's rate "
                      f"({theirs.rate - ours.rate:,.0f}/s)")
     if pushing and cpu_ratio > 2:
-        parts.append(f"server CPU {cpu_ratio:.1f}x the peer's, against at most 2x")
+        parts.append(f"server CPU (app + PostgreSQL) {cpu_ratio:.1f}x the peer's, against "
+                     "at most 2x")
     return "; ".join(parts)
 
 
 def _limited_by(ours: Phase, theirs: Phase) -> str:
     """Where a request of ours spent its time, as far as this bench measures it."""
-    return (f"A request of ours took {1000 * ours.seconds / ours.requests:.0f} ms on average, "
-            f"{1000 * ours.server_cpu_s / ours.requests:.0f} ms of it our server's CPU "
-            f"({1e6 * ours.server_cpu_s / ours.count:.0f} µs a change against the peer's "
-            f"{1e6 * theirs.server_cpu_s / theirs.count:.0f}); the rest, not measured here, "
-            "is the client and the wait on PostgreSQL, which writes each row with its indexes, "
-            "audit row and log row to disk, where the peer keeps documents in memory "
-            "(PostgreSQL's CPU per mutation: the push bench's push_visit_cpu_* rows)")
+    return (f"A request of ours took {1000 * ours.seconds / ours.requests:.0f} ms on average: "
+            f"{1000 * ours.server_cpu_s / ours.requests:.0f} ms of the app server's CPU and "
+            f"{1000 * ours.db_cpu_s / ours.requests:.0f} ms of PostgreSQL's, one after the "
+            "other for one device "
+            f"({1e6 * ours.all_server_cpu_s / ours.count:.0f} µs a change in all against the "
+            f"peer's {1e6 * theirs.server_cpu_s / theirs.count:.0f}); PostgreSQL writes each "
+            "row with its indexes, audit row and log row to disk, where the peer keeps "
+            "documents in memory (profile: results/push_profile.txt)")
 
 
 def _per(total: float, count: int) -> str:
@@ -481,8 +522,8 @@ def _write_notes(
         "not)._",
         "",
         "| phase | changes | seconds | per s | requests | bytes up per change | "
-        "bytes down per change | server CPU s | client CPU s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "bytes down per change | server CPU s | PostgreSQL CPU s (ours) | client CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, (o, t) in phases.items():
         lines.append(
@@ -490,8 +531,8 @@ def _write_notes(
             f"{t.seconds:.2f} | {o.rate:,.0f} / {t.rate:,.0f} | {o.requests:,} / "
             f"{t.requests:,} | {_per(o.bytes_up, o.count)} / {_per(t.bytes_up, t.count)} | "
             f"{_per(o.bytes_down, o.count)} / {_per(t.bytes_down, t.count)} | "
-            f"{o.server_cpu_s:.2f} / {t.server_cpu_s:.2f} | {o.client_cpu_s:.2f} / "
-            f"{t.client_cpu_s:.2f} |")
+            f"{o.server_cpu_s:.2f} / {t.server_cpu_s:.2f} | {o.db_cpu_s:.2f} | "
+            f"{o.client_cpu_s:.2f} / {t.client_cpu_s:.2f} |")
     for name, (ours_rates, peer_rates) in rates.items():
         lines.append(f"\n{_WHAT[name][1]}, every round (per s, ours / the peer): " + ", ".join(
             f"{o:,.0f} / {t:,.0f}" for o, t in zip(ours_rates, peer_rates, strict=True)))

@@ -65,12 +65,16 @@ async def postmaster_of(url: str) -> int | None:
 
 
 class CpuMeter:
-    """CPU seconds spent by the app server and by PostgreSQL while a block runs."""
+    """CPU seconds spent by the app server and by PostgreSQL while a block runs: the bench's
+    server, or the processes ``app`` names (several behind one address)."""
 
-    def __init__(self, postmaster: int | None) -> None:
+    def __init__(self, postmaster: int | None, app: list[int] | None = None) -> None:
         self.postmaster = postmaster
+        self.app = app
 
     def now(self) -> tuple[float, float]:
-        app = tree_cpu_s(harness.SERVER_PID) if harness.SERVER_PID else 0.0
+        pids = self.app if self.app is not None else (
+            [harness.SERVER_PID] if harness.SERVER_PID else [])
+        app = sum(tree_cpu_s(pid) for pid in pids)
         db = tree_cpu_s(self.postmaster) if self.postmaster else 0.0
         return app, db

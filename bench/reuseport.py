@@ -9,7 +9,6 @@ the database, as with app servers on separate hosts behind a load balancer.
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import sys
 
@@ -48,7 +47,10 @@ def main(argv: list[str]) -> int:
     sock = listening_socket(int(argv[0]))
     config = uvicorn.Config(app_from_env(), log_level="warning", lifespan="on",
                             timeout_keep_alive=Settings.from_env().keep_alive_s)
-    asyncio.run(_Announcing(config).serve(sockets=[sock]))
+    # Server.run, not asyncio.run(serve()): run builds the loop uvicorn picks (uvloop, as
+    # `api.cli run` gets); the stdlib loop cost the couch and scale benches' servers about a
+    # fifth more CPU per push than the server the push bench measures.
+    _Announcing(config).run(sockets=[sock])
     return 0
 
 

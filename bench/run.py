@@ -119,7 +119,7 @@ async def _run(url: str, base: str, names: Sequence[str], quick: bool) -> list[R
                                                                  quick=quick))
         if "surge" in names:
             log(f"surge: {surge.devices(quick):,} devices reconnect at once")
-            results += _tagged("surge", await surge.run(base, url, engine, quick=quick, log=log))
+            results += _tagged("surge", await surge.run(url, engine, quick=quick, log=log))
         if "scale" in names:
             log("scale: several server processes behind one address, many devices")
             results += _tagged("scale", await scale_out.run(url, engine, quick=quick))
