@@ -62,12 +62,12 @@ import httpx
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.cpu import postmaster_of, tree_cpu_s
+from bench.cpu import CpuMeter, postmaster_of
 from bench.dataset import BenchStation, EnrolledDevice, enrol, reading_fields, settle
 from bench.device import PUSH, Body, Outbox, http_client, pull_all, push_body
 from bench.harness import RESULTS, ROOT, Result
 from bench.lean_http import LeanClient
-from bench.scale_out import cpu_ticks, servers
+from bench.scale_out import servers
 from sync.wire import JSON, PROTOCOL_VERSION
 
 PEER = ROOT / "bench" / "couch"
@@ -104,30 +104,20 @@ class Phase:
         return self.server_cpu_s + self.db_cpu_s
 
 
-@dataclass
 class _Meter:
     """Seconds, our server's CPU, PostgreSQL's CPU and this process's (the client's) CPU
     from when it was made, read by ``read``."""
 
-    pid: int
-    postmaster: int | None
-    t0: float = 0.0
-    ticks: int = 0
-    db0: float = 0.0
-    cpu0: float = 0.0
-
-    def __post_init__(self) -> None:
-        self.ticks, self.db0 = cpu_ticks([self.pid])[self.pid], self._db()
-        self.cpu0, self.t0 = time.process_time(), time.perf_counter()
-
-    def _db(self) -> float:
-        return tree_cpu_s(self.postmaster) if self.postmaster else 0.0
+    def __init__(self, pid: int, postmaster: int | None) -> None:
+        self.cpu = CpuMeter(postmaster, [pid])
+        (self.app0, self.db0), self.cpu0 = self.cpu.now(), time.process_time()
+        self.t0 = time.perf_counter()
 
     def read(self) -> tuple[float, float, float, float]:
         """(seconds, app server CPU s, PostgreSQL CPU s, client CPU s)."""
         seconds = time.perf_counter() - self.t0
-        app = (cpu_ticks([self.pid])[self.pid] - self.ticks) / os.sysconf("SC_CLK_TCK")
-        return seconds, app, self._db() - self.db0, time.process_time() - self.cpu0
+        app, db = self.cpu.now()
+        return seconds, app - self.app0, db - self.db0, time.process_time() - self.cpu0
 
 
 def ensure_peer() -> bool:
